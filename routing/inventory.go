@@ -1,0 +1,125 @@
+package routing
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// Timing is an intersection's preemption timing as the inventory gives it,
+// in seconds (map-format.md). A preempt reaches green after at most
+// MinGreenS + PedClearanceS + YellowS + AllRedS.
+type Timing struct {
+	MinGreenS     float64 `json:"min_green_s"`
+	YellowS       float64 `json:"yellow_s"`
+	AllRedS       float64 `json:"all_red_s"`
+	PedClearanceS float64 `json:"ped_clearance_s"`
+	MaxPreemptS   float64 `json:"max_preempt_s"`
+}
+
+// DefaultTiming is used for every field an intersection's `timing` leaves
+// out. The values are those of map-format.md's example, which are typical
+// of urban NEMA controllers: 7 s minimum green, 12 s pedestrian clearance
+// (a 42 ft crossing at 3.5 ft/s), 4 s yellow, 2 s all red, and a 90 s cap on
+// one preempt hold.
+func DefaultTiming() Timing {
+	return Timing{MinGreenS: 7, YellowS: 4, AllRedS: 2, PedClearanceS: 12, MaxPreemptS: 90}
+}
+
+// WorstCaseEntryS is the longest a preempt can take to bring up its phase:
+// the running phase's minimum green and pedestrian clearance, then yellow,
+// then all red.
+func (t Timing) WorstCaseEntryS() float64 {
+	return t.MinGreenS + t.PedClearanceS + t.YellowS + t.AllRedS
+}
+
+// Approach is one way into an intersection: the direction of travel of a
+// vehicle entering on it and the signal phase that gives it its green.
+type Approach struct {
+	ID         string  `json:"id"`
+	BearingDeg float64 `json:"bearing_deg"`
+	Phase      int     `json:"phase"`
+	// QueueFlushS is how long the standing queue on this approach takes to
+	// discharge once it gets green; 0 means the engine's default.
+	QueueFlushS float64 `json:"queue_flush_s,omitempty"`
+}
+
+// Intersection is a signalised intersection of the inventory.
+type Intersection struct {
+	ID         string
+	Name       string
+	LonLat     orb.Point
+	Approaches []Approach
+	Timing     Timing
+
+	// Set by Build: the position in the network's projection and the graph
+	// node the intersection sits on.
+	XY   XY
+	Node int32
+}
+
+// ApproachFor returns the approach whose bearing is nearest to bearingDeg
+// (with 0/360 wrap-around), provided it is within maxDiffDeg.
+func (in *Intersection) ApproachFor(bearingDeg, maxDiffDeg float64) (Approach, bool) {
+	best, bestDiff := -1, math.Inf(1)
+	for i, a := range in.Approaches {
+		if d := AngleDiffDeg(a.BearingDeg, bearingDeg); d < bestDiff {
+			best, bestDiff = i, d
+		}
+	}
+	if best < 0 || bestDiff > maxDiffDeg {
+		return Approach{}, false
+	}
+	return in.Approaches[best], true
+}
+
+// Road is a road of the inventory: a polyline that joins other roads at its
+// end points.
+type Road struct {
+	ID       string
+	Name     string
+	Coords   []orb.Point // [lon, lat]
+	Oneway   bool        // traffic flows in the order of Coords
+	SpeedMps float64     // free-flow speed
+	Class    string      // OSM highway class, when known
+}
+
+// Inventory is a city's signalised intersections and roads as map-format.md
+// describes them, before the road graph is built.
+type Inventory struct {
+	Intersections []Intersection
+	Roads         []Road
+}
+
+// DefaultSpeedMps is the free-flow speed of a road with no speed of its own.
+// 50 km/h is the urban default speed limit in most of Europe and close to
+// the US 30 mph.
+const DefaultSpeedMps = 50 / 3.6
+
+// ClassSpeedMps gives the free-flow speed used for an OSM highway class when
+// a way has no usable maxspeed. They are the usual urban limits (km/h):
+// motorway 90, trunk 70, primary/secondary 50, tertiary 50, residential and
+// unclassified 30 (the growing European urban default), service and
+// living streets 20 and 10.
+var ClassSpeedMps = map[string]float64{
+	"motorway": 90 / 3.6, "motorway_link": 60 / 3.6,
+	"trunk": 70 / 3.6, "trunk_link": 50 / 3.6,
+	"primary": 50 / 3.6, "primary_link": 40 / 3.6,
+	"secondary": 50 / 3.6, "secondary_link": 40 / 3.6,
+	"tertiary": 50 / 3.6, "tertiary_link": 40 / 3.6,
+	"unclassified": 30 / 3.6, "residential": 30 / 3.6,
+	"living_street": 10 / 3.6, "service": 20 / 3.6,
+}
+
+// FieldError is a validation error that names the feature and the field at
+// fault, so the person fixing a map file knows where to look.
+type FieldError struct {
+	Feature string // the feature's id, or its index when it has no usable id
+	Field   string // the property path, e.g. "approaches[2].bearing_deg"
+	Reason  string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Feature, e.Field, e.Reason)
+}

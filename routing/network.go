@@ -1,0 +1,382 @@
+package routing
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+)
+
+// JoinToleranceM is how close two road end points must be to be joined into
+// one graph node (map-format.md: within 1 m).
+const JoinToleranceM = 1.0
+
+// IntersectionToleranceM is how far an intersection's point may lie from the
+// graph node it sits on. 30 m covers a junction drawn at the centre of a wide
+// crossing while a file whose intersection lies off every road is rejected.
+const IntersectionToleranceM = 30.0
+
+// maxReportedErrors bounds how many validation errors Build reports at once:
+// enough to fix a file in one go, not a flood.
+const maxReportedErrors = 50
+
+// Edge is one direction of travel along a road between two graph nodes.
+type Edge struct {
+	From, To int32
+	Road     int32   // index into Network.Roads
+	Twin     int32   // the edge for the opposite direction of a two-way road, or -1
+	LengthM  float64 // along the geometry
+	SpeedMps float64 // free-flow speed
+
+	geomStart, geomEnd int32 // [geomStart, geomEnd) into Network.geom
+}
+
+// TravelTimeS is the free-flow time to traverse the whole edge.
+func (e *Edge) TravelTimeS() float64 { return e.LengthM / e.SpeedMps }
+
+// SegmentRef names segment Seg (between geometry points Seg and Seg+1) of
+// edge Edge. Only one direction of a two-way road is indexed; its Twin is
+// the other.
+type SegmentRef struct {
+	Edge int32
+	Seg  int32
+}
+
+// Network is the road graph and the intersection inventory in one local
+// projection, with R-tree indexes of road segments (for map matching) and
+// of signalised intersections (for the path ahead). It is immutable once
+// built and safe for concurrent readers.
+type Network struct {
+	proj  Projection
+	nodes []XY
+	edges []Edge
+	geom  []XY      // every edge's geometry, edge after edge
+	cum   []float64 // distance from the edge's start to each geometry point
+
+	outStart, outEdges []int32 // CSR adjacency: edges leaving node n are outEdges[outStart[n]:outStart[n+1]]
+	inStart, inEdges   []int32 // CSR adjacency of edges entering node n
+
+	roads     []Road
+	inters    []Intersection
+	interByID map[string]int32
+	nodeInter []int32 // the intersection at node n, or -1
+
+	segIndex   rtree.RTreeG[SegmentRef]
+	interIndex rtree.RTreeG[int32]
+	maxSpeed   float64
+}
+
+// Validate checks an inventory for everything that would make a network
+// built from it wrong: duplicate ids, approaches without phase, bearings out
+// of range, roads with fewer than two points, non-finite or out-of-range
+// coordinates, and impossible speeds or timings. It reports at most 50
+// errors, each a *FieldError.
+func (inv *Inventory) Validate() error {
+	var errs []error
+	add := func(feature, field, format string, args ...any) {
+		if len(errs) < maxReportedErrors {
+			errs = append(errs, &FieldError{Feature: feature, Field: field, Reason: fmt.Sprintf(format, args...)})
+		}
+	}
+	ids := make(map[string]bool, len(inv.Intersections)+len(inv.Roads))
+	for i := range inv.Intersections {
+		in := &inv.Intersections[i]
+		name := featureName("intersection", i, in.ID)
+		switch {
+		case in.ID == "":
+			add(name, "id", "missing")
+		case !validID(in.ID):
+			add(name, "id", "must match ^[A-Za-z0-9._-]{1,64}$")
+		case ids[in.ID]:
+			add(name, "id", "duplicate id %q", in.ID)
+		}
+		ids[in.ID] = true
+		if !validLonLat(in.LonLat) {
+			add(name, "geometry.coordinates", "not a valid [lon, lat]: %v", in.LonLat)
+		}
+		if len(in.Approaches) == 0 {
+			add(name, "approaches", "an intersection needs at least one approach")
+		}
+		approachIDs := make(map[string]bool, len(in.Approaches))
+		for j, a := range in.Approaches {
+			field := fmt.Sprintf("approaches[%d]", j)
+			switch {
+			case a.ID == "":
+				add(name, field+".id", "missing")
+			case !validID(a.ID):
+				add(name, field+".id", "must match ^[A-Za-z0-9._-]{1,64}$")
+			case approachIDs[a.ID]:
+				add(name, field+".id", "duplicate approach id %q", a.ID)
+			}
+			approachIDs[a.ID] = true
+			if math.IsNaN(a.BearingDeg) || a.BearingDeg < 0 || a.BearingDeg >= 360 {
+				add(name, field+".bearing_deg", "must be in [0, 360), got %v", a.BearingDeg)
+			}
+			if a.Phase < 1 || a.Phase > 16 {
+				add(name, field+".phase", "must be a signal phase 1..16, got %d", a.Phase)
+			}
+			if math.IsNaN(a.QueueFlushS) || a.QueueFlushS < 0 || a.QueueFlushS > 600 {
+				add(name, field+".queue_flush_s", "must be in [0, 600], got %v", a.QueueFlushS)
+			}
+		}
+		t := in.Timing
+		for _, f := range []struct {
+			field string
+			v     float64
+			min   float64
+		}{{"timing.min_green_s", t.MinGreenS, 0}, {"timing.yellow_s", t.YellowS, 3},
+			{"timing.all_red_s", t.AllRedS, 0}, {"timing.ped_clearance_s", t.PedClearanceS, 0},
+			{"timing.max_preempt_s", t.MaxPreemptS, 1}} {
+			if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < f.min || f.v > 3600 {
+				add(name, f.field, "must be in [%v, 3600] seconds, got %v", f.min, f.v)
+			}
+		}
+	}
+	for i := range inv.Roads {
+		r := &inv.Roads[i]
+		name := featureName("road", i, r.ID)
+		switch {
+		case r.ID == "":
+			add(name, "id", "missing")
+		case ids[r.ID]:
+			add(name, "id", "duplicate id %q", r.ID)
+		}
+		ids[r.ID] = true
+		if len(r.Coords) < 2 {
+			add(name, "geometry.coordinates", "a road needs at least two points, got %d", len(r.Coords))
+		}
+		distinct := false
+		for j, c := range r.Coords {
+			if !validLonLat(c) {
+				add(name, fmt.Sprintf("geometry.coordinates[%d]", j), "not a valid [lon, lat]: %v", c)
+			}
+			if j > 0 && c != r.Coords[0] {
+				distinct = true
+			}
+		}
+		if len(r.Coords) >= 2 && !distinct {
+			add(name, "geometry.coordinates", "all points are the same: the road has no length")
+		}
+		if math.IsNaN(r.SpeedMps) || r.SpeedMps <= 0 || r.SpeedMps > 100 {
+			add(name, "speed_mps", "must be in (0, 100], got %v", r.SpeedMps)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func featureName(kind string, index int, id string) string {
+	if id != "" {
+		return fmt.Sprintf("%s %q", kind, id)
+	}
+	return fmt.Sprintf("%s #%d", kind, index)
+}
+
+// validID reports whether s is an identifier of the wire protocol:
+// ^[A-Za-z0-9._-]{1,64}$.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Build validates an inventory and builds its road graph and indexes. Roads
+// are joined where their end points lie within JoinToleranceM; each
+// intersection is attached to the nearest graph node within
+// IntersectionToleranceM, or the inventory is rejected naming it.
+func Build(inv *Inventory) (*Network, error) {
+	if err := inv.Validate(); err != nil {
+		return nil, err
+	}
+	if len(inv.Roads) == 0 {
+		return nil, errors.New("the map has no roads: nothing to route or match on")
+	}
+	n := &Network{proj: NewProjection(centre(inv)), interByID: make(map[string]int32, len(inv.Intersections))}
+	n.roads = append([]Road(nil), inv.Roads...)
+
+	snap := newSnapGrid()
+	nodeFor := func(p XY) int32 {
+		if id, ok := snap.find(p, n.nodes); ok {
+			return id
+		}
+		id := int32(len(n.nodes))
+		n.nodes = append(n.nodes, p)
+		snap.add(p, id)
+		return id
+	}
+	for ri := range n.roads {
+		r := &n.roads[ri]
+		pts := make([]XY, 0, len(r.Coords))
+		for _, c := range r.Coords {
+			p := n.proj.ToXY(c)
+			if len(pts) == 0 || pts[len(pts)-1] != p {
+				pts = append(pts, p)
+			}
+		}
+		from, to := nodeFor(pts[0]), nodeFor(pts[len(pts)-1])
+		// Both ends joined to the nodes' canonical positions so the graph
+		// has no 1 m gaps.
+		pts[0], pts[len(pts)-1] = n.nodes[from], n.nodes[to]
+		fwd := n.addEdge(from, to, int32(ri), r.SpeedMps, pts, false)
+		if !r.Oneway {
+			back := n.addEdge(to, from, int32(ri), r.SpeedMps, pts, true)
+			n.edges[fwd].Twin, n.edges[back].Twin = back, fwd
+		}
+		if r.SpeedMps > n.maxSpeed {
+			n.maxSpeed = r.SpeedMps
+		}
+	}
+	n.buildAdjacency()
+	for ei := range n.edges {
+		e := &n.edges[ei]
+		if e.Twin >= 0 && e.Twin < int32(ei) {
+			continue
+		}
+		g := n.geom[e.geomStart:e.geomEnd]
+		for s := 0; s+1 < len(g); s++ {
+			lo, hi := bbox(g[s], g[s+1])
+			n.segIndex.Insert(lo, hi, SegmentRef{Edge: int32(ei), Seg: int32(s)})
+		}
+	}
+
+	n.nodeInter = make([]int32, len(n.nodes))
+	for i := range n.nodeInter {
+		n.nodeInter[i] = -1
+	}
+	var errs []error
+	n.inters = append([]Intersection(nil), inv.Intersections...)
+	for ii := range n.inters {
+		in := &n.inters[ii]
+		in.XY = n.proj.ToXY(in.LonLat)
+		node, d := n.nearestNode(in.XY, IntersectionToleranceM)
+		switch {
+		case node < 0:
+			errs = append(errs, &FieldError{Feature: featureName("intersection", ii, in.ID), Field: "geometry.coordinates",
+				Reason: fmt.Sprintf("no road end point within %.0f m (nearest is farther): the intersection is off the road graph", IntersectionToleranceM)})
+		case n.nodeInter[node] >= 0:
+			errs = append(errs, &FieldError{Feature: featureName("intersection", ii, in.ID), Field: "geometry.coordinates",
+				Reason: fmt.Sprintf("sits on the same road node as intersection %q (%.1f m away)", n.inters[n.nodeInter[node]].ID, d)})
+		default:
+			in.Node = node
+			n.nodeInter[node] = int32(ii)
+			n.interByID[in.ID] = int32(ii)
+			n.interIndex.Insert([2]float64{in.XY.X, in.XY.Y}, [2]float64{in.XY.X, in.XY.Y}, int32(ii))
+		}
+		if len(errs) >= maxReportedErrors {
+			break
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return n, nil
+}
+
+func (n *Network) addEdge(from, to, road int32, speed float64, pts []XY, reverse bool) int32 {
+	start := int32(len(n.geom))
+	length := 0.0
+	for i := range pts {
+		p := pts[i]
+		if reverse {
+			p = pts[len(pts)-1-i]
+		}
+		if i > 0 {
+			length += p.Dist(n.geom[len(n.geom)-1])
+		}
+		n.geom = append(n.geom, p)
+		n.cum = append(n.cum, length)
+	}
+	n.edges = append(n.edges, Edge{From: from, To: to, Road: road, Twin: -1, LengthM: length, SpeedMps: speed,
+		geomStart: start, geomEnd: int32(len(n.geom))})
+	return int32(len(n.edges) - 1)
+}
+
+func (n *Network) buildAdjacency() {
+	n.outStart = make([]int32, len(n.nodes)+1)
+	n.inStart = make([]int32, len(n.nodes)+1)
+	for _, e := range n.edges {
+		n.outStart[e.From+1]++
+		n.inStart[e.To+1]++
+	}
+	for i := 1; i <= len(n.nodes); i++ {
+		n.outStart[i] += n.outStart[i-1]
+		n.inStart[i] += n.inStart[i-1]
+	}
+	n.outEdges = make([]int32, len(n.edges))
+	n.inEdges = make([]int32, len(n.edges))
+	outFill := append([]int32(nil), n.outStart[:len(n.nodes)]...)
+	inFill := append([]int32(nil), n.inStart[:len(n.nodes)]...)
+	for i, e := range n.edges {
+		n.outEdges[outFill[e.From]] = int32(i)
+		outFill[e.From]++
+		n.inEdges[inFill[e.To]] = int32(i)
+		inFill[e.To]++
+	}
+}
+
+// nearestNode returns the graph node nearest to p within maxDist, and its
+// distance, or -1. Nodes are found through the segment index: every node is
+// an end point of some indexed segment.
+func (n *Network) nearestNode(p XY, maxDist float64) (int32, float64) {
+	best, bestD := int32(-1), math.Inf(1)
+	lo, hi := [2]float64{p.X - maxDist, p.Y - maxDist}, [2]float64{p.X + maxDist, p.Y + maxDist}
+	n.segIndex.Search(lo, hi, func(_, _ [2]float64, ref SegmentRef) bool {
+		e := &n.edges[ref.Edge]
+		for _, node := range [2]int32{e.From, e.To} {
+			if d := p.Dist(n.nodes[node]); d < bestD && d <= maxDist {
+				best, bestD = node, d
+			}
+		}
+		return true
+	})
+	return best, bestD
+}
+
+func centre(inv *Inventory) orb.Point {
+	b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for _, r := range inv.Roads {
+		for _, c := range r.Coords {
+			b = b.Extend(c)
+		}
+	}
+	return b.Center()
+}
+
+func bbox(a, b XY) ([2]float64, [2]float64) {
+	return [2]float64{math.Min(a.X, b.X), math.Min(a.Y, b.Y)}, [2]float64{math.Max(a.X, b.X), math.Max(a.Y, b.Y)}
+}
+
+// snapGrid finds an existing node within JoinToleranceM of a point in O(1):
+// a hash of 1 m cells, searched in the 3x3 block around the point.
+type snapGrid map[[2]int64][]int32
+
+func newSnapGrid() snapGrid { return make(snapGrid) }
+
+func cellOf(p XY) [2]int64 {
+	return [2]int64{int64(math.Floor(p.X / JoinToleranceM)), int64(math.Floor(p.Y / JoinToleranceM))}
+}
+
+func (g snapGrid) add(p XY, id int32) { c := cellOf(p); g[c] = append(g[c], id) }
+
+func (g snapGrid) find(p XY, nodes []XY) (int32, bool) {
+	c := cellOf(p)
+	best, bestD := int32(-1), math.Inf(1)
+	for dx := int64(-1); dx <= 1; dx++ {
+		for dy := int64(-1); dy <= 1; dy++ {
+			for _, id := range g[[2]int64{c[0] + dx, c[1] + dy}] {
+				if d := p.Dist(nodes[id]); d <= JoinToleranceM && d < bestD {
+					best, bestD = id, d
+				}
+			}
+		}
+	}
+	return best, best >= 0
+}
