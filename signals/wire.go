@@ -151,11 +151,10 @@ func DecodePayload(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			field := typeErr.Field
-			if field == "" {
-				field = "payload"
+			if typeErr.Field == "" {
+				return fieldErr("payload", "must be a JSON object, got JSON "+typeErr.Value)
 			}
-			return fieldErr(field, "wrong type: got JSON "+typeErr.Value+", want "+typeErr.Type.String())
+			return fieldErr(typeErr.Field, "wrong type: got JSON "+typeErr.Value+", want "+typeErr.Type.String())
 		}
 		return fieldErr("payload", "not a JSON object: "+err.Error())
 	}
