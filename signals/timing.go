@@ -1,9 +1,6 @@
 package signals
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Timing is one intersection's signal timing as far as preemption is
 // concerned (map-format.md, "timing").
@@ -46,7 +43,8 @@ func (t Timing) Clearance() time.Duration {
 	return t.Yellow + t.AllRed
 }
 
-// Validate reports timing a real controller would refuse. Yellow and min
+// Validate reports timing a real controller would refuse, as a *FieldError
+// named after the map-format.md field. Yellow and min
 // green must be positive (a zero yellow is green-to-red with no warning);
 // pedestrian clearance and all red may be zero (no crosswalk, or a city
 // that runs none); a max preempt shorter than min green could not hold a
@@ -54,15 +52,15 @@ func (t Timing) Clearance() time.Duration {
 func (t Timing) Validate() error {
 	switch {
 	case t.MinGreen <= 0:
-		return fmt.Errorf("timing: min green must be positive, got %v", t.MinGreen)
+		return fieldErr("min_green_s", "must be positive, got "+t.MinGreen.String())
 	case t.PedClearance < 0:
-		return fmt.Errorf("timing: pedestrian clearance must not be negative, got %v", t.PedClearance)
+		return fieldErr("ped_clearance_s", "must not be negative, got "+t.PedClearance.String())
 	case t.Yellow <= 0:
-		return fmt.Errorf("timing: yellow must be positive, got %v", t.Yellow)
+		return fieldErr("yellow_s", "must be positive, got "+t.Yellow.String())
 	case t.AllRed < 0:
-		return fmt.Errorf("timing: all red must not be negative, got %v", t.AllRed)
+		return fieldErr("all_red_s", "must not be negative, got "+t.AllRed.String())
 	case t.MaxPreempt < t.MinGreen:
-		return fmt.Errorf("timing: max preempt (%v) must be at least min green (%v)", t.MaxPreempt, t.MinGreen)
+		return fieldErr("max_preempt_s", "must be at least min green ("+t.MinGreen.String()+"), got "+t.MaxPreempt.String())
 	}
 	return nil
 }
