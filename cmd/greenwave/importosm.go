@@ -1,15 +1,87 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
+
+	"flag"
+	"fmt"
 	"io"
+	"os"
+
+	"github.com/greenwave-project/greenwave/routing"
 )
 
-// Placeholder until the subcommand lands: it says so rather than pretending.
 func init() {
 	register(command{name: "import-osm", summary: "convert an OpenStreetMap extract to a greenwave map (GeoJSON)",
-		run: func(context.Context, []string, io.Writer, io.Writer) error {
-			return errors.New("not implemented yet")
-		}})
+		run: runImportOSM})
+}
+
+// runImportOSM converts CITY.osm[.gz|.pbf] to a map file. The network is
+// built from the result before anything is written, so a map that would
+// not load is never produced; the output file is replaced only once the
+// whole map is in hand.
+func runImportOSM(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import-osm", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "-", "output GeoJSON file (- for stdout)")
+	merge := fs.Float64("merge-m", routing.DefaultSignalMergeM,
+		"merge a traffic-signal node into the junction at most this far along the road")
+	quiet := fs.Bool("q", false, "do not print the import report")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: greenwave import-osm CITY.osm[.gz|.pbf] [-o map.geojson] [-merge-m 30] [-q]")
+		fs.PrintDefaults()
+	}
+	// Accept flags before or after the input file.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(positional) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	in := positional[0]
+
+	inv, rep, err := routing.ImportOSMFile(in, routing.ImportOptions{SignalMergeM: *merge})
+	if err != nil {
+		return err
+	}
+	if _, err := routing.Build(inv); err != nil {
+		return fmt.Errorf("the imported map does not build (an importer bug, please report it): %s", oneLine(err))
+	}
+	var buf bytes.Buffer
+	if err := inv.WriteGeoJSON(&buf); err != nil {
+		return err
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "import-osm %s\n%s", in, rep)
+	}
+	if *out == "-" {
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	tmp := *out + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, *out)
+}
+
+// oneLine keeps the first line of a joined error, with a count of the rest,
+// so the command's failure stays a one-line reason.
+func oneLine(err error) string {
+	msg := err.Error()
+	if i := bytes.IndexByte([]byte(msg), '\n'); i >= 0 {
+		n := bytes.Count([]byte(msg), []byte("\n"))
+		return fmt.Sprintf("%s (and %d more)", msg[:i], n)
+	}
+	return msg
 }
