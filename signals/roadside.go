@@ -1,0 +1,736 @@
+package signals
+
+import (
+	"errors"
+	"strconv"
+	"time"
+)
+
+// Indication is what a phase's signal head shows.
+type Indication uint8
+
+// Indications. Red is the zero value: a phase the unit knows nothing about
+// is red, which is the safe answer.
+const (
+	Red Indication = iota
+	Yellow
+	Green
+)
+
+// String returns "red", "yellow" or "green".
+func (i Indication) String() string {
+	switch i {
+	case Red:
+		return "red"
+	case Yellow:
+		return "yellow"
+	case Green:
+		return "green"
+	}
+	return "Indication(" + strconv.Itoa(int(i)) + ")"
+}
+
+// Change records one thing the unit did, at the exact instant it did it:
+// a phase's indication changing (Phase 1..16, From → To), or, with Phase 0,
+// the unit's reported state changing. State is the state after the change.
+// Simulators use them for time-space diagrams and green-time accounting.
+type Change struct {
+	At       time.Time
+	Phase    int
+	From, To Indication
+	State    string
+}
+
+// MaxRequests bounds the preempts a unit keeps (served and waiting), so a
+// misbehaving controller cannot grow a unit's memory without bound.
+const MaxRequests = 64
+
+// MaxPendingChanges bounds the changes kept for DrainChanges. A caller that
+// never drains (the MQTT roadside simulator) should SetRecordChanges(false);
+// past the bound the oldest half is discarded and counted in DroppedChanges.
+const MaxPendingChanges = 1 << 14
+
+// ErrFault is returned by Apply for a preempt while the unit is in fault.
+var ErrFault = errors.New("signals: unit in fault state: preemption refused")
+
+// ErrTooManyRequests is returned by Apply when MaxRequests preempts are
+// already pending at the unit.
+var ErrTooManyRequests = errors.New("signals: too many pending preempt requests")
+
+type interval uint8
+
+const (
+	intervalGreen interval = iota
+	intervalYellow
+	intervalAllRed
+)
+
+// request is one preempt the unit knows: being served (Roadside.served) or
+// waiting (Roadside.queued).
+type request struct {
+	id           string
+	controllerID string
+	phase        int
+	priority     int
+	issuedAt     time.Time
+	expiresAt    time.Time
+	arrival      uint64 // order of first receipt: ties in priority go to the earlier
+}
+
+// Roadside is one intersection's signal controller with NTCIP 1202 style
+// preemption (see the package documentation for the state machine). It is
+// deterministic: no goroutine, no clock; every method that depends on time
+// takes it. It is not safe for concurrent use.
+//
+// The unit starts running its plan at the first time it is given (by any
+// method taking now). A now earlier than one already seen is treated as the
+// latest time seen: the unit never runs backwards.
+type Roadside struct {
+	id     string
+	plan   Plan
+	timing Timing
+	masks  []uint16        // phase set of each stage
+	starts []time.Duration // where each stage's green starts within the cycle
+
+	started bool
+	now     time.Time
+	mode    string // StateNormal, StateEntry, StateHold or StateExit
+	fault   bool
+
+	stage            int // the stage green, yellow or last cleared
+	interval         interval
+	intervalEnd      time.Time // when the current interval ends (in hold: the max preempt cap)
+	greenStart       time.Time
+	greenEarliestEnd time.Time // the current green may not end before this (min green, pedestrian clearance)
+	target           int       // in entry: the stage to bring up
+	holdStart        time.Time
+
+	served   []request // the requests the entry or hold serves; non-empty exactly in entry and hold
+	queued   []request // conflicting requests waiting their turn
+	arrivals uint64
+
+	record  bool
+	changes []Change
+	dropped int
+}
+
+// NewRoadside returns the unit for intersectionID running plan with timing
+// t. Both are validated.
+func NewRoadside(intersectionID string, plan Plan, t Timing) (*Roadside, error) {
+	if !ValidID(intersectionID) {
+		return nil, fieldErr("intersection_id", "must match ^[A-Za-z0-9._-]{1,64}$, got "+strconv.Quote(truncate(intersectionID, 70)))
+	}
+	if err := plan.Validate(t); err != nil {
+		return nil, err
+	}
+	r := &Roadside{
+		id:     intersectionID,
+		timing: t,
+		mode:   StateNormal,
+		record: true,
+		plan:   Plan{Cycle: plan.Cycle, Offset: plan.Offset, Stages: make([]Stage, len(plan.Stages))},
+		masks:  make([]uint16, len(plan.Stages)),
+		starts: make([]time.Duration, len(plan.Stages)),
+	}
+	var at time.Duration
+	for i, s := range plan.Stages {
+		// Copy: the caller's slices must not be able to change a running unit.
+		r.plan.Stages[i] = Stage{Phases: append([]int(nil), s.Phases...), Green: s.Green}
+		r.masks[i] = stageMask(s)
+		r.starts[i] = at
+		at += s.Green + t.Clearance()
+	}
+	return r, nil
+}
+
+// IntersectionID returns the intersection the unit controls.
+func (r *Roadside) IntersectionID() string { return r.id }
+
+// Plan returns the unit's normal plan (a copy the caller may keep).
+func (r *Roadside) Plan() Plan {
+	p := r.plan
+	p.Stages = make([]Stage, len(r.plan.Stages))
+	for i, s := range r.plan.Stages {
+		p.Stages[i] = Stage{Phases: append([]int(nil), s.Phases...), Green: s.Green}
+	}
+	return p
+}
+
+// Timing returns the unit's timing.
+func (r *Roadside) Timing() Timing { return r.timing }
+
+// SetRecordChanges turns the change log read by DrainChanges on or off (it
+// is on by default). Turn it off when nobody drains it.
+func (r *Roadside) SetRecordChanges(on bool) {
+	r.record = on
+	if !on {
+		r.changes = r.changes[:0]
+	}
+}
+
+// DroppedChanges returns how many changes were discarded because more than
+// MaxPendingChanges accumulated undrained.
+func (r *Roadside) DroppedChanges() int { return r.dropped }
+
+// DrainChanges returns the changes since the last drain, oldest first, in a
+// new slice.
+func (r *Roadside) DrainChanges() []Change {
+	if len(r.changes) == 0 {
+		return nil
+	}
+	return r.AppendChanges(nil)
+}
+
+// AppendChanges appends the changes since the last drain to dst and
+// forgets them; reusing dst keeps a simulator's loop free of allocations.
+func (r *Roadside) AppendChanges(dst []Change) []Change {
+	dst = append(dst, r.changes...)
+	clear(r.changes) // drop references to request ids' backing strings
+	r.changes = r.changes[:0]
+	return dst
+}
+
+// State returns the state the unit reports (one of the State* constants).
+func (r *Roadside) State() string {
+	if r.fault {
+		return StateFault
+	}
+	return r.mode
+}
+
+// RequestID returns the request being served, or "" when none: the
+// highest-priority, then earliest, of the requests sharing the entry or hold.
+func (r *Roadside) RequestID() string {
+	if len(r.served) == 0 {
+		return ""
+	}
+	return r.served[bestRequest(r.served)].id
+}
+
+// Indication returns what phase shows now. Phases the plan does not serve
+// are always red.
+func (r *Roadside) Indication(phase int) Indication {
+	if !r.started || phase < MinPhase || phase > MaxPhase || r.masks[r.stage]&phaseBit(phase) == 0 {
+		return Red
+	}
+	switch r.interval {
+	case intervalGreen:
+		return Green
+	case intervalYellow:
+		return Yellow
+	}
+	return Red
+}
+
+// IsGreen reports whether phase is green now.
+func (r *Roadside) IsGreen(phase int) bool { return r.Indication(phase) == Green }
+
+// GreenPhases returns the phases green now, ascending, in a new slice.
+func (r *Roadside) GreenPhases() []int { return r.AppendGreenPhases(nil) }
+
+// AppendGreenPhases appends the phases green now, ascending, to dst.
+func (r *Roadside) AppendGreenPhases(dst []int) []int {
+	if !r.started || r.interval != intervalGreen {
+		return dst
+	}
+	m := r.masks[r.stage]
+	for p := MinPhase; p <= MaxPhase; p++ {
+		if m&phaseBit(p) != 0 {
+			dst = append(dst, p)
+		}
+	}
+	return dst
+}
+
+// Status advances the unit to now and reports it in wire form.
+func (r *Roadside) Status(now time.Time) Status {
+	r.Advance(now)
+	return Status{
+		IntersectionID: r.id,
+		TS:             r.now,
+		State:          r.State(),
+		GreenPhases:    r.GreenPhases(),
+		RequestID:      r.RequestID(),
+	}
+}
+
+// NextChange returns when the unit next changes on its own: an interval
+// ending, a hold reaching its cap, or a served request expiring. A running
+// unit always has one (its plan cycles); it is zero only before the unit
+// has been given a time. Calling Advance at exactly that time is enough to
+// observe every change.
+func (r *Roadside) NextChange() time.Time {
+	if !r.started {
+		return time.Time{}
+	}
+	next := r.intervalEnd
+	if exp, ok := r.nextExpiry(); ok && exp.Before(next) {
+		next = exp
+	}
+	return next
+}
+
+// Advance runs every transition due up to and including now, each at its
+// own exact time, however far now is ahead.
+func (r *Roadside) Advance(now time.Time) {
+	if !r.started {
+		r.start(now)
+		return
+	}
+	for {
+		next := r.NextChange()
+		if next.After(now) {
+			break
+		}
+		r.step(next)
+	}
+	if now.After(r.now) {
+		r.now = now
+	}
+}
+
+// effectiveNow is the time a call at now acts at: never before a time
+// already seen.
+func (r *Roadside) effectiveNow(now time.Time) time.Time {
+	if r.started && now.Before(r.now) {
+		return r.now
+	}
+	return now
+}
+
+// Apply acts on a command received at now. A preempt for a phase green in
+// the stage being brought up or held shares it; one for a conflicting phase
+// waits its turn (priority, then arrival). A preempt repeating a known
+// request_id moves that request's expiry (a different phase replaces the
+// request; an expiry already passed ends it). A release ends its request;
+// releasing an unknown request is not an error (QoS 1 redelivers). Invalid
+// commands, commands for another intersection, preempts for a phase the
+// plan does not serve, preempts already expired, stale refreshes (issued
+// before the last accepted one) and preempts while in fault are refused
+// with an error and change nothing (beyond advancing the unit to now).
+func (r *Roadside) Apply(now time.Time, c Command) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.IntersectionID != r.id {
+		return fieldErr("intersection_id", "command for "+strconv.Quote(c.IntersectionID)+" sent to unit "+strconv.Quote(r.id))
+	}
+	at := r.effectiveNow(now)
+	if c.Type == CommandRelease {
+		r.Advance(at)
+		r.remove(at, c.RequestID)
+		return nil
+	}
+	if r.fault {
+		return ErrFault
+	}
+	if r.plan.StageOf(c.Phase) < 0 {
+		return fieldErr("phase", "phase "+strconv.Itoa(c.Phase)+" is not served by intersection "+r.id)
+	}
+	r.Advance(at)
+	if old := r.find(c.RequestID); old != nil {
+		if c.IssuedAt.Before(old.issuedAt) {
+			return fieldErr("issued_at", "older than the last command for request "+c.RequestID+" (stale redelivery)")
+		}
+		if !c.ExpiresAt.After(at) {
+			// The controller moved the expiry into the past: that ends it.
+			r.remove(at, c.RequestID)
+			return nil
+		}
+		if old.phase == c.Phase {
+			old.expiresAt = c.ExpiresAt
+			old.issuedAt = c.IssuedAt
+			old.priority = c.Priority
+			old.controllerID = c.ControllerID
+			return nil
+		}
+		// The vehicle now enters on another phase: a new request in its own right.
+		r.remove(at, c.RequestID)
+	} else if !c.ExpiresAt.After(at) {
+		return fieldErr("expires_at", "already passed when received")
+	}
+	r.dropExpiredQueued(at)
+	if len(r.served)+len(r.queued) >= MaxRequests {
+		return ErrTooManyRequests
+	}
+	r.arrivals++
+	r.admit(at, request{
+		id:           c.RequestID,
+		controllerID: c.ControllerID,
+		phase:        c.Phase,
+		priority:     c.Priority,
+		issuedAt:     c.IssuedAt,
+		expiresAt:    c.ExpiresAt,
+		arrival:      r.arrivals,
+	})
+	return nil
+}
+
+// ControllerOffline ends every preempt controllerID issued, served or
+// waiting: that controller can no longer refresh or release them.
+func (r *Roadside) ControllerOffline(controllerID string, now time.Time) {
+	at := r.effectiveNow(now)
+	r.Advance(at)
+	r.queued = removeIf(r.queued, func(q *request) bool { return q.controllerID == controllerID })
+	if len(r.served) == 0 {
+		return
+	}
+	r.served = removeIf(r.served, func(q *request) bool { return q.controllerID == controllerID })
+	if len(r.served) == 0 {
+		r.servedEnded(at)
+	}
+}
+
+// SetFault puts the unit in or out of fault at now. Entering fault ends
+// every preempt (the held green is cleared safely and the plan resumes) and
+// refuses new ones until the fault clears.
+func (r *Roadside) SetFault(now time.Time, on bool) {
+	at := r.effectiveNow(now)
+	r.Advance(at)
+	if on == r.fault {
+		return
+	}
+	r.fault = on
+	if on {
+		r.queued = r.queued[:0]
+		if len(r.served) > 0 {
+			clear(r.served)
+			r.served = r.served[:0]
+			r.endPreemption(at)
+		}
+	}
+	r.emit(Change{At: at, State: r.State()})
+}
+
+// start syncs the unit to its plan at its first time.
+func (r *Roadside) start(at time.Time) {
+	r.started = true
+	r.now = at
+	pos := r.plan.position(at)
+	for i, s := range r.plan.Stages {
+		start := r.starts[i]
+		if pos < start || pos >= start+s.Green+r.timing.Clearance() {
+			continue
+		}
+		within := pos - start
+		r.stage = i
+		r.greenStart = at.Add(-within)
+		r.greenEarliestEnd = r.greenStart.Add(r.timing.MinGreen + r.timing.PedClearance)
+		switch {
+		case within < s.Green:
+			r.interval = intervalGreen
+			r.intervalEnd = r.greenStart.Add(s.Green)
+			r.emitStage(at, Red, Green)
+		case within < s.Green+r.timing.Yellow:
+			r.interval = intervalYellow
+			r.intervalEnd = r.greenStart.Add(s.Green + r.timing.Yellow)
+			r.emitStage(at, Red, Yellow)
+		default:
+			r.interval = intervalAllRed
+			r.intervalEnd = r.greenStart.Add(s.Green + r.timing.Clearance())
+		}
+		r.emit(Change{At: at, State: r.State()})
+		return
+	}
+}
+
+// step runs the one transition due at t (t == NextChange()).
+func (r *Roadside) step(t time.Time) {
+	r.now = t
+	if exp, ok := r.nextExpiry(); ok && !exp.After(t) {
+		// Expiry first: a request that expires at the instant its green
+		// would come up is not served.
+		r.served = removeIf(r.served, func(q *request) bool { return !q.expiresAt.After(t) })
+		if len(r.served) == 0 {
+			r.servedEnded(t)
+		}
+		return
+	}
+	switch r.interval {
+	case intervalGreen:
+		if r.mode == StateHold {
+			// Max preempt reached: every request sharing this hold has had it.
+			clear(r.served)
+			r.served = r.served[:0]
+			r.servedEnded(t)
+			return
+		}
+		r.interval = intervalYellow
+		r.intervalEnd = t.Add(r.timing.Yellow)
+		r.emitStage(t, Green, Yellow)
+	case intervalYellow:
+		r.interval = intervalAllRed
+		r.intervalEnd = t.Add(r.timing.AllRed)
+		r.emitStage(t, Yellow, Red)
+	case intervalAllRed:
+		if r.mode == StateEntry {
+			r.setMode(t, StateHold)
+			r.startGreen(t, r.target, t.Add(r.timing.MaxPreempt))
+			// Pedestrians stay dark during a preempt, so only min green binds.
+			r.greenEarliestEnd = t.Add(r.timing.MinGreen)
+			r.beginHold(t)
+			return
+		}
+		stage, end := r.reentry(t)
+		r.setMode(t, StateNormal)
+		r.startGreen(t, stage, end)
+		r.greenEarliestEnd = t.Add(r.timing.MinGreen + r.timing.PedClearance)
+	}
+}
+
+// reentry chooses the stage to green at t, when the unit is all red and
+// free to follow its plan, and when that green ends. It is the recovery
+// after a preempt and also how normal operation proceeds (in step with the
+// plan it simply yields the next stage). Rule: the stage the coordinated
+// plan is in at t, ending when the plan ends it — unless less than min green
+// of it remains (or the plan is in a clearance), in which case the plan's
+// next stage starts now, early, and ends when the plan ends it. Either way
+// the unit is back in step with its offset at the end of this one green:
+// the shortest return, with no cycle stretched or skipped beyond it.
+func (r *Roadside) reentry(t time.Time) (int, time.Time) {
+	pos := r.plan.position(t)
+	clearance := r.timing.Clearance()
+	n := len(r.plan.Stages)
+	for i, s := range r.plan.Stages {
+		start := r.starts[i]
+		if pos < start || pos >= start+s.Green+clearance {
+			continue
+		}
+		within := pos - start
+		if within < s.Green && s.Green-within >= r.timing.MinGreen {
+			return i, t.Add(s.Green - within)
+		}
+		j := (i + 1) % n
+		return j, t.Add(s.Green + clearance - within + r.plan.Stages[j].Green)
+	}
+	return 0, t.Add(r.plan.Stages[0].Green) // unreachable: the stages tile the cycle
+}
+
+// admit takes a new request at t.
+func (r *Roadside) admit(t time.Time, q request) {
+	bit := phaseBit(q.phase)
+	switch r.mode {
+	case StateEntry:
+		if r.masks[r.target]&bit != 0 {
+			r.served = append(r.served, q)
+		} else {
+			r.queued = append(r.queued, q)
+		}
+	case StateHold:
+		if r.masks[r.stage]&bit != 0 {
+			r.served = append(r.served, q)
+		} else {
+			r.queued = append(r.queued, q)
+		}
+	default: // normal or exit: serve it now
+		r.served = append(r.served, q)
+		r.serve(t)
+	}
+}
+
+// serve starts serving r.served (non-empty, all for one stage) at t, from
+// normal, exit, or an entry or hold whose requests have all ended.
+func (r *Roadside) serve(t time.Time) {
+	bit := phaseBit(r.served[0].phase)
+	if r.interval == intervalGreen && r.masks[r.stage]&bit != 0 {
+		// Already green: hold it, no clearance needed.
+		r.target = r.stage
+		r.setMode(t, StateHold)
+		r.intervalEnd = t.Add(r.timing.MaxPreempt)
+		r.beginHold(t)
+		return
+	}
+	r.target = r.plan.StageOf(r.served[0].phase)
+	leavingHold := r.mode == StateHold
+	r.setMode(t, StateEntry)
+	if r.interval == intervalGreen {
+		// End the running green as soon as min green and pedestrian
+		// clearance allow — never later than the plan would have ended it,
+		// except when leaving a hold, whose end is the cap, not the plan.
+		end := maxTime(t, r.greenEarliestEnd)
+		if !leavingHold && r.intervalEnd.Before(end) {
+			end = r.intervalEnd
+		}
+		r.intervalEnd = end
+	}
+	r.absorbQueued(r.masks[r.target])
+}
+
+// beginHold completes entering hold at t: the target stage is green.
+func (r *Roadside) beginHold(t time.Time) {
+	r.holdStart = t
+	r.absorbQueued(r.masks[r.stage])
+}
+
+// absorbQueued moves waiting requests whose phase is in mask to the served
+// set: they share the hold.
+func (r *Roadside) absorbQueued(mask uint16) {
+	kept := r.queued[:0]
+	for _, q := range r.queued {
+		if mask&phaseBit(q.phase) != 0 {
+			r.served = append(r.served, q)
+		} else {
+			kept = append(kept, q)
+		}
+	}
+	clear(r.queued[len(kept):])
+	r.queued = kept
+}
+
+// servedEnded handles the last served request ending at t (released,
+// expired, its controller offline, or the hold capped): serve the next
+// waiting request that is still alive, or return to the plan.
+func (r *Roadside) servedEnded(t time.Time) {
+	r.dropExpiredQueued(t)
+	if len(r.queued) > 0 {
+		i := bestRequest(r.queued)
+		next := r.queued[i]
+		copy(r.queued[i:], r.queued[i+1:])
+		r.queued[len(r.queued)-1] = request{}
+		r.queued = r.queued[:len(r.queued)-1]
+		r.served = append(r.served, next)
+		r.serve(t)
+		return
+	}
+	r.endPreemption(t)
+}
+
+// endPreemption returns the unit from entry or hold to its plan at t. A
+// green that is running completes its minimum (and, if it was a plan green,
+// its pedestrian clearance); if the plan would bring that same stage up next
+// anyway the green simply continues into it (no needless clearance);
+// otherwise the unit clears it and re-enters the plan (see reentry).
+func (r *Roadside) endPreemption(t time.Time) {
+	if r.interval != intervalGreen {
+		r.setMode(t, StateExit)
+		return
+	}
+	end := maxTime(t, r.greenEarliestEnd)
+	stage, planEnd := r.reentry(end.Add(r.timing.Clearance()))
+	if stage == r.stage {
+		r.setMode(t, StateNormal)
+		r.intervalEnd = planEnd
+		return
+	}
+	r.setMode(t, StateExit)
+	r.intervalEnd = end
+}
+
+func (r *Roadside) startGreen(t time.Time, stage int, end time.Time) {
+	r.stage = stage
+	r.interval = intervalGreen
+	r.greenStart = t
+	r.intervalEnd = end
+	r.emitStage(t, Red, Green)
+}
+
+func (r *Roadside) setMode(t time.Time, mode string) {
+	if r.mode == mode {
+		return
+	}
+	r.mode = mode
+	r.emit(Change{At: t, State: r.State()})
+}
+
+// emitStage records every phase of the current stage going from → to.
+func (r *Roadside) emitStage(t time.Time, from, to Indication) {
+	if !r.record {
+		return
+	}
+	m := r.masks[r.stage]
+	state := r.State()
+	for p := MinPhase; p <= MaxPhase; p++ {
+		if m&phaseBit(p) != 0 {
+			r.emit(Change{At: t, Phase: p, From: from, To: to, State: state})
+		}
+	}
+}
+
+func (r *Roadside) emit(c Change) {
+	if !r.record {
+		return
+	}
+	if len(r.changes) >= MaxPendingChanges {
+		half := len(r.changes) / 2
+		n := copy(r.changes, r.changes[half:])
+		r.changes = r.changes[:n]
+		r.dropped += half
+	}
+	r.changes = append(r.changes, c)
+}
+
+// nextExpiry is the earliest expiry among the served requests.
+func (r *Roadside) nextExpiry() (time.Time, bool) {
+	if len(r.served) == 0 {
+		return time.Time{}, false
+	}
+	exp := r.served[0].expiresAt
+	for _, q := range r.served[1:] {
+		if q.expiresAt.Before(exp) {
+			exp = q.expiresAt
+		}
+	}
+	return exp, true
+}
+
+func (r *Roadside) find(id string) *request {
+	for i := range r.served {
+		if r.served[i].id == id {
+			return &r.served[i]
+		}
+	}
+	for i := range r.queued {
+		if r.queued[i].id == id {
+			return &r.queued[i]
+		}
+	}
+	return nil
+}
+
+// remove ends request id at t, wherever it is.
+func (r *Roadside) remove(t time.Time, id string) {
+	r.queued = removeIf(r.queued, func(q *request) bool { return q.id == id })
+	if len(r.served) == 0 {
+		return
+	}
+	r.served = removeIf(r.served, func(q *request) bool { return q.id == id })
+	if len(r.served) == 0 {
+		r.servedEnded(t)
+	}
+}
+
+func (r *Roadside) dropExpiredQueued(t time.Time) {
+	r.queued = removeIf(r.queued, func(q *request) bool { return !q.expiresAt.After(t) })
+}
+
+// removeIf deletes the requests matching drop, keeping order and capacity.
+func removeIf(qs []request, drop func(*request) bool) []request {
+	kept := qs[:0]
+	for i := range qs {
+		if !drop(&qs[i]) {
+			kept = append(kept, qs[i])
+		}
+	}
+	clear(qs[len(kept):])
+	return kept
+}
+
+// bestRequest is the index of the request to serve first: lowest priority
+// number, then earliest arrival.
+func bestRequest(qs []request) int {
+	best := 0
+	for i := 1; i < len(qs); i++ {
+		if qs[i].priority < qs[best].priority ||
+			(qs[i].priority == qs[best].priority && qs[i].arrival < qs[best].arrival) {
+			best = i
+		}
+	}
+	return best
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
