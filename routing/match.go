@@ -1,12 +1,10 @@
 package routing
 
 import (
-	"errors"
+	"math"
 
 	"github.com/paulmach/orb"
 )
-
-var errNotImplemented = errors.New("routing: not implemented yet")
 
 // Fix is one GPS fix as the matcher needs it.
 type Fix struct {
@@ -24,20 +22,321 @@ type RoadPos struct {
 	DistM   float64 // from the fix to the road
 }
 
-// MatcherConfig tunes a Matcher; every zero field takes its default.
-type MatcherConfig struct{}
+// MatcherConfig tunes a Matcher. Every zero field takes its default.
+type MatcherConfig struct {
+	// SearchRadiusM: roads farther than this from a fix are not
+	// candidates. Default 50 m, widened to 3 σ for a fix whose accuracy
+	// is worse, up to MaxSnapDistM.
+	SearchRadiusM float64
+	// SigmaM is the GPS error (standard deviation, metres) assumed when a
+	// fix gives no accuracy. Default 10 m.
+	SigmaM float64
+	// HeadingSigmaDeg is the spread allowed between a fix's heading and
+	// the road's direction of travel. Default 30°: GPS heading at speed is
+	// good to a few degrees, but a road's segment and the vehicle's course
+	// differ through bends and lane changes.
+	HeadingSigmaDeg float64
+	// MinHeadingSpeedMps: a fix's heading is used only at or above this
+	// speed (a standing receiver's heading is noise). Default 2 m/s.
+	MinHeadingSpeedMps float64
+	// BetaM scales the transition cost: a move between two fixes whose
+	// route is k·BetaM metres longer than the straight line between the
+	// two matched points costs as much as k nats of evidence (Newson &
+	// Krumm's β). Default 20 m.
+	BetaM float64
+	// UTurnM is the extra route length charged for turning round onto the
+	// other direction of a two-way road between two fixes. Default 50 m.
+	UTurnM float64
+}
 
-// Matcher matches one vehicle's fixes to the road graph.
+func (c MatcherConfig) withDefaults() MatcherConfig {
+	def := func(v *float64, d float64) {
+		if !(*v > 0) || math.IsInf(*v, 0) {
+			*v = d
+		}
+	}
+	def(&c.SearchRadiusM, 50)
+	def(&c.SigmaM, 10)
+	def(&c.HeadingSigmaDeg, 30)
+	def(&c.MinHeadingSpeedMps, 2)
+	def(&c.BetaM, 20)
+	def(&c.UTurnM, 50)
+	c.SearchRadiusM = math.Min(c.SearchRadiusM, MaxSnapDistM)
+	return c
+}
+
+const (
+	// matchMaxRoads is how many roads (nearest first) a fix considers;
+	// each two-way road gives two candidates, one per direction.
+	matchMaxRoads = 6
+	matchMaxCands = 2 * matchMaxRoads
+	// matchPruneNats drops a candidate from the next step's history when
+	// its score is this much below the best: e^-12 is one in 160,000.
+	matchPruneNats = 12
+	// matchSearchDepth is how many whole edges a transition may cross
+	// between the previous candidate's edge and the current one's.
+	matchSearchDepth = 2
+)
+
+// matchCandidate is one directed road position for a fix, with its score.
+type matchCandidate struct {
+	edge    int32
+	off     float64
+	xy      XY
+	dist    float64
+	bearing float64 // direction of travel on the edge there
+	score   float64 // log-likelihood of the best sequence ending here
+}
+
+// roadHit is the nearest point of one road (its indexed edge) to a fix.
+type roadHit struct {
+	edge    int32
+	off     float64
+	xy      XY
+	dist    float64
+	bearing float64
+}
+
+// Matcher matches one vehicle's fixes to the road graph with an online
+// hidden-Markov model in the spirit of Newson & Krumm (2009), the model of
+// OSRM, Valhalla and GraphHopper. The candidates of a fix are the nearest
+// points, in both directions of travel, of the roads within the search
+// radius. A candidate's emission score is Gaussian in its distance from the
+// fix, plus, when the vehicle is moving, a Gaussian penalty on the angle
+// between the fix's heading and the road's direction of travel. Its
+// transition score from each candidate of the previous fix is
+// -(route distance − straight-line distance)/β, the route distance found by
+// a search of at most a couple of edges ahead (moving back along the same
+// edge counts the distance twice, turning round costs UTurnM); a candidate
+// no short route reaches gets no transition. Each fix keeps, per
+// candidate, the best score of any sequence ending there (the forward step
+// of Viterbi) and reports the best candidate: robust to 20–30 m of noise,
+// and to a parallel road, which loses on heading or on continuity.
+//
+// A Matcher is one vehicle's state, not safe for concurrent use; its
+// buffers are fixed arrays, so Match does not allocate.
 type Matcher struct {
 	net *Network
 	cfg MatcherConfig
+
+	prev, cur   [matchMaxCands]matchCandidate
+	nPrev, nCur int
+	prevFix     XY
+
+	hits  [matchMaxRoads]roadHit
+	nHits int
+	// The segment search's query and callback, built once so that a
+	// search allocates no closure.
+	q        XY
+	radius   float64
+	collect  func(lo, hi [2]float64, ref SegmentRef) bool
+	routeLen [matchMaxCands]float64 // scratch: route distance to each current candidate
+	limit    float64                // scratch: longest route searched
 }
 
-// NewMatcher returns a matcher for one vehicle.
-func NewMatcher(n *Network, cfg MatcherConfig) *Matcher { return &Matcher{net: n, cfg: cfg} }
+// NewMatcher returns the matcher of one vehicle.
+func NewMatcher(n *Network, cfg MatcherConfig) *Matcher {
+	m := &Matcher{net: n, cfg: cfg.withDefaults()}
+	m.collect = m.collectSegment
+	return m
+}
 
-// Match matches a fix; false: no road near enough.
-func (m *Matcher) Match(f Fix) (RoadPos, bool) { return RoadPos{}, false }
+// Reset forgets the vehicle's history: the next fix is matched on its own.
+func (m *Matcher) Reset() { m.nPrev = 0 }
 
-// Reset forgets the vehicle's history.
-func (m *Matcher) Reset() {}
+// Match returns the most likely road position of the vehicle given this
+// fix and the ones before it. ok is false when no road lies within the
+// search radius (the history is kept: the next fix continues from it) or
+// the fix's position is not a valid [lon, lat].
+func (m *Matcher) Match(f Fix) (pos RoadPos, ok bool) {
+	if !validLonLat(f.LonLat) {
+		return RoadPos{Edge: -1}, false
+	}
+	n := m.net
+	p := n.proj.ToXY(f.LonLat)
+	sigma := m.cfg.SigmaM
+	if f.AccuracyM > 0 && !math.IsInf(f.AccuracyM, 0) {
+		sigma = clamp(f.AccuracyM, 3, MaxSnapDistM/3)
+	}
+	m.q, m.radius, m.nHits = p, math.Min(math.Max(m.cfg.SearchRadiusM, 3*sigma), MaxSnapDistM), 0
+	n.segIndex.Search([2]float64{p.X - m.radius, p.Y - m.radius}, [2]float64{p.X + m.radius, p.Y + m.radius}, m.collect)
+	if m.nHits == 0 {
+		return RoadPos{Edge: -1}, false
+	}
+
+	useHeading := !math.IsNaN(f.HeadingDeg) && !math.IsInf(f.HeadingDeg, 0) && f.SpeedMps >= m.cfg.MinHeadingSpeedMps
+	m.nCur = 0
+	for i := 0; i < m.nHits; i++ {
+		h := &m.hits[i]
+		m.addCandidate(h.edge, h.off, h.xy, h.dist, h.bearing, sigma, useHeading, f.HeadingDeg)
+		if tw := n.edges[h.edge].Twin; tw >= 0 {
+			m.addCandidate(tw, n.edges[tw].LengthM-h.off, h.xy, h.dist, math.Mod(h.bearing+180, 360), sigma, useHeading, f.HeadingDeg)
+		}
+	}
+
+	m.transition(p)
+
+	best := 0
+	for j := 1; j < m.nCur; j++ {
+		if m.cur[j].score > m.cur[best].score {
+			best = j
+		}
+	}
+	top := m.cur[best].score
+	// Keep the plausible candidates as the next fix's history, scores
+	// relative to the best so they never drift.
+	m.nPrev = 0
+	for j := 0; j < m.nCur; j++ {
+		if c := m.cur[j]; c.score >= top-matchPruneNats {
+			c.score -= top
+			if j == best {
+				best = m.nPrev
+			}
+			m.prev[m.nPrev] = c
+			m.nPrev++
+		}
+	}
+	m.prevFix = p
+	c := &m.prev[best]
+	return RoadPos{Edge: c.edge, OffsetM: c.off, XY: c.xy, DistM: c.dist}, true
+}
+
+// collectSegment keeps, for each of the matchMaxRoads nearest roads, its
+// nearest segment to the query point.
+func (m *Matcher) collectSegment(_, _ [2]float64, ref SegmentRef) bool {
+	n := m.net
+	e := &n.edges[ref.Edge]
+	g := n.geom[e.geomStart:e.geomEnd]
+	a, b := g[ref.Seg], g[ref.Seg+1]
+	q, t, d := projectOnSegment(m.q, a, b)
+	if d > m.radius {
+		return true
+	}
+	slot := -1
+	for i := 0; i < m.nHits; i++ {
+		if m.hits[i].edge == ref.Edge {
+			if d >= m.hits[i].dist {
+				return true
+			}
+			slot = i
+			break
+		}
+	}
+	if slot < 0 {
+		if m.nHits < matchMaxRoads {
+			slot = m.nHits
+			m.nHits++
+		} else {
+			worst := 0
+			for i := 1; i < m.nHits; i++ {
+				if m.hits[i].dist > m.hits[worst].dist {
+					worst = i
+				}
+			}
+			if d >= m.hits[worst].dist {
+				return true
+			}
+			slot = worst
+		}
+	}
+	cum := n.cum[e.geomStart:e.geomEnd]
+	m.hits[slot] = roadHit{edge: ref.Edge, off: cum[ref.Seg] + t*(cum[ref.Seg+1]-cum[ref.Seg]), xy: q, dist: d,
+		bearing: BearingDeg(a, b)}
+	return true
+}
+
+// addCandidate appends a directed candidate with its emission score.
+func (m *Matcher) addCandidate(edge int32, off float64, xy XY, dist, bearing, sigma float64, useHeading bool, heading float64) {
+	z := dist / sigma
+	score := -0.5 * z * z
+	if useHeading {
+		h := AngleDiffDeg(heading, bearing) / m.cfg.HeadingSigmaDeg
+		score -= 0.5 * h * h
+	}
+	m.cur[m.nCur] = matchCandidate{edge: edge, off: off, xy: xy, dist: dist, bearing: bearing, score: score}
+	m.nCur++
+}
+
+// transition adds to each current candidate the best of (previous score +
+// transition score) over the previous candidates. When no previous
+// candidate reaches any current one (the first fix, a gap, a jump), the
+// emission scores stand alone: the model restarts.
+func (m *Matcher) transition(p XY) {
+	if m.nPrev == 0 {
+		return
+	}
+	var bestFrom [matchMaxCands]float64
+	for j := 0; j < m.nCur; j++ {
+		bestFrom[j] = math.Inf(-1)
+	}
+	// Routes longer than the fixes' separation plus both search radii
+	// plus a block are not how the vehicle went.
+	m.limit = m.prevFix.Dist(p) + 2*m.radius + 100
+	any := false
+	for i := 0; i < m.nPrev; i++ {
+		pc := &m.prev[i]
+		m.routesFrom(pc)
+		for j := 0; j < m.nCur; j++ {
+			r := m.routeLen[j]
+			if math.IsInf(r, 1) {
+				continue
+			}
+			excess := math.Max(0, r-pc.xy.Dist(m.cur[j].xy))
+			if s := pc.score - excess/m.cfg.BetaM; s > bestFrom[j] {
+				bestFrom[j] = s
+				any = true
+			}
+		}
+	}
+	if !any {
+		return
+	}
+	for j := 0; j < m.nCur; j++ {
+		m.cur[j].score += bestFrom[j] // -Inf: unreachable, never chosen over a reachable one
+	}
+}
+
+// routesFrom fills routeLen with the route distance from previous candidate
+// pc to each current candidate (+Inf where none is found).
+func (m *Matcher) routesFrom(pc *matchCandidate) {
+	n := m.net
+	e := &n.edges[pc.edge]
+	for j := 0; j < m.nCur; j++ {
+		c := &m.cur[j]
+		switch {
+		case c.edge == pc.edge && c.off >= pc.off:
+			m.routeLen[j] = c.off - pc.off
+		case c.edge == pc.edge:
+			m.routeLen[j] = 2 * (pc.off - c.off) // back: only noise explains it
+		case c.edge == e.Twin:
+			m.routeLen[j] = math.Abs(e.LengthM-pc.off-c.off) + m.cfg.UTurnM
+		default:
+			m.routeLen[j] = math.Inf(1)
+		}
+	}
+	m.searchAhead(pc.edge, e.LengthM-pc.off, 0)
+}
+
+// searchAhead walks the edges leaving edge from's end, acc metres after the
+// previous candidate, recording the route to any current candidate met.
+func (m *Matcher) searchAhead(from int32, acc float64, depth int) {
+	n := m.net
+	fe := &n.edges[from]
+	for _, ei := range n.outEdges[n.outStart[fe.To]:n.outStart[fe.To+1]] {
+		if ei == fe.Twin {
+			continue
+		}
+		for j := 0; j < m.nCur; j++ {
+			if m.cur[j].edge == ei {
+				if r := acc + m.cur[j].off; r < m.routeLen[j] {
+					m.routeLen[j] = r
+				}
+			}
+		}
+		if depth < matchSearchDepth {
+			if next := acc + n.edges[ei].LengthM; next < m.limit {
+				m.searchAhead(ei, next, depth+1)
+			}
+		}
+	}
+}

@@ -1,6 +1,21 @@
 package routing
 
-import "github.com/paulmach/orb"
+import (
+	"math"
+	"sort"
+
+	"github.com/paulmach/orb"
+)
+
+// MaxApproachDiffDeg is how far a path's bearing as it arrives at a
+// signalised intersection may be from the nearest of its approaches' bearings
+// for the path to count as entering on that approach. Approaches of a
+// four-way junction are 90° apart, so 60° accepts a road that bends into
+// the junction while rejecting a path that merely touches the junction's
+// node on a road the inventory gives no approach for (a slip lane, a
+// service road): such an intersection is left out of Path.Signals, because
+// no phase of it serves the vehicle.
+const MaxApproachDiffDeg = 60.0
 
 // Path is what a vehicle will drive: a polyline in the network's projection
 // with its free-flow speeds and the signalised intersections on it, in the
@@ -8,59 +23,217 @@ import "github.com/paulmach/orb"
 type Path struct {
 	net     *Network
 	pts     []XY
-	cum     []float64
-	tcum    []float64
+	cum     []float64 // distance from the start to each point
+	tcum    []float64 // free-flow time from the start to each point
 	signals []PathSignal
 }
 
-// PathSignal is a signalised intersection on a path.
+// PathSignal is a signalised intersection on a path and how the path enters
+// it.
 type PathSignal struct {
 	Intersection int32   // index in Network.Intersections()
 	ID           string  // intersection id
-	Approach     string  // approach id it enters on
-	Phase        int     // phase serving that approach
+	Approach     string  // approach id it enters on (path bearing against the approaches, 0/360 wrap)
+	Phase        int     // the phase that gives that approach its through green
 	AlongM       float64 // distance from the path's start to the stop line (the intersection's node)
 	QueueFlushS  float64 // from the approach (0 = engine default)
 }
 
-// LengthM is the path's length.
-func (p *Path) LengthM() float64 { return 0 }
+// LengthM is the path's length in metres.
+func (p *Path) LengthM() float64 { return p.cum[len(p.cum)-1] }
 
-// FreeFlowS is the free-flow time along the whole path.
-func (p *Path) FreeFlowS() float64 { return 0 }
+// FreeFlowS is the time to drive the whole path at the roads' free-flow
+// speeds.
+func (p *Path) FreeFlowS() float64 { return p.tcum[len(p.tcum)-1] }
 
-// Points returns the path's polyline (shared, read-only).
+// Points returns the path's polyline in the network's projection (shared,
+// read-only). It has at least two points; a path of zero length has two
+// equal ones.
 func (p *Path) Points() []XY { return p.pts }
 
-// LonLats returns the polyline as [lon, lat] points.
-func (p *Path) LonLats() []orb.Point { return nil }
+// LonLats returns the polyline as [lon, lat] points (a fresh slice, for
+// output).
+func (p *Path) LonLats() []orb.Point {
+	out := make([]orb.Point, len(p.pts))
+	for i, q := range p.pts {
+		out[i] = p.net.proj.ToLonLat(q)
+	}
+	return out
+}
 
-// Signals returns the signals on the path ordered by AlongM (shared, read-only).
+// Signals returns the signalised intersections on the path, ordered by
+// AlongM (shared, read-only).
 func (p *Path) Signals() []PathSignal { return p.signals }
 
-// PointAt returns the point alongM from the start and the bearing there.
-func (p *Path) PointAt(alongM float64) (XY, float64) { return XY{}, 0 }
-
-// FreeFlowTimeS returns the free-flow time between two distances along the path.
-func (p *Path) FreeFlowTimeS(fromAlong, toAlong float64) float64 { return 0 }
-
-// Cursor is a vehicle's progress along a Path.
-type Cursor struct {
-	path  *Path
-	seg   int
-	along float64
+// segmentAt returns the index s of the segment [pts[s], pts[s+1]] holding
+// the point alongM from the start (alongM clamped to the path).
+func (p *Path) segmentAt(alongM float64) int {
+	// First point farther than alongM, minus one.
+	s := sort.SearchFloat64s(p.cum, alongM)
+	if s > 0 && (s == len(p.cum) || p.cum[s] > alongM) {
+		s--
+	}
+	if s > len(p.pts)-2 {
+		s = len(p.pts) - 2
+	}
+	return s
 }
 
-// NewCursor returns a cursor at the path's start.
-func (p *Path) NewCursor() Cursor { return Cursor{path: p} }
-
-// Locate advances the cursor to the point of the path nearest pt.
-func (c *Cursor) Locate(pt XY, maxOffPathM float64) (alongM, offPathM float64, ok bool) {
-	return 0, 0, false
+// PointAt returns the point alongM metres from the path's start (clamped to
+// the path) and the path's bearing there.
+func (p *Path) PointAt(alongM float64) (XY, float64) {
+	alongM = clamp(alongM, 0, p.LengthM())
+	s := p.segmentAt(alongM)
+	a, b := p.pts[s], p.pts[s+1]
+	t := 0.0
+	if l := p.cum[s+1] - p.cum[s]; l > 0 {
+		t = (alongM - p.cum[s]) / l
+	}
+	return XY{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, p.bearingOfSegment(s)
 }
 
-// AlongM is the cursor's distance from the path's start.
-func (c *Cursor) AlongM() float64 { return c.along }
+// bearingOfSegment is segment s's bearing; a zero-length segment (only in a
+// path of zero length) takes its neighbour's.
+func (p *Path) bearingOfSegment(s int) float64 {
+	for i := s; i < len(p.pts)-1; i++ {
+		if p.pts[i] != p.pts[i+1] {
+			return BearingDeg(p.pts[i], p.pts[i+1])
+		}
+	}
+	for i := s; i > 0; i-- {
+		if p.pts[i-1] != p.pts[i] {
+			return BearingDeg(p.pts[i-1], p.pts[i])
+		}
+	}
+	return 0
+}
 
-// NextSignal is the index into Signals() of the first signal not yet passed.
-func (c *Cursor) NextSignal() int { return 0 }
+// timeAt is the free-flow time from the path's start to alongM.
+func (p *Path) timeAt(alongM float64) float64 {
+	alongM = clamp(alongM, 0, p.LengthM())
+	s := p.segmentAt(alongM)
+	l := p.cum[s+1] - p.cum[s]
+	if l <= 0 {
+		return p.tcum[s]
+	}
+	return p.tcum[s] + (p.tcum[s+1]-p.tcum[s])*(alongM-p.cum[s])/l
+}
+
+// FreeFlowTimeS is the free-flow time between two distances along the path
+// (each clamped to the path; zero when toAlong is not after fromAlong), in
+// O(log n) from the cumulative times.
+func (p *Path) FreeFlowTimeS(fromAlong, toAlong float64) float64 {
+	if !(toAlong > fromAlong) {
+		return 0
+	}
+	return math.Max(0, p.timeAt(toAlong)-p.timeAt(fromAlong))
+}
+
+// pathBuilder accumulates a path's polyline, times and signals.
+type pathBuilder struct {
+	p *Path
+}
+
+func newPathBuilder(n *Network, capacity int) pathBuilder {
+	return pathBuilder{p: &Path{net: n, pts: make([]XY, 0, capacity), cum: make([]float64, 0, capacity),
+		tcum: make([]float64, 0, capacity)}}
+}
+
+// add appends point q reached at speed speedMps; repeated points are
+// dropped so that every segment has a length.
+func (b *pathBuilder) add(q XY, speedMps float64) {
+	p := b.p
+	if len(p.pts) == 0 {
+		p.pts, p.cum, p.tcum = append(p.pts, q), append(p.cum, 0), append(p.tcum, 0)
+		return
+	}
+	last := p.pts[len(p.pts)-1]
+	if q == last {
+		return
+	}
+	d := last.Dist(q)
+	p.pts = append(p.pts, q)
+	p.cum = append(p.cum, p.cum[len(p.cum)-1]+d)
+	p.tcum = append(p.tcum, p.tcum[len(p.tcum)-1]+d/speedMps)
+}
+
+// addEdge appends the part [fromOff, toOff] of edge e.
+func (b *pathBuilder) addEdge(e int32, fromOff, toOff float64) {
+	n := b.p.net
+	edge := &n.edges[e]
+	g, cum := n.EdgeGeometry(e)
+	start, _ := n.PointOnEdge(e, fromOff)
+	b.add(start, edge.SpeedMps)
+	for i := 1; i < len(g)-1; i++ {
+		if cum[i] > fromOff && cum[i] < toOff {
+			b.add(g[i], edge.SpeedMps)
+		}
+	}
+	end, _ := n.PointOnEdge(e, toOff)
+	b.add(end, edge.SpeedMps)
+}
+
+// addNodeSignal records the intersection on node (if any) as met at the
+// current end of the path, entered on edge e.
+func (b *pathBuilder) addNodeSignal(node, e int32) {
+	n := b.p.net
+	ii := n.nodeInter[node]
+	if ii < 0 {
+		return
+	}
+	b.addSignal(ii, b.p.cum[len(b.p.cum)-1], n.EntryBearingDeg(e))
+}
+
+// addSignal records intersection ii met alongM from the start, entered on
+// bearing; it is left out when no approach matches the bearing.
+func (b *pathBuilder) addSignal(ii int32, alongM, bearing float64) {
+	in := &b.p.net.inters[ii]
+	a, ok := in.ApproachFor(bearing, MaxApproachDiffDeg)
+	if !ok {
+		return
+	}
+	b.p.signals = append(b.p.signals, PathSignal{Intersection: ii, ID: in.ID, Approach: a.ID, Phase: a.Phase,
+		AlongM: alongM, QueueFlushS: a.QueueFlushS})
+}
+
+// finish returns the path, with two equal points when it has no length.
+func (b *pathBuilder) finish() *Path {
+	p := b.p
+	if len(p.pts) == 1 {
+		p.pts, p.cum, p.tcum = append(p.pts, p.pts[0]), append(p.cum, 0), append(p.tcum, 0)
+	}
+	return p
+}
+
+// pathFromEdges builds the path driving edges in order, from fromOff on the
+// first edge to toOff on the last. Signals are the intersections on the
+// nodes between edges (and on the last edge's end node when the path
+// reaches it); one on the first edge's start node is behind the vehicle.
+func (n *Network) pathFromEdges(edges []int32, fromOff, toOff float64) *Path {
+	b := newPathBuilder(n, 8*len(edges)+2)
+	for i, e := range edges {
+		lo, hi := 0.0, n.edges[e].LengthM
+		if i == 0 {
+			lo = clamp(fromOff, 0, hi)
+		}
+		last := i == len(edges)-1
+		if last {
+			hi = clamp(toOff, lo, hi)
+		}
+		b.addEdge(e, lo, hi)
+		if !last || hi >= n.edges[e].LengthM {
+			b.addNodeSignal(n.edges[e].To, e)
+		}
+	}
+	return b.finish()
+}
+
+func clamp(x, lo, hi float64) float64 {
+	if x < lo {
+		return lo
+	}
+	if x > hi {
+		return hi
+	}
+	return x
+}

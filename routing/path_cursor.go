@@ -1,0 +1,113 @@
+package routing
+
+import "math"
+
+// Cursor is a vehicle's progress along a Path. It is a small value that
+// remembers the segment of the last located position, so that each fix
+// costs a short walk from there instead of a search of the whole path; it
+// never allocates.
+//
+// Locate picks the point of the path that minimises
+//
+//	distance to the fix + forwardCost·(metres ahead of the last position)
+//	                    + backwardCost·(metres behind it)
+//
+// rather than the nearest point: where a path doubles back on itself (a
+// hairpin, a loop round a block, the two sides of a dual carriageway), the
+// nearest point to a noisy fix may be on the other leg, hundreds of metres
+// further along; the cost keeps the cursor on the leg it is on. Because the
+// cost grows with the distance along, the walk stops as soon as no segment
+// further away can beat the best point found, which is after a few segments
+// in steady state.
+type Cursor struct {
+	path    *Path
+	seg     int     // segment of the last located position
+	along   float64 // last located distance from the start
+	next    int     // first signal with AlongM >= along
+	located bool
+}
+
+// Cost per metre of movement along the path between two fixes, in metres
+// of distance from the path: moving ahead is what vehicles do, so it is
+// cheap (a 150 m jump ahead weighs like 15 m of GPS error); moving back is
+// only ever GPS noise, so it is dear.
+const (
+	cursorForwardCost  = 0.1
+	cursorBackwardCost = 0.5
+)
+
+// NewCursor returns a cursor that has not located the vehicle yet: its
+// first Locate searches the whole path.
+func (p *Path) NewCursor() Cursor { return Cursor{path: p} }
+
+// Locate moves the cursor to the point of the path where the vehicle at pt
+// most likely is, searching forward from the last located position (and a
+// little back, for GPS noise), and returns its distance from the path's
+// start and pt's distance from the path there. ok is false, and the cursor
+// does not move, when pt is farther than maxOffPathM from the path: the
+// vehicle has left it (or the fix is an outlier).
+func (c *Cursor) Locate(pt XY, maxOffPathM float64) (alongM, offPathM float64, ok bool) {
+	p := c.path
+	if p == nil || math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
+		return c.along, math.Inf(1), false
+	}
+	nseg := len(p.pts) - 1
+	bestSeg, bestAlong, bestOff, bestCost := -1, 0.0, math.Inf(1), math.Inf(1)
+	consider := func(s int) {
+		_, t, d := projectOnSegment(pt, p.pts[s], p.pts[s+1])
+		along := p.cum[s] + t*(p.cum[s+1]-p.cum[s])
+		cost := d
+		if c.located {
+			if along >= c.along {
+				cost += cursorForwardCost * (along - c.along)
+			} else {
+				cost += cursorBackwardCost * (c.along - along)
+			}
+		}
+		if cost < bestCost {
+			bestSeg, bestAlong, bestOff, bestCost = s, along, d, cost
+		}
+	}
+	if !c.located {
+		for s := 0; s < nseg; s++ {
+			consider(s)
+		}
+	} else {
+		for s := c.seg; s < nseg; s++ {
+			if ahead := p.cum[s] - c.along; ahead > 0 && cursorForwardCost*ahead >= bestCost {
+				break
+			}
+			consider(s)
+		}
+		for s := c.seg - 1; s >= 0; s-- {
+			if cursorBackwardCost*(c.along-p.cum[s+1]) >= bestCost {
+				break
+			}
+			consider(s)
+		}
+	}
+	if bestSeg < 0 || !(bestOff <= maxOffPathM) {
+		return bestAlong, bestOff, false
+	}
+	c.seg, c.along, c.located = bestSeg, bestAlong, true
+	sig := p.signals
+	for c.next < len(sig) && sig[c.next].AlongM < c.along {
+		c.next++
+	}
+	for c.next > 0 && sig[c.next-1].AlongM >= c.along {
+		c.next--
+	}
+	return bestAlong, bestOff, true
+}
+
+// AlongM is the distance from the path's start of the last located
+// position (0 before the first).
+func (c *Cursor) AlongM() float64 { return c.along }
+
+// NextSignal is the index into the path's Signals() of the first signal not
+// yet passed (its stop line is at or ahead of AlongM); len(Signals()) when
+// every one is behind.
+func (c *Cursor) NextSignal() int { return c.next }
+
+// Path returns the path the cursor moves on.
+func (c *Cursor) Path() *Path { return c.path }
