@@ -26,6 +26,10 @@ type Path struct {
 	cum     []float64 // distance from the start to each point
 	tcum    []float64 // free-flow time from the start to each point
 	signals []PathSignal
+	// For a path on the graph: the edges it drives and the distance along
+	// the path at which each is entered (the first is the path's start).
+	edges     []int32
+	edgeAlong []float64
 }
 
 // PathSignal is a signalised intersection on a path and how the path enters
@@ -211,6 +215,7 @@ func (b *pathBuilder) finish() *Path {
 // reaches it); one on the first edge's start node is behind the vehicle.
 func (n *Network) pathFromEdges(edges []int32, fromOff, toOff float64) *Path {
 	b := newPathBuilder(n, 8*len(edges)+2)
+	b.p.edges, b.p.edgeAlong = make([]int32, 0, len(edges)), make([]float64, 0, len(edges))
 	for i, e := range edges {
 		lo, hi := 0.0, n.edges[e].LengthM
 		if i == 0 {
@@ -220,6 +225,12 @@ func (n *Network) pathFromEdges(edges []int32, fromOff, toOff float64) *Path {
 		if last {
 			hi = clamp(toOff, lo, hi)
 		}
+		along := 0.0
+		if len(b.p.cum) > 0 {
+			along = b.p.cum[len(b.p.cum)-1]
+		}
+		b.p.edges = append(b.p.edges, e)
+		b.p.edgeAlong = append(b.p.edgeAlong, along)
 		b.addEdge(e, lo, hi)
 		if !last || hi >= n.edges[e].LengthM {
 			b.addNodeSignal(n.edges[e].To, e)

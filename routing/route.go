@@ -32,7 +32,9 @@ func (n *Network) Route(from, to orb.Point) (*Path, error) {
 }
 
 // RouteFrom returns the fastest route at free-flow speeds from a matched
-// position, in its direction of travel, to a [lon, lat] point.
+// position, in its direction of travel, to a [lon, lat] point. Like Route,
+// it may turn round at a node (a junction or a dead end), never part-way
+// along a road.
 func (n *Network) RouteFrom(pos RoadPos, to orb.Point) (*Path, error) {
 	if pos.Edge < 0 || int(pos.Edge) >= len(n.edges) {
 		return nil, fmt.Errorf("route from: edge %d is not an edge of the network", pos.Edge)
