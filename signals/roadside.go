@@ -50,6 +50,11 @@ const MaxRequests = 64
 // past the bound the oldest half is discarded and counted in DroppedChanges.
 const MaxPendingChanges = 1 << 14
 
+// cappedMemory is how many capped request ids a unit remembers, so that a
+// controller that keeps refreshing past max preempt does not get its
+// request held again. A fixed array: no allocation, bounded memory.
+const cappedMemory = 16
+
 // ErrFault is returned by Apply for a preempt while the unit is in fault.
 var ErrFault = errors.New("signals: unit in fault state: preemption refused")
 
@@ -108,6 +113,8 @@ type Roadside struct {
 	served   []request // the requests the entry or hold serves; non-empty exactly in entry and hold
 	queued   []request // conflicting requests waiting their turn
 	arrivals uint64
+	capped   [cappedMemory]string // requests whose hold reached max preempt: refused if refreshed
+	cappedAt int                  // next slot of capped to overwrite
 
 	record  bool
 	changes []Change
@@ -306,7 +313,8 @@ func (r *Roadside) effectiveNow(now time.Time) time.Time {
 // releasing an unknown request is not an error (QoS 1 redelivers). Invalid
 // commands, commands for another intersection, preempts for a phase the
 // plan does not serve, preempts already expired, stale refreshes (issued
-// before the last accepted one) and preempts while in fault are refused
+// before the last accepted one), refreshes of a request whose hold already
+// reached max preempt, and preempts while in fault are refused
 // with an error and change nothing (beyond advancing the unit to now).
 func (r *Roadside) Apply(now time.Time, c Command) error {
 	if err := c.Validate(); err != nil {
@@ -328,6 +336,11 @@ func (r *Roadside) Apply(now time.Time, c Command) error {
 		return fieldErr("phase", "phase "+strconv.Itoa(c.Phase)+" is not served by intersection "+r.id)
 	}
 	r.Advance(at)
+	for _, id := range r.capped {
+		if id == c.RequestID {
+			return fieldErr("request_id", "request "+c.RequestID+" was already held for max preempt ("+r.timing.MaxPreempt.String()+")")
+		}
+	}
 	if old := r.find(c.RequestID); old != nil {
 		if c.IssuedAt.Before(old.issuedAt) {
 			return fieldErr("issued_at", "older than the last command for request "+c.RequestID+" (stale redelivery)")
@@ -450,6 +463,10 @@ func (r *Roadside) step(t time.Time) {
 	case intervalGreen:
 		if r.mode == StateHold {
 			// Max preempt reached: every request sharing this hold has had it.
+			for _, q := range r.served {
+				r.capped[r.cappedAt] = q.id
+				r.cappedAt = (r.cappedAt + 1) % cappedMemory
+			}
 			clear(r.served)
 			r.served = r.served[:0]
 			r.servedEnded(t)

@@ -1,0 +1,640 @@
+package signals
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// t0 is when every test's plan starts its first stage (2+6 green).
+var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+
+// at is t0 plus s seconds.
+func at(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+
+// secs is t as seconds after t0.
+func secs(t time.Time) float64 { return t.Sub(t0).Seconds() }
+
+// harness drives a unit and checks every change it makes.
+type harness struct {
+	t   testing.TB
+	r   *Roadside
+	c   *checker
+	log []Change
+}
+
+// newHarness builds a unit on the default plan of phases with a 90 s cycle,
+// 60 % main share, offset so that stage 0 starts at t0, and starts it at t0.
+// With default timing: 2+6 green 0–46.8 s, yellow to 50.8, all red to 52.8;
+// 4+8 green to 84, yellow to 88, all red to 90; and so on.
+func newHarness(t testing.TB, tm Timing, phases ...int) *harness {
+	t.Helper()
+	if len(phases) == 0 {
+		phases = []int{2, 4, 6, 8}
+	}
+	p, err := DefaultPlan(phases, 90*time.Second, 0.6, tm)
+	require.NoError(t, err)
+	p.Offset = p.position(t0)
+	r, err := NewRoadside("I-204", p, tm)
+	require.NoError(t, err)
+	h := &harness{t: t, r: r, c: newChecker(tm)}
+	h.advance(0)
+	return h
+}
+
+func (h *harness) sync() {
+	h.t.Helper()
+	ch := h.r.DrainChanges()
+	h.log = append(h.log, ch...)
+	require.NoError(h.t, h.c.feed(ch))
+}
+
+func (h *harness) advance(s float64) {
+	h.t.Helper()
+	h.r.Advance(at(s))
+	h.sync()
+}
+
+func (h *harness) apply(s float64, c Command) error {
+	h.t.Helper()
+	err := h.r.Apply(at(s), c)
+	h.sync()
+	return err
+}
+
+// stateSeq is the reported states in order, with the time each began.
+func (h *harness) stateSeq() ([]string, []float64) {
+	var states []string
+	var times []float64
+	for _, ch := range h.log {
+		if ch.Phase == 0 && (len(states) == 0 || states[len(states)-1] != ch.State) {
+			states = append(states, ch.State)
+			times = append(times, secs(ch.At))
+		}
+	}
+	return states, times
+}
+
+// firstChange returns the first change of phase to `to` at or after from seconds.
+func (h *harness) firstChange(phase int, to Indication, from float64) (float64, bool) {
+	for _, ch := range h.log {
+		if ch.Phase == phase && ch.To == to && secs(ch.At) >= from {
+			return secs(ch.At), true
+		}
+	}
+	return 0, false
+}
+
+// stateBegan returns when the unit first entered state at or after from seconds.
+func (h *harness) stateBegan(state string, from float64) (float64, bool) {
+	for _, ch := range h.log {
+		if ch.Phase == 0 && ch.State == state && secs(ch.At) >= from {
+			return secs(ch.At), true
+		}
+	}
+	return 0, false
+}
+
+func preempt(id string, phase int, issued, expires float64) Command {
+	return Command{
+		Type: CommandPreempt, RequestID: id, ControllerID: "cc-1", IntersectionID: "I-204",
+		VehicleID: "amb-" + id, Approach: "EB", Phase: phase, Priority: 1, EtaS: 10,
+		IssuedAt: at(issued), ExpiresAt: at(expires),
+	}
+}
+
+func release(id string, issued float64) Command {
+	return Command{Type: CommandRelease, RequestID: id, ControllerID: "cc-1", IntersectionID: "I-204", IssuedAt: at(issued)}
+}
+
+func TestUnitFollowsPlanFromItsFirstTime(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	assert.Equal(t, []int{2, 6}, h.r.GreenPhases())
+	assert.Equal(t, at(46.8), h.r.NextChange())
+	h.advance(47)
+	assert.Equal(t, Yellow, h.r.Indication(2))
+	assert.Equal(t, Red, h.r.Indication(4))
+	assert.Empty(t, h.r.GreenPhases())
+	h.advance(60)
+	assert.Equal(t, []int{4, 8}, h.r.GreenPhases())
+	assert.True(t, h.r.IsGreen(8))
+	got, ok := h.firstChange(4, Green, 0)
+	require.True(t, ok)
+	assert.InDelta(t, 52.8, got, 1e-9)
+	assert.Equal(t, StateNormal, h.r.State())
+
+	// A unit started mid-cycle joins the plan where it is.
+	late, err := NewRoadside("I-204", h.r.Plan(), DefaultTiming())
+	require.NoError(t, err)
+	assert.True(t, late.NextChange().IsZero(), "no time given yet")
+	assert.Equal(t, Red, late.Indication(2), "a unit not started shows red")
+	late.Advance(at(90 + 49))
+	assert.Equal(t, Yellow, late.Indication(6))
+	assert.Equal(t, at(90+50.8), late.NextChange())
+}
+
+func TestPreemptOfGreenPhaseHoldsAtOnce(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	h.advance(10)
+	require.NoError(t, h.apply(10, preempt("a", 6, 10, 60)))
+	assert.Equal(t, StateHold, h.r.State())
+	assert.Equal(t, "a", h.r.RequestID())
+	st := h.r.Status(at(11))
+	assert.Equal(t, Status{IntersectionID: "I-204", TS: at(11), State: StateHold, GreenPhases: []int{2, 6}, RequestID: "a"}, st)
+	for _, ch := range h.log {
+		assert.False(t, ch.Phase != 0 && secs(ch.At) > 0, "no indication changes: %+v", ch)
+	}
+	// The hold outlasts the plan's green (46.8 s) until the expiry.
+	h.advance(55)
+	assert.True(t, h.r.IsGreen(2))
+}
+
+func TestEntryHonoursMinGreenAndPedClearance(t *testing.T) {
+	tm := DefaultTiming()
+	mgpc := (tm.MinGreen + tm.PedClearance).Seconds()
+	clr := tm.Clearance().Seconds()
+	tests := []struct {
+		name     string
+		received float64
+	}{
+		{"just after green started", 0.5},
+		{"mid min green", 5},
+		{"during ped clearance", 15},
+		{"after min green and ped clearance", 30},
+		{"near the planned end of green", 46},
+		{"during yellow", 48},
+		{"during all red", 51.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tm)
+			h.advance(tt.received)
+			require.NoError(t, h.apply(tt.received, preempt("a", 4, tt.received, tt.received+120)))
+			h.advance(tt.received + 60)
+
+			greenEnd, ok := h.firstChange(2, Yellow, 0)
+			require.True(t, ok)
+			assert.GreaterOrEqual(t, greenEnd, mgpc-1e-9, "min green and pedestrian clearance of the running green are never cut")
+			assert.LessOrEqual(t, greenEnd, 46.8+1e-9, "a preempt never lengthens the plan's green")
+			if tt.received < 46.8 {
+				assert.InDelta(t, max(tt.received, mgpc), min(greenEnd, 46.8), 1e-9, "the green ends as soon as allowed")
+			}
+			hold, ok := h.stateBegan(StateHold, 0)
+			require.True(t, ok, "hold reached")
+			assert.InDelta(t, greenEnd+clr, hold, 1e-9, "yellow then all red, then hold")
+			assert.LessOrEqual(t, hold-tt.received, tm.WorstCaseEntry().Seconds()+1e-9, "hold within the worst case")
+			green4, ok := h.firstChange(4, Green, 0)
+			require.True(t, ok)
+			assert.InDelta(t, hold, green4, 1e-9, "the requested phase is green when hold is reported")
+		})
+	}
+}
+
+func TestExpiryEndsHoldWithNoFurtherCommand(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 40)))
+	h.advance(39.999)
+	assert.Equal(t, StateHold, h.r.State())
+	h.advance(400) // one call, far ahead
+	states, times := h.stateSeq()
+	assert.Equal(t, []string{StateNormal, StateEntry, StateHold, StateNormal}, states)
+	assert.InDelta(t, 40, times[3], 1e-9, "the hold ended exactly at expires_at")
+	assert.Empty(t, h.r.RequestID())
+}
+
+func TestMaxPreemptCapsHold(t *testing.T) {
+	tm := DefaultTiming()
+	h := newHarness(t, tm)
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 1000)))
+	// The controller keeps refreshing: the cap still ends the hold.
+	for s := 10.0; s < 300; s += 10 {
+		err := h.apply(s, preempt("a", 4, s, s+1000))
+		if s < 115 {
+			require.NoError(t, err)
+			continue
+		}
+		var fe *FieldError
+		require.ErrorAs(t, err, &fe, "refreshing a capped request is refused")
+		assert.Equal(t, "request_id", fe.Field)
+	}
+	holds := h.c.episodesOf(StateHold)
+	require.Len(t, holds, 1)
+	assert.Equal(t, tm.MaxPreempt, holds[0].end.Sub(holds[0].start))
+	assert.NotEqual(t, StateHold, h.r.State())
+	assert.Empty(t, h.r.RequestID(), "a capped request is done, not re-served")
+}
+
+func TestReleaseExitsAndRestoresOffset(t *testing.T) {
+	tm := DefaultTiming()
+	h := newHarness(t, tm)
+	ref := newHarness(t, tm) // never preempted
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
+	require.NoError(t, h.apply(30, release("a", 30)))
+	assert.Equal(t, StateExit, h.r.State())
+	h.advance(400)
+	ref.advance(400)
+	states, times := h.stateSeq()
+	assert.Equal(t, []string{StateNormal, StateEntry, StateHold, StateExit, StateNormal}, states)
+	assert.InDelta(t, 30, times[3], 1e-9, "exit starts at the release")
+
+	// Once the first plan green after the exit ends, the unit is back in
+	// step with its coordinated plan: every later change equals the
+	// never-preempted unit's.
+	back := times[4]
+	var restored time.Time
+	for _, ch := range h.log {
+		if ch.Phase != 0 && ch.To == Yellow && secs(ch.At) > back {
+			restored = ch.At
+			break
+		}
+	}
+	require.False(t, restored.IsZero())
+	assert.LessOrEqual(t, secs(restored)-back, 90.0, "restored within one cycle")
+	after := func(log []Change) []Change {
+		var out []Change
+		for _, ch := range log {
+			if ch.Phase != 0 && !ch.At.Before(restored) {
+				ch.State = ""
+				out = append(out, ch)
+			}
+		}
+		return out
+	}
+	assert.Equal(t, after(ref.log), after(h.log))
+}
+
+func TestReleaseJustBeforePlanGreenContinuesGreen(t *testing.T) {
+	// Phase 4's plan green starts at 52.8 s. A hold of 4 released at 50 s
+	// would clear 4 only to bring it back: the unit keeps it green instead.
+	h := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
+	require.NoError(t, h.apply(50, release("a", 50)))
+	assert.Equal(t, StateNormal, h.r.State())
+	h.advance(90)
+	end, ok := h.firstChange(4, Yellow, 0)
+	require.True(t, ok)
+	assert.InDelta(t, 84, end, 1e-9, "green to the plan's end")
+}
+
+func TestConflictingRequestWaitsThenIsServed(t *testing.T) {
+	tm := DefaultTiming()
+	h := newHarness(t, tm)
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 200)))
+	require.NoError(t, h.apply(2, preempt("b", 2, 2, 200)))
+	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, "a", h.r.RequestID(), "the first request is served")
+	h.advance(30)
+	assert.Equal(t, StateHold, h.r.State())
+	assert.Equal(t, "a", h.r.RequestID())
+	assert.False(t, h.r.IsGreen(2), "b waits")
+
+	require.NoError(t, h.apply(40, release("a", 40)))
+	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, "b", h.r.RequestID())
+	h.advance(100)
+	holdB, ok := h.stateBegan(StateHold, 40)
+	require.True(t, ok)
+	assert.InDelta(t, 40+tm.Clearance().Seconds(), holdB, 1e-9, "a's hold green had its min green: clear at once")
+	assert.Equal(t, "b", h.r.RequestID())
+	assert.True(t, h.r.IsGreen(2))
+}
+
+func TestWaitingOrderIsPriorityThenArrival(t *testing.T) {
+	type req struct {
+		id       string
+		phase    int
+		priority int
+	}
+	tests := []struct {
+		name    string
+		waiting []req
+		want    []string
+	}{
+		{"priority first", []req{{"b", 9, 2}, {"c", 2, 1}}, []string{"c", "b"}},
+		{"arrival breaks ties", []req{{"b", 9, 1}, {"c", 2, 1}}, []string{"b", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, DefaultTiming(), 2, 4, 6, 8, 9) // stages 2+6, 4+8, 9
+			require.NoError(t, h.apply(1, preempt("a", 4, 1, 500)))
+			for i, q := range tt.waiting {
+				c := preempt(q.id, q.phase, 2+float64(i), 500)
+				c.Priority = q.priority
+				require.NoError(t, h.apply(2+float64(i), c))
+			}
+			now := 30.0
+			for _, want := range append([]string{"a"}, tt.want...) {
+				h.advance(now)
+				require.Equal(t, StateHold, h.r.State())
+				assert.Equal(t, want, h.r.RequestID())
+				require.NoError(t, h.apply(now, release(want, now)))
+				now += 40
+			}
+		})
+	}
+}
+
+func TestWaitingRequestThatExpiredIsSkipped(t *testing.T) {
+	h := newHarness(t, DefaultTiming(), 2, 4, 6, 8, 9)
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 200)))
+	require.NoError(t, h.apply(2, preempt("b", 2, 2, 30)))
+	require.NoError(t, h.apply(3, preempt("c", 9, 3, 300)))
+	require.NoError(t, h.apply(40, release("a", 40)))
+	assert.Equal(t, "c", h.r.RequestID())
+	h.advance(100)
+	assert.True(t, h.r.IsGreen(9))
+	_, ok := h.firstChange(2, Green, 40)
+	assert.False(t, ok, "b expired while waiting and is never served")
+}
+
+func TestSharedPhase(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 200)))
+	require.NoError(t, h.apply(2, preempt("b", 8, 2, 200)))
+	assert.Equal(t, "a", h.r.RequestID())
+	h.advance(30)
+	require.Equal(t, StateHold, h.r.State())
+	require.NoError(t, h.apply(31, preempt("c", 8, 31, 200)), "joins the running hold")
+	require.NoError(t, h.apply(32, release("a", 32)))
+	assert.Equal(t, StateHold, h.r.State(), "b and c still need it")
+	assert.Equal(t, "b", h.r.RequestID())
+	require.NoError(t, h.apply(33, release("b", 33)))
+	assert.Equal(t, "c", h.r.RequestID())
+	require.NoError(t, h.apply(34, release("c", 34)))
+	assert.NotEqual(t, StateHold, h.r.State())
+	assert.Len(t, h.c.episodesOf(StateHold), 1, "one hold, shared")
+}
+
+func TestSharedHoldLastsUntilLastExpiry(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 40)))
+	require.NoError(t, h.apply(2, preempt("b", 8, 2, 70)))
+	h.advance(45)
+	assert.Equal(t, StateHold, h.r.State())
+	assert.Equal(t, "b", h.r.RequestID(), "a expired; b's request is served now")
+	h.advance(200)
+	holds := h.c.episodesOf(StateHold)
+	require.Len(t, holds, 1)
+	assert.InDelta(t, 70, secs(holds[0].end), 1e-9)
+}
+
+func TestControllerOffline(t *testing.T) {
+	h := newHarness(t, DefaultTiming(), 2, 4, 6, 8, 9)
+	a := preempt("a", 4, 1, 200)
+	b := preempt("b", 2, 2, 200)
+	b.ControllerID = "cc-2"
+	c := preempt("c", 9, 3, 200)
+	c.Priority = 1
+	b.Priority = 2
+	for _, cmd := range []Command{a, b, c} {
+		require.NoError(t, h.apply(secs(cmd.IssuedAt), cmd))
+	}
+	h.advance(30)
+	h.r.ControllerOffline("cc-9", at(30))
+	assert.Equal(t, "a", h.r.RequestID(), "another controller's offline changes nothing")
+	h.r.ControllerOffline("cc-1", at(31))
+	h.sync()
+	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, "b", h.r.RequestID(), "c went with its controller; b is served")
+	h.advance(100)
+	assert.True(t, h.r.IsGreen(2))
+	_, ok := h.firstChange(9, Green, 0)
+	assert.False(t, ok)
+}
+
+func TestFaultRefusesPreemption(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 200)))
+	require.NoError(t, h.apply(2, preempt("b", 2, 2, 200)))
+	h.advance(26)
+	require.Equal(t, StateHold, h.r.State())
+	h.r.SetFault(at(27), true)
+	h.sync()
+	assert.Equal(t, StateFault, h.r.State())
+	assert.Empty(t, h.r.RequestID())
+	err := h.apply(28, preempt("c", 4, 28, 100))
+	assert.ErrorIs(t, err, ErrFault)
+	h.advance(100)
+	assert.Equal(t, StateFault, h.r.Status(at(100)).State)
+	_, ok := h.firstChange(2, Green, 27)
+	assert.True(t, ok, "the plan keeps cycling")
+
+	h.r.SetFault(at(101), false)
+	h.sync()
+	assert.Equal(t, StateNormal, h.r.State())
+	require.NoError(t, h.apply(102, preempt("d", 4, 102, 200)))
+	assert.Contains(t, []string{StateEntry, StateHold}, h.r.State())
+}
+
+func TestApplyRefusesWithoutChangingState(t *testing.T) {
+	base := func() *harness {
+		h := newHarness(t, DefaultTiming())
+		require.NoError(t, h.apply(1, preempt("a", 4, 1, 40)))
+		h.advance(10)
+		return h
+	}
+	other := preempt("x", 4, 10, 60)
+	other.IntersectionID = "I-205"
+	bad := preempt("x", 0, 10, 60)
+	unserved := preempt("x", 3, 10, 60)
+	expired := preempt("x", 2, 5, 9)
+	stale := preempt("a", 4, 0.5, 300)
+	tests := []struct {
+		name  string
+		cmd   Command
+		field string
+	}{
+		{"another intersection", other, "intersection_id"},
+		{"invalid", bad, "phase"},
+		{"phase not served", unserved, "phase"},
+		{"already expired", expired, "expires_at"},
+		{"stale refresh", stale, "issued_at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := base()
+			before := h.r.Status(at(10))
+			next := h.r.NextChange()
+			err := h.apply(10, tt.cmd)
+			var fe *FieldError
+			require.ErrorAs(t, err, &fe)
+			assert.Equal(t, tt.field, fe.Field)
+			assert.Equal(t, before, h.r.Status(at(10)))
+			assert.Equal(t, next, h.r.NextChange())
+			assert.Empty(t, h.r.DrainChanges())
+			h.advance(100)
+			holds := h.c.episodesOf(StateHold)
+			require.Len(t, holds, 1)
+			assert.InDelta(t, 40, secs(holds[0].end), 1e-9, "a's expiry is untouched")
+		})
+	}
+}
+
+func TestRefresh(t *testing.T) {
+	t.Run("moves expiry later", func(t *testing.T) {
+		h := newHarness(t, DefaultTiming())
+		require.NoError(t, h.apply(1, preempt("a", 4, 1, 40)))
+		require.NoError(t, h.apply(35, preempt("a", 4, 35, 70)))
+		h.advance(200)
+		holds := h.c.episodesOf(StateHold)
+		require.Len(t, holds, 1)
+		assert.InDelta(t, 70, secs(holds[0].end), 1e-9)
+	})
+	t.Run("expiry moved into the past ends it", func(t *testing.T) {
+		h := newHarness(t, DefaultTiming())
+		require.NoError(t, h.apply(1, preempt("a", 4, 1, 40)))
+		c := preempt("a", 4, 30, 40)
+		c.IssuedAt, c.ExpiresAt = at(29), at(29.5)
+		require.NoError(t, h.apply(30, c))
+		assert.NotEqual(t, StateHold, h.r.State())
+	})
+	t.Run("another phase replaces the request", func(t *testing.T) {
+		h := newHarness(t, DefaultTiming())
+		require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
+		require.NoError(t, h.apply(30, preempt("a", 2, 30, 100)))
+		assert.Equal(t, "a", h.r.RequestID())
+		h.advance(60)
+		assert.True(t, h.r.IsGreen(2))
+		assert.Equal(t, StateHold, h.r.State())
+	})
+	t.Run("duplicate delivery is harmless", func(t *testing.T) {
+		h := newHarness(t, DefaultTiming())
+		c := preempt("a", 4, 1, 40)
+		require.NoError(t, h.apply(1, c))
+		require.NoError(t, h.apply(2, c))
+		h.advance(100)
+		assert.Len(t, h.c.episodesOf(StateHold), 1)
+	})
+}
+
+func TestReleaseOfUnknownRequestIsHarmless(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(5, release("nobody", 5)))
+	assert.Equal(t, StateNormal, h.r.State())
+	require.NoError(t, h.apply(6, preempt("a", 4, 6, 60)))
+	require.NoError(t, h.apply(7, release("nobody", 7)))
+	assert.Equal(t, "a", h.r.RequestID())
+}
+
+func TestTooManyRequests(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	for i := 0; i < MaxRequests; i++ {
+		require.NoError(t, h.apply(1, preempt("r"+string(rune('A'+i%26))+string(rune('a'+i/26)), 4, 1, 100)))
+	}
+	assert.ErrorIs(t, h.apply(1, preempt("one-more", 4, 1, 100)), ErrTooManyRequests)
+}
+
+func TestTimeNeverRunsBackwards(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	h.advance(50)
+	next := h.r.NextChange()
+	h.advance(10)
+	assert.Equal(t, next, h.r.NextChange())
+	assert.Equal(t, at(50), h.r.Status(at(20)).TS)
+	require.NoError(t, h.apply(20, preempt("a", 2, 20, 100)), "acts at the latest time seen")
+	assert.Equal(t, StateEntry, h.r.State(), "50 s is yellow: 2 is brought back through all red")
+}
+
+func TestAdvanceInOneJumpEqualsStepping(t *testing.T) {
+	tm := DefaultTiming()
+	cmds := []struct {
+		at  float64
+		cmd Command
+	}{
+		{100, preempt("a", 4, 100, 160)},
+		{101, preempt("b", 2, 101, 400)},
+		{140, release("a", 140)},
+		{700, preempt("c", 8, 700, 705)},
+	}
+	jump := newHarness(t, tm)
+	step := newHarness(t, tm)
+	for _, c := range cmds {
+		jump.advance(c.at)
+		for step.r.NextChange().Before(at(c.at)) {
+			step.r.Advance(step.r.NextChange())
+			step.sync()
+		}
+		require.NoError(t, jump.apply(c.at, c.cmd))
+		require.NoError(t, step.apply(c.at, c.cmd))
+	}
+	jump.advance(3600)
+	for step.r.NextChange().Before(at(3600)) {
+		step.r.Advance(step.r.NextChange())
+		step.sync()
+	}
+	step.advance(3600)
+	assert.Equal(t, step.log, jump.log)
+	assert.Greater(t, len(jump.log), 100)
+}
+
+func TestNextChangeIsWhenTheUnitChanges(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 60)))
+	for i := 0; i < 40; i++ {
+		next := h.r.NextChange()
+		h.r.Advance(next.Add(-time.Nanosecond))
+		assert.Empty(t, h.r.DrainChanges(), "nothing before NextChange")
+		h.r.Advance(next)
+		ch := h.r.DrainChanges()
+		require.NoError(t, h.c.feed(ch))
+		require.NotEmpty(t, ch, "something changes at NextChange (%v)", secs(next))
+		for _, c := range ch {
+			assert.Equal(t, next, c.At)
+		}
+		assert.True(t, h.r.NextChange().After(next))
+	}
+}
+
+func TestChangeRecording(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	h.r.SetRecordChanges(false)
+	h.r.Advance(at(1000))
+	assert.Nil(t, h.r.DrainChanges())
+	h.r.SetRecordChanges(true)
+	h.r.Advance(at(30 * 86400)) // a month undrained
+	assert.LessOrEqual(t, len(h.r.AppendChanges(nil)), MaxPendingChanges)
+	assert.Positive(t, h.r.DroppedChanges())
+
+	buf := make([]Change, 0, 64)
+	h.r.Advance(at(30*86400 + 90))
+	buf = h.r.AppendChanges(buf[:0])
+	assert.NotEmpty(t, buf)
+	assert.Empty(t, h.r.DrainChanges(), "drained")
+}
+
+func TestNewRoadsideValidates(t *testing.T) {
+	tm := DefaultTiming()
+	p, err := DefaultPlan([]int{2, 4}, 90*time.Second, 0.5, tm)
+	require.NoError(t, err)
+	_, err = NewRoadside("I 204", p, tm)
+	var fe *FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "intersection_id", fe.Field)
+	_, err = NewRoadside("I-204", Plan{}, tm)
+	assert.Error(t, err)
+	bad := tm
+	bad.Yellow = 0
+	_, err = NewRoadside("I-204", p, bad)
+	assert.Error(t, err)
+
+	r, err := NewRoadside("I-204", p, tm)
+	require.NoError(t, err)
+	p.Stages[0].Phases[0] = 4 // the caller's plan changing later must not reach the unit
+	assert.Equal(t, []int{2}, r.Plan().Stages[0].Phases)
+	assert.Equal(t, "I-204", r.IntersectionID())
+	assert.Equal(t, tm, r.Timing())
+}
+
+func TestIndicationString(t *testing.T) {
+	assert.Equal(t, "red", Red.String())
+	assert.Equal(t, "yellow", Yellow.String())
+	assert.Equal(t, "green", Green.String())
+	assert.Equal(t, "Indication(7)", Indication(7).String())
+}
+
+func TestErrorsAreDistinct(t *testing.T) {
+	assert.False(t, errors.Is(ErrFault, ErrTooManyRequests))
+}
