@@ -1,0 +1,351 @@
+package mqttx
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"go.uber.org/zap"
+)
+
+// Options configures a Client. BrokerURL and ClientID are required; every
+// duration has a default (see withDefaults).
+type Options struct {
+	BrokerURL string // tcp://host:1883, ssl://host:8883, ws://host:8080/mqtt (also mqtt://, tls://, mqtts://, wss://)
+	ClientID  string // unique per broker: a second client with the same id disconnects the first
+	Username  string
+	Password  string
+
+	CAFile             string // PEM bundle to verify the broker with instead of the system roots
+	CertFile           string // client certificate (PEM) for mutual TLS; needs KeyFile
+	KeyFile            string // client private key (PEM)
+	InsecureSkipVerify bool   // accept any broker certificate: testing only
+
+	KeepAlive            time.Duration // default 30 s
+	ConnectTimeout       time.Duration // one connection attempt; default 10 s
+	MaxReconnectInterval time.Duration // cap of the exponential reconnect backoff; default 10 s
+	PublishTimeout       time.Duration // Publish waits this long for a QoS 1 ack; default 10 s
+
+	// Subscriptions are made on every connection, before OnConnect runs and
+	// before Connect returns, so no message (and no retained one) is missed
+	// or delivered twice by racing a reconnect.
+	Subscriptions []Subscription
+
+	// Will, when set, is published by the broker if the connection drops
+	// without a DISCONNECT.
+	Will *Message
+	// OnConnect runs after every (re)connection, once the subscriptions are
+	// re-made, on its own goroutine. The controller publishes its retained
+	// `online` here and re-asserts its preempts.
+	OnConnect func()
+	// OnConnectionLost runs when an established connection drops.
+	OnConnectionLost func(error)
+
+	Logger *zap.Logger // nil: no logging
+}
+
+// Message is one MQTT publication.
+type Message struct {
+	Topic    string
+	Payload  []byte
+	QoS      byte
+	Retained bool
+}
+
+// Subscription is one topic filter and the handler of its messages.
+type Subscription struct {
+	Filter  string
+	QoS     byte
+	Handler Handler
+}
+
+// Handler receives one message. It runs on the client's delivery goroutine,
+// in arrival order, so it must hand work off quickly (a channel send)
+// rather than do it.
+type Handler func(topic string, payload []byte)
+
+// Defaults for Options' durations.
+const (
+	DefaultKeepAlive            = 30 * time.Second
+	DefaultConnectTimeout       = 10 * time.Second
+	DefaultMaxReconnectInterval = 10 * time.Second
+	DefaultPublishTimeout       = 10 * time.Second
+)
+
+func (o Options) withDefaults() Options {
+	if o.KeepAlive <= 0 {
+		o.KeepAlive = DefaultKeepAlive
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.MaxReconnectInterval <= 0 {
+		o.MaxReconnectInterval = DefaultMaxReconnectInterval
+	}
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = DefaultPublishTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	return o
+}
+
+// Client is a connected MQTT client. Its methods are safe for concurrent use.
+type Client struct {
+	opts Options
+	pc   paho.Client
+	log  *zap.Logger
+
+	mu   sync.Mutex
+	subs map[string]subscription // by filter
+
+	connects  atomic.Int64
+	firstUp   chan struct{} // closed after the first onConnect completes
+	firstOnce sync.Once
+}
+
+type subscription struct {
+	qos     byte
+	handler Handler
+}
+
+// ValidateBrokerURL checks that u is a broker URL paho can dial, so a typo
+// fails at start-up with a clear message instead of as endless reconnects.
+func ValidateBrokerURL(u string) error {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("broker URL %q: %w", u, err)
+	}
+	switch parsed.Scheme {
+	case "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss":
+	default:
+		return fmt.Errorf("broker URL %q: scheme must be tcp://, ssl:// or ws:// (or mqtt://, tls://, mqtts://, wss://)", u)
+	}
+	if parsed.Host == "" {
+		return fmt.Errorf("broker URL %q: missing host:port", u)
+	}
+	return nil
+}
+
+// TLSConfig builds the TLS configuration of opts: nil when no TLS option is
+// set (the system roots are then used for ssl:// and wss:// brokers).
+func TLSConfig(opts Options) (*tls.Config, error) {
+	if opts.CAFile == "" && opts.CertFile == "" && opts.KeyFile == "" && !opts.InsecureSkipVerify {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipVerify} //nolint:gosec // opt-in, documented as testing only
+	if opts.CAFile != "" {
+		pem, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls CA file %s: no PEM certificate in it", opts.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if (opts.CertFile == "") != (opts.KeyFile == "") {
+		return nil, errors.New("tls: a client certificate needs both the certificate file and the key file")
+	}
+	if opts.CertFile != "" {
+		pair, err := tls.LoadX509KeyPair(opts.CertFile, opts.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}
+
+// Connect dials the broker and returns once connected. If the broker is not
+// reachable it keeps retrying (with backoff) until ctx is done: a
+// controller started before its broker should come up with it, not exit.
+// After that the client reconnects by itself whenever the connection drops.
+func Connect(ctx context.Context, opts Options) (*Client, error) {
+	if opts.ClientID == "" {
+		return nil, errors.New("mqtt: client id is required")
+	}
+	if err := ValidateBrokerURL(opts.BrokerURL); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	tlsCfg, err := TLSConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{opts: opts, log: opts.Logger, subs: map[string]subscription{}, firstUp: make(chan struct{})}
+	for _, s := range opts.Subscriptions {
+		if s.Filter == "" || s.Handler == nil {
+			return nil, errors.New("mqtt: a subscription needs a filter and a handler")
+		}
+		c.subs[s.Filter] = subscription{qos: s.QoS, handler: s.Handler}
+	}
+
+	po := paho.NewClientOptions().
+		AddBroker(opts.BrokerURL).
+		SetClientID(opts.ClientID).
+		SetUsername(opts.Username).
+		SetPassword(opts.Password).
+		SetCleanSession(true).
+		SetOrderMatters(true).
+		SetKeepAlive(opts.KeepAlive).
+		SetPingTimeout(opts.KeepAlive / 2).
+		SetConnectTimeout(opts.ConnectTimeout).
+		SetWriteTimeout(opts.PublishTimeout).
+		SetAutoReconnect(true).
+		SetMaxReconnectInterval(opts.MaxReconnectInterval).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(minDuration(time.Second, opts.MaxReconnectInterval)).
+		SetOnConnectHandler(func(paho.Client) { c.onConnect() }).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			c.log.Warn("mqtt connection lost", zap.String("broker", opts.BrokerURL), zap.Error(err))
+			if opts.OnConnectionLost != nil {
+				opts.OnConnectionLost(err)
+			}
+		}).
+		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
+			c.log.Info("mqtt reconnecting", zap.String("broker", opts.BrokerURL))
+		})
+	if tlsCfg != nil {
+		po.SetTLSConfig(tlsCfg)
+	}
+	if opts.Will != nil {
+		po.SetBinaryWill(opts.Will.Topic, opts.Will.Payload, opts.Will.QoS, opts.Will.Retained)
+	}
+	c.pc = paho.NewClient(po)
+	tok := c.pc.Connect()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return nil, fmt.Errorf("mqtt connect %s: %w", opts.BrokerURL, err)
+		}
+	case <-ctx.Done():
+		c.pc.Disconnect(0)
+		return nil, fmt.Errorf("mqtt connect %s: %w", opts.BrokerURL, ctx.Err())
+	}
+	select {
+	case <-c.firstUp:
+	case <-ctx.Done():
+		c.pc.Disconnect(0)
+		return nil, fmt.Errorf("mqtt connect %s: %w", opts.BrokerURL, ctx.Err())
+	}
+	return c, nil
+}
+
+func minDuration(a, b time.Duration) time.Duration {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+// onConnect re-makes every subscription (the session is clean, so the
+// broker forgot them) before telling the owner.
+func (c *Client) onConnect() {
+	n := c.connects.Add(1)
+	c.log.Info("mqtt connected", zap.String("broker", c.opts.BrokerURL), zap.Int64("connection", n))
+	c.mu.Lock()
+	subs := make(map[string]subscription, len(c.subs))
+	for f, s := range c.subs {
+		subs[f] = s
+	}
+	c.mu.Unlock()
+	for filter, s := range subs {
+		if err := c.subscribeNow(filter, s); err != nil {
+			c.log.Error("mqtt resubscribe failed", zap.String("filter", filter), zap.Error(err))
+		}
+	}
+	if c.opts.OnConnect != nil {
+		c.opts.OnConnect()
+	}
+	c.firstOnce.Do(func() { close(c.firstUp) })
+}
+
+func (c *Client) subscribeNow(filter string, s subscription) error {
+	tok := c.pc.Subscribe(filter, s.qos, func(_ paho.Client, m paho.Message) {
+		s.handler(m.Topic(), m.Payload())
+	})
+	if !tok.WaitTimeout(c.opts.PublishTimeout) {
+		return fmt.Errorf("subscribe %s: no SUBACK within %v", filter, c.opts.PublishTimeout)
+	}
+	return tok.Error()
+}
+
+// Subscribe adds a subscription after Connect; it is made now and after
+// every reconnect. Prefer Options.Subscriptions for the ones known up
+// front: a Subscribe that races a reconnect may be made twice, and the
+// retained messages then arrive twice.
+func (c *Client) Subscribe(filter string, qos byte, h Handler) error {
+	s := subscription{qos: qos, handler: h}
+	c.mu.Lock()
+	c.subs[filter] = s
+	c.mu.Unlock()
+	if !c.pc.IsConnectionOpen() {
+		return nil // onConnect will subscribe
+	}
+	return c.subscribeNow(filter, s)
+}
+
+// ErrNotConnected is returned by Publish while the client is between
+// connections; the caller decides whether to wait and retry.
+var ErrNotConnected = errors.New("mqtt: not connected")
+
+// Publish sends m and, for QoS 1, waits for the broker's acknowledgement
+// (at most PublishTimeout, or until ctx is done).
+func (c *Client) Publish(ctx context.Context, m Message) error {
+	if !c.pc.IsConnectionOpen() {
+		return ErrNotConnected
+	}
+	tok := c.pc.Publish(m.Topic, m.QoS, m.Retained, m.Payload)
+	timer := time.NewTimer(c.opts.PublishTimeout)
+	defer timer.Stop()
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-timer.C:
+		return fmt.Errorf("publish %s: no acknowledgement within %v", m.Topic, c.opts.PublishTimeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// PublishNoWait hands m to the client without waiting for the broker: for
+// QoS 0 messages, where there is nothing to wait for.
+func (c *Client) PublishNoWait(m Message) error {
+	if !c.pc.IsConnectionOpen() {
+		return ErrNotConnected
+	}
+	tok := c.pc.Publish(m.Topic, m.QoS, m.Retained, m.Payload)
+	if m.QoS == 0 {
+		select {
+		case <-tok.Done():
+			return tok.Error()
+		default:
+		}
+	}
+	return nil
+}
+
+// Connected reports whether the connection is up right now.
+func (c *Client) Connected() bool { return c.pc.IsConnectionOpen() }
+
+// Connections counts the connections made so far (1 after Connect, +1 per
+// reconnect).
+func (c *Client) Connections() int64 { return c.connects.Load() }
+
+// Disconnect closes the connection cleanly, waiting up to quiesce for
+// in-flight work. A clean DISCONNECT means the broker does not publish the
+// Last Will, so publish any farewell (the retained `offline`) first.
+func (c *Client) Disconnect(quiesce time.Duration) {
+	c.pc.Disconnect(uint(quiesce / time.Millisecond))
+}
