@@ -1,0 +1,30 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/greenwave-project/greenwave/controller"
+)
+
+// controllerID is the simulated controller's id in every command.
+const controllerID = "sim"
+
+// newEngine builds the real decision engine for a strategy: the policy is
+// the only thing that differs between range and greenwave; every other
+// setting is the engine's default, so the simulation shows what the street
+// would get. Vehicles' priorities come from the scenario.
+func newEngine(w *world, strategy string) (*controller.Engine, error) {
+	cfg := controller.Config{ControllerID: controllerID, Priorities: map[string]int{}}
+	switch strategy {
+	case StrategyRange:
+		cfg.Policy = controller.PolicyRange
+	case StrategyGreenwave:
+		cfg.Policy = controller.PolicyGreenWave
+	default:
+		return nil, fmt.Errorf("unknown strategy %q (want none, range or greenwave)", strategy)
+	}
+	for _, t := range w.trips {
+		cfg.Priorities[t.id] = t.priority
+	}
+	return controller.New(cfg, w.net)
+}
