@@ -1,0 +1,245 @@
+package controller
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/signals"
+)
+
+// Policy is how the engine decides when to request a preempt.
+type Policy string
+
+// The policies.
+const (
+	// PolicyGreenWave requests each signal just in time: when the
+	// vehicle's earliest plausible arrival at the stop line falls within
+	// the lead time the intersection needs to bring up its phase and
+	// flush the queue in front of the vehicle.
+	PolicyGreenWave Policy = "greenwave"
+	// PolicyRange is the conventional baseline (optical and radio
+	// preemption as deployed): request when the vehicle is within
+	// RangeM of an intersection on the road ahead, whatever its speed.
+	PolicyRange Policy = "range"
+)
+
+// Config tunes an Engine. Every zero field takes the default documented
+// on it (New fills them in; Engine.Config returns the result).
+type Config struct {
+	// ControllerID names this controller in every command
+	// (controller_id). Required: a roadside unit ends the preempts of a
+	// controller that goes offline, so it must know whose they are.
+	ControllerID string
+
+	// Policy: PolicyGreenWave (default) or PolicyRange.
+	Policy Policy
+
+	// Lease is how far ahead of each (re)send a preempt's expires_at is
+	// set. Default 20 s: four refresh periods, so three refreshes in a
+	// row can be lost before the roadside drops a live preempt, yet a
+	// controller that dies leaves a signal held for at most 20 s.
+	Lease time.Duration
+
+	// RefreshPeriod is how often a live preempt is re-sent with a later
+	// expires_at. Default 5 s. Must be shorter than Lease.
+	RefreshPeriod time.Duration
+
+	// Margin is added to every lead time for message latency (MQTT round
+	// trip, the roadside's own polling) and ETA error. Default 3 s.
+	Margin time.Duration
+
+	// DefaultQueueFlush is the time for the standing queue on an
+	// approach to clear once it gets green, used where the inventory
+	// gives no queue_flush_s. Default 6 s: about three cars at the usual
+	// 2 s saturation headway, a typical urban arterial queue.
+	DefaultQueueFlush time.Duration
+
+	// SilenceGrace is how long a vehicle may go without a fix before its
+	// preempts are released. Meanwhile its position is dead-reckoned
+	// along its path at its smoothed speed. Default 6 s: a few lost fixes
+	// at the usual 1 Hz (tunnels, urban canyons) do not drop the green
+	// wave, while a vehicle that really stopped reporting frees the
+	// junction well before its lease would.
+	SilenceGrace time.Duration
+
+	// OffPathToleranceM is how far a fix may be from the vehicle's path
+	// before the vehicle counts as having left it. Default 30 m: three
+	// times the usual 10 m GPS error, less than a block.
+	OffPathToleranceM float64
+
+	// PassedMarginM is how far beyond an intersection's node (its stop
+	// line on the path) the vehicle must be before it counts as through
+	// and the preempt is released. Default 5 m: enough that GPS jitter
+	// at the node does not release early; by then the vehicle is inside
+	// the junction and its own green is no longer needed.
+	PassedMarginM float64
+
+	// LookaheadM is how far along its path the engine looks for signals,
+	// and how far the road ahead is followed when no route is known.
+	// Default 2000 m: well beyond the lead distance of any junction at
+	// emergency speeds (a 40 s lead at 25 m/s is 1000 m).
+	LookaheadM float64
+
+	// RangeM is the range policy's trigger distance. Default 300 m (about
+	// 1000 ft, the usual optical-preemption detection range).
+	RangeM float64
+
+	// RangeTimeout caps a range-policy preempt, counted from its first
+	// request, on top of the intersection's max_preempt_s. Default 60 s:
+	// the "max call time" of conventional preemption systems.
+	RangeTimeout time.Duration
+
+	// DefaultPriority is the priority of vehicles not listed in
+	// Priorities. Default 1 (highest): every vehicle on an emergency run
+	// is equal unless the city ranks its fleets.
+	DefaultPriority int
+
+	// Priorities gives some vehicles another priority (1 is the
+	// highest, 255 the lowest), e.g. fire engines over ambulances.
+	Priorities map[string]int
+
+	// ArbitrationHysteresis: between equal priorities, a newcomer takes a
+	// conflicting intersection from the vehicle holding it only if it
+	// arrives this much earlier. Default 2 s, so that two vehicles with
+	// nearly equal ETAs do not take the junction back and forth as their
+	// estimates jitter.
+	ArbitrationHysteresis time.Duration
+
+	// SpeedSmoothing is the weight of a new speed sample in the smoothed
+	// speed (an exponentially weighted moving average per fix). Default
+	// 0.3: a time constant of about three fixes at 1 Hz, which rides out
+	// GPS speed noise but follows a real slowdown within seconds.
+	SpeedSmoothing float64
+
+	// AdvisorySignals is how many signals ahead an advisory lists at
+	// most. Default 8.
+	AdvisorySignals int
+
+	// ForgetAfter: a vehicle not heard from for this long is forgotten
+	// (its state freed; a later fix starts afresh with any seq). Default
+	// 15 min. Every preempt it held was released at SilenceGrace.
+	ForgetAfter time.Duration
+
+	// MaxVehicles bounds how many vehicles the engine tracks, so a flood
+	// of invented vehicle ids cannot exhaust memory. Default 100000.
+	MaxVehicles int
+
+	// Matcher tunes the per-vehicle map matchers (routing defaults when
+	// zero).
+	Matcher routing.MatcherConfig
+}
+
+// The defaults of Config; see each field for why.
+const (
+	DefaultLease                 = 20 * time.Second
+	DefaultRefreshPeriod         = 5 * time.Second
+	DefaultMargin                = 3 * time.Second
+	DefaultQueueFlush            = 6 * time.Second
+	DefaultSilenceGrace          = 6 * time.Second
+	DefaultOffPathToleranceM     = 30.0
+	DefaultPassedMarginM         = 5.0
+	DefaultLookaheadM            = 2000.0
+	DefaultRangeM                = 300.0
+	DefaultRangeTimeout          = 60 * time.Second
+	DefaultPriority              = signals.HighestPriority
+	DefaultArbitrationHysteresis = 2 * time.Second
+	DefaultSpeedSmoothing        = 0.3
+	DefaultAdvisorySignals       = 8
+	DefaultForgetAfter           = 15 * time.Minute
+	DefaultMaxVehicles           = 100000
+)
+
+// withDefaults fills the zero fields and checks the result.
+func (c Config) withDefaults() (Config, error) {
+	dur := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	num := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if c.Policy == "" {
+		c.Policy = PolicyGreenWave
+	}
+	dur(&c.Lease, DefaultLease)
+	dur(&c.RefreshPeriod, DefaultRefreshPeriod)
+	dur(&c.Margin, DefaultMargin)
+	dur(&c.DefaultQueueFlush, DefaultQueueFlush)
+	dur(&c.SilenceGrace, DefaultSilenceGrace)
+	num(&c.OffPathToleranceM, DefaultOffPathToleranceM)
+	num(&c.PassedMarginM, DefaultPassedMarginM)
+	num(&c.LookaheadM, DefaultLookaheadM)
+	num(&c.RangeM, DefaultRangeM)
+	dur(&c.RangeTimeout, DefaultRangeTimeout)
+	if c.DefaultPriority == 0 {
+		c.DefaultPriority = DefaultPriority
+	}
+	dur(&c.ArbitrationHysteresis, DefaultArbitrationHysteresis)
+	num(&c.SpeedSmoothing, DefaultSpeedSmoothing)
+	if c.AdvisorySignals == 0 {
+		c.AdvisorySignals = DefaultAdvisorySignals
+	}
+	dur(&c.ForgetAfter, DefaultForgetAfter)
+	if c.MaxVehicles == 0 {
+		c.MaxVehicles = DefaultMaxVehicles
+	}
+
+	bad := func(field, reason string) (Config, error) {
+		return Config{}, errors.New("controller config: " + field + " " + reason)
+	}
+	switch {
+	case !signals.ValidID(c.ControllerID):
+		return bad("ControllerID", "must match ^[A-Za-z0-9._-]{1,64}$, got "+strconv.Quote(truncate(c.ControllerID, 70)))
+	case c.Policy != PolicyGreenWave && c.Policy != PolicyRange:
+		return bad("Policy", "must be \"greenwave\" or \"range\", got "+strconv.Quote(truncate(string(c.Policy), 40)))
+	case c.Lease < time.Second:
+		return bad("Lease", "must be at least 1s, got "+c.Lease.String())
+	case c.RefreshPeriod <= 0 || c.RefreshPeriod >= c.Lease:
+		return bad("RefreshPeriod", "must be positive and shorter than Lease ("+c.Lease.String()+"), got "+c.RefreshPeriod.String())
+	case c.Margin < 0:
+		return bad("Margin", "must not be negative, got "+c.Margin.String())
+	case c.DefaultQueueFlush < 0:
+		return bad("DefaultQueueFlush", "must not be negative, got "+c.DefaultQueueFlush.String())
+	case c.SilenceGrace < 0:
+		return bad("SilenceGrace", "must not be negative, got "+c.SilenceGrace.String())
+	case !positiveFinite(c.OffPathToleranceM):
+		return bad("OffPathToleranceM", "must be a positive number of metres, got "+formatFloat(c.OffPathToleranceM))
+	case !positiveFinite(c.PassedMarginM) && c.PassedMarginM != 0:
+		return bad("PassedMarginM", "must be a positive number of metres, got "+formatFloat(c.PassedMarginM))
+	case !positiveFinite(c.LookaheadM):
+		return bad("LookaheadM", "must be a positive number of metres, got "+formatFloat(c.LookaheadM))
+	case !positiveFinite(c.RangeM):
+		return bad("RangeM", "must be a positive number of metres, got "+formatFloat(c.RangeM))
+	case c.RangeTimeout < 0:
+		return bad("RangeTimeout", "must not be negative, got "+c.RangeTimeout.String())
+	case c.DefaultPriority < signals.HighestPriority || c.DefaultPriority > signals.LowestPriority:
+		return bad("DefaultPriority", "must be in 1..255, got "+strconv.Itoa(c.DefaultPriority))
+	case c.ArbitrationHysteresis < 0:
+		return bad("ArbitrationHysteresis", "must not be negative, got "+c.ArbitrationHysteresis.String())
+	case !(c.SpeedSmoothing > 0 && c.SpeedSmoothing <= 1):
+		return bad("SpeedSmoothing", "must be in (0, 1], got "+formatFloat(c.SpeedSmoothing))
+	case c.AdvisorySignals < 0:
+		return bad("AdvisorySignals", "must not be negative, got "+strconv.Itoa(c.AdvisorySignals))
+	case c.ForgetAfter < c.SilenceGrace:
+		return bad("ForgetAfter", "must be at least SilenceGrace, got "+c.ForgetAfter.String())
+	case c.MaxVehicles < 0:
+		return bad("MaxVehicles", "must not be negative, got "+strconv.Itoa(c.MaxVehicles))
+	}
+	for id, p := range c.Priorities {
+		if !signals.ValidID(id) {
+			return bad("Priorities", "has an invalid vehicle id "+strconv.Quote(truncate(id, 70)))
+		}
+		if p < signals.HighestPriority || p > signals.LowestPriority {
+			return bad("Priorities["+id+"]", "must be in 1..255, got "+strconv.Itoa(p))
+		}
+	}
+	return c, nil
+}
+
+func positiveFinite(f float64) bool { return f > 0 && !math.IsInf(f, 0) }

@@ -1,0 +1,381 @@
+package controller
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/signals"
+)
+
+// InputKind tells which field of an Input is set.
+type InputKind uint8
+
+// The kinds of input.
+const (
+	InputPosition InputKind = iota + 1
+	InputRoute
+	InputStatus
+)
+
+// Input is one thing that happened outside: a vehicle's fix, a vehicle's
+// route, or a roadside unit's status. It is a struct with a kind rather
+// than an interface so that passing a fix to Step does not allocate; build
+// it with PositionInput, RouteInput or StatusInput.
+type Input struct {
+	Kind     InputKind
+	Position Position
+	Route    Route
+	Status   signals.Status
+}
+
+// PositionInput wraps a fix.
+func PositionInput(p Position) Input { return Input{Kind: InputPosition, Position: p} }
+
+// RouteInput wraps a route (or a route clearance).
+func RouteInput(r Route) Input { return Input{Kind: InputRoute, Route: r} }
+
+// StatusInput wraps a roadside status.
+func StatusInput(s signals.Status) Input { return Input{Kind: InputStatus, Status: s} }
+
+// Ready is what the engine wants done, drained by Engine.Ready. Its slices
+// are the engine's own buffers: they stay valid until the next Step or
+// Tick, which reuse them. Copy what must live longer.
+type Ready struct {
+	Commands   []signals.Command // to publish, in order
+	Advisories []Advisory        // to the vehicles' displays
+	Decisions  []Decision        // what was decided and why
+	// NextWakeup: call Tick no later than this (a refresh, the end of a
+	// grace period, a max-hold deadline, a dead-reckoned lead time). Zero
+	// when nothing is pending.
+	NextWakeup time.Time
+}
+
+// Engine is greenwave's decision engine: a deterministic state machine
+// driven by Step (inputs) and Tick (the passing of time), whose outputs are
+// collected by Ready. It owns no goroutine, does no I/O and reads no clock:
+// the same calls with the same times give the same outputs. It is not safe
+// for concurrent use: one goroutine drives it.
+type Engine struct {
+	cfg      Config
+	net      *routing.Network
+	proj     routing.Projection
+	now      time.Time
+	vehicles map[string]*vehicle
+	inters   []intersectionState
+	maxLeadS float64 // the longest lead time of any approach: no signal further in time is requested
+	wake     wakeHeap
+
+	// Output buffers, reused once drained.
+	commands   []signals.Command
+	advisories []Advisory
+	decisions  []Decision
+	advSignals []AdvisorySignal
+	drained    bool
+
+	dirty   []*vehicle // vehicles whose advisory and wakeup must be revisited
+	toServe []int32    // intersections freed during this Step or Tick
+	spare   []*passage // freed passages, reused
+	scratch []*passage
+}
+
+// intersectionState is what the engine knows of one signalised
+// intersection: its timing and phase compatibility (fixed) and the
+// passages that want it.
+type intersectionState struct {
+	id        string
+	leadBaseS float64 // worst-case entry + margin: the lead time before the approach's queue flush
+	maxHold   time.Duration
+	// compatible[p] is the set of phases that may be green together with
+	// phase p (bit q-1 for phase q); only phases of the approaches.
+	compatible [signals.MaxPhase + 1]uint16
+	passages   []*passage // requested, granted or denied
+	fault      bool
+	statusTS   time.Time
+}
+
+// New returns an engine for the network, with cfg's zero fields set to
+// their defaults (see Config).
+func New(cfg Config, net *routing.Network) (*Engine, error) {
+	if net == nil {
+		return nil, errors.New("controller: nil network")
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, net: net, proj: net.Projection(), vehicles: make(map[string]*vehicle),
+		inters: make([]intersectionState, len(net.Intersections()))}
+	for i := range net.Intersections() {
+		in := net.Intersection(int32(i))
+		is := &e.inters[i]
+		is.id = in.ID
+		is.leadBaseS = in.Timing.WorstCaseEntryS() + cfg.Margin.Seconds()
+		is.maxHold = seconds(in.Timing.MaxPreemptS)
+		if cfg.Policy == PolicyRange && cfg.RangeTimeout < is.maxHold {
+			is.maxHold = cfg.RangeTimeout
+		}
+		is.compatible = phaseCompatibility(in)
+		for _, a := range in.Approaches {
+			if lead := is.leadBaseS + e.queueFlushS(a.QueueFlushS); lead > e.maxLeadS {
+				e.maxLeadS = lead
+			}
+		}
+	}
+	return e, nil
+}
+
+// Config returns the engine's configuration with the defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func (e *Engine) queueFlushS(approachS float64) float64 {
+	if approachS > 0 {
+		return approachS
+	}
+	return e.cfg.DefaultQueueFlush.Seconds()
+}
+
+// phaseCompatibility derives which of an intersection's phases may be green
+// together from the normal plan signals.DefaultPlan would give it (the NEMA
+// barrier rule: 1, 2, 5, 6 together, 3, 4, 7, 8 together, any other phase
+// alone), so the engine arbitrates exactly as the roadside model serves.
+// Where no such plan can be built (timing a plan cannot hold) every pair
+// of different phases conflicts: the safe assumption.
+func phaseCompatibility(in *routing.Intersection) [signals.MaxPhase + 1]uint16 {
+	var compat [signals.MaxPhase + 1]uint16
+	var phases []int
+	var seen uint32
+	for _, a := range in.Approaches {
+		if a.Phase >= signals.MinPhase && a.Phase <= signals.MaxPhase && seen&(1<<a.Phase) == 0 {
+			seen |= 1 << a.Phase
+			phases = append(phases, a.Phase)
+		}
+	}
+	for _, p := range phases {
+		compat[p] |= 1 << (p - 1)
+	}
+	t := signals.Timing{MinGreen: seconds(math.Max(in.Timing.MinGreenS, 1)), PedClearance: seconds(in.Timing.PedClearanceS),
+		Yellow: seconds(in.Timing.YellowS), AllRed: seconds(in.Timing.AllRedS), MaxPreempt: seconds(in.Timing.MaxPreemptS)}
+	if t.MaxPreempt < t.MinGreen {
+		t.MaxPreempt = t.MinGreen
+	}
+	// A cycle long enough for any number of stages: DefaultPlan gives
+	// the main street half and shares the rest.
+	stages := time.Duration(len(phases) + 1)
+	cycle := stages*(t.Clearance()+2*t.MinGreen) + time.Second
+	if cycle > signals.MaxCycle {
+		return compat
+	}
+	plan, err := signals.DefaultPlan(phases, cycle, 0.5, t)
+	if err != nil {
+		return compat
+	}
+	for _, p := range phases {
+		for _, q := range phases {
+			if !plan.Conflicts(p, q) {
+				compat[p] |= 1 << (q - 1)
+			}
+		}
+	}
+	return compat
+}
+
+// conflicts reports whether two phases of the intersection may not be
+// green together.
+func (is *intersectionState) conflicts(p, q int) bool {
+	if p == q {
+		return false
+	}
+	if p < signals.MinPhase || p > signals.MaxPhase || q < signals.MinPhase || q > signals.MaxPhase {
+		return true
+	}
+	return is.compatible[p]&(1<<(q-1)) == 0
+}
+
+// Step applies one input at time now. A refused input (invalid, a
+// duplicate or late fix, time going backwards) changes nothing: it is
+// recorded as a reject Decision and returned as a *RejectError.
+func (e *Engine) Step(now time.Time, in Input) error {
+	e.begin()
+	if now.Before(e.now) {
+		return e.reject(now, "", ReasonTimeBackwards, "", "now "+formatTime(now)+" is before the engine's last time "+formatTime(e.now))
+	}
+	var err error
+	switch in.Kind {
+	case InputPosition:
+		err = e.stepPosition(now, &in.Position)
+	case InputRoute:
+		err = e.stepRoute(now, &in.Route)
+	case InputStatus:
+		err = e.stepStatus(now, &in.Status)
+	default:
+		err = e.reject(now, "", ReasonInvalid, "kind", "unknown input kind "+strconv.Itoa(int(in.Kind)))
+	}
+	e.finish()
+	return err
+}
+
+// Tick advances the engine's time to now: refreshes what is due, releases
+// what has gone silent or reached its maximum hold, and dead-reckons silent
+// vehicles towards their lead times. A now earlier than the engine's last
+// time is ignored (recorded as a reject Decision).
+func (e *Engine) Tick(now time.Time) {
+	e.begin()
+	if now.Before(e.now) {
+		_ = e.reject(now, "", ReasonTimeBackwards, "", "tick at "+formatTime(now)+" is before the engine's last time "+formatTime(e.now))
+		return
+	}
+	e.now = now
+	for len(e.wake) > 0 && !e.wake[0].wakeAt.After(now) {
+		v := e.wake[0]
+		e.wake.remove(v)
+		e.tickVehicle(v)
+	}
+	e.finish()
+}
+
+// Ready returns what is pending and marks it drained; see Ready for how
+// long its slices stay valid.
+func (e *Engine) Ready() Ready {
+	rd := Ready{Commands: e.commands, Advisories: e.advisories, Decisions: e.decisions}
+	if len(e.wake) > 0 {
+		rd.NextWakeup = e.wake[0].wakeAt
+	}
+	e.drained = true
+	return rd
+}
+
+// begin starts a Step or Tick: the buffers of a drained Ready are reused.
+func (e *Engine) begin() {
+	if e.drained {
+		e.commands = e.commands[:0]
+		e.advisories = e.advisories[:0]
+		clear(e.decisions) // drop references to strings of the past
+		e.decisions = e.decisions[:0]
+		e.advSignals = e.advSignals[:0]
+		e.drained = false
+	}
+}
+
+// finish ends a Step or Tick: every vehicle touched gets its advisory and
+// its wakeup revisited.
+func (e *Engine) finish() {
+	// Serving may free or touch more: loop until settled.
+	for len(e.toServe) > 0 {
+		inter := e.toServe[len(e.toServe)-1]
+		e.toServe = e.toServe[:len(e.toServe)-1]
+		e.serve(inter)
+	}
+	for i, v := range e.dirty {
+		v.dirty = false
+		e.dirty[i] = nil
+		if v.forgotten {
+			continue
+		}
+		e.advise(v)
+		e.schedule(v)
+	}
+	e.dirty = e.dirty[:0]
+}
+
+func (e *Engine) touch(v *vehicle) {
+	if !v.dirty {
+		v.dirty = true
+		e.dirty = append(e.dirty, v)
+	}
+}
+
+func (e *Engine) reject(now time.Time, vehicleID, reason, field, detail string) error {
+	e.decisions = append(e.decisions, Decision{At: now, Kind: DecisionReject, VehicleID: vehicleID,
+		Reason: reason, Field: field, Detail: detail})
+	return &RejectError{Reason: reason, Field: field, Detail: detail}
+}
+
+func (e *Engine) rejectErr(now time.Time, vehicleID string, err error) error {
+	var fe *signals.FieldError
+	if errors.As(err, &fe) {
+		return e.reject(now, vehicleID, ReasonInvalid, fe.Field, fe.Reason)
+	}
+	return e.reject(now, vehicleID, ReasonInvalid, "", err.Error())
+}
+
+func (e *Engine) decide(d Decision) { e.decisions = append(e.decisions, d) }
+
+// wakeHeap is a min-heap of vehicles by wakeAt, each knowing its index, so
+// that a vehicle's wakeup can move in O(log n) without allocation.
+type wakeHeap []*vehicle
+
+func (h wakeHeap) less(i, j int) bool { return h[i].wakeAt.Before(h[j].wakeAt) }
+
+func (h wakeHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx, h[j].heapIdx = i, j
+}
+
+func (h wakeHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			return
+		}
+		h.swap(i, p)
+		i = p
+	}
+}
+
+func (h wakeHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h.swap(i, m)
+		i = m
+	}
+}
+
+// set puts v in the heap at wakeAt t, or takes it out when t is zero.
+func (h *wakeHeap) set(v *vehicle, t time.Time) {
+	if t.IsZero() {
+		if v.heapIdx >= 0 {
+			h.remove(v)
+		}
+		return
+	}
+	v.wakeAt = t
+	if v.heapIdx < 0 {
+		v.heapIdx = len(*h)
+		*h = append(*h, v)
+		h.up(v.heapIdx)
+		return
+	}
+	h.down(v.heapIdx)
+	h.up(v.heapIdx)
+}
+
+func (h *wakeHeap) remove(v *vehicle) {
+	i := v.heapIdx
+	last := len(*h) - 1
+	if i != last {
+		h.swap(i, last)
+	}
+	(*h)[last] = nil
+	*h = (*h)[:last]
+	v.heapIdx = -1
+	v.wakeAt = time.Time{}
+	if i != last {
+		h.down(i)
+		h.up(i)
+	}
+}

@@ -1,0 +1,366 @@
+package controller
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/stretchr/testify/require"
+
+	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/signals"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of controller/testdata/*.txt")
+
+// The interaction scripts (testdata/*.txt) drive an engine the way the
+// daemon does — Tick at every NextWakeup before the next input — and
+// compare everything it outputs with the expected text. A script is a
+// sequence of commands, one per line; a command that produced output is
+// followed by "----", the output, and a blank line. Lines starting with #
+// are comments. Commands (times t in seconds from 08:00:00Z; x, y in
+// metres east and north of the map's origin):
+//
+//	engine map=corridor|cross [maxhold=S] [policy=greenwave|range] [prio=veh:N,...] [lease=S] [refresh=S] [grace=S]
+//	pos t= v= seq= x= [y=] [speed=] [heading=] [acc=] [em=true|false] [lon= lat=] [ts=]
+//	drive v= seq= t0= t1= x0= x1= [y0= y1=] [dt=1] [heading=] [em=] [speed=]   (one fix every dt s, speed from the motion)
+//	route t= v= [id=] (path=x,y;x,y;... | dest=x,y | clear) [ts=]
+//	status t= i= state= [green=2,6] [req=] [ts=]
+//	tick t=            (runs every wakeup up to t, then Tick(t))
+//	ready              (prints what the engine output since the last ready, and its next wakeup)
+//	vehicles           (prints each vehicle's tracked state)
+func TestInteraction(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
+			runScript(t, file)
+		})
+	}
+}
+
+var scriptEpoch = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+
+func at(s float64) time.Time { return scriptEpoch.Add(time.Duration(math.Round(s*1000)) * time.Millisecond) }
+
+func rel(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return strconv.FormatFloat(t.Sub(scriptEpoch).Seconds(), 'f', 1, 64)
+}
+
+type script struct {
+	t   testing.TB
+	eng *Engine
+	out strings.Builder // output since the last ready
+}
+
+func runScript(t *testing.T, file string) {
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	s := &script{t: t}
+	var rewritten strings.Builder
+	failed := false
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			rewritten.WriteString(line + "\n")
+			continue
+		}
+		got := s.run(line)
+		var want []string
+		if i+1 < len(lines) && lines[i+1] == "----" {
+			i++
+			for i+1 < len(lines) && lines[i+1] != "" {
+				want = append(want, lines[i+1])
+				i++
+			}
+		}
+		rewritten.WriteString(line + "\n")
+		if got != "" {
+			rewritten.WriteString("----\n" + got + "\n")
+			if i+1 < len(lines) && lines[i+1] != "" {
+				rewritten.WriteString("\n")
+			}
+		}
+		if !*rewrite && got != strings.Join(want, "\n") && !failed {
+			failed = true
+			t.Errorf("%s:%d: %s\ngot:\n%s\nwant:\n%s", file, i+1, line, got, strings.Join(want, "\n"))
+		}
+	}
+	if *rewrite {
+		require.NoError(t, os.WriteFile(file, []byte(strings.TrimRight(rewritten.String(), "\n")+"\n"), 0o644))
+	}
+}
+
+// args parses key=value words.
+func args(t testing.TB, words []string) map[string]string {
+	m := map[string]string{}
+	for _, w := range words {
+		k, v, ok := strings.Cut(w, "=")
+		if !ok {
+			m[w] = ""
+			continue
+		}
+		m[k] = v
+	}
+	return m
+}
+
+func num(t testing.TB, m map[string]string, k string, def float64) float64 {
+	v, ok := m[k]
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	require.NoError(t, err, "argument %s", k)
+	return f
+}
+
+func (s *script) run(line string) string {
+	t := s.t
+	words := strings.Fields(line)
+	a := args(t, words[1:])
+	switch words[0] {
+	case "engine":
+		maxHold := num(t, a, "maxhold", 60)
+		var net *routing.Network
+		switch a["map"] {
+		case "corridor":
+			net = corridorMap(t, maxHold)
+		case "cross":
+			net = crossMap(t, maxHold)
+		default:
+			t.Fatalf("unknown map %q", a["map"])
+		}
+		cfg := Config{ControllerID: "cc-1", Policy: Policy(a["policy"]),
+			Lease:         time.Duration(num(t, a, "lease", 0) * float64(time.Second)),
+			RefreshPeriod: time.Duration(num(t, a, "refresh", 0) * float64(time.Second)),
+			SilenceGrace:  time.Duration(num(t, a, "grace", 0) * float64(time.Second)),
+		}
+		if p := a["prio"]; p != "" {
+			cfg.Priorities = map[string]int{}
+			for _, kv := range strings.Split(p, ",") {
+				k, v, _ := strings.Cut(kv, ":")
+				n, err := strconv.Atoi(v)
+				require.NoError(t, err)
+				cfg.Priorities[k] = n
+			}
+		}
+		eng, err := New(cfg, net)
+		require.NoError(t, err)
+		s.eng = eng
+		return ""
+	case "pos":
+		now := at(num(t, a, "t", 0))
+		s.step(now, PositionInput(s.position(a, now)))
+		return ""
+	case "drive":
+		t0, t1, dt := num(t, a, "t0", 0), num(t, a, "t1", 0), num(t, a, "dt", 1)
+		x0, x1 := num(t, a, "x0", 0), num(t, a, "x1", 0)
+		y0, y1 := num(t, a, "y0", 0), num(t, a, "y1", num(t, a, "y0", 0))
+		seq := num(t, a, "seq", 1)
+		speed := math.Hypot(x1-x0, y1-y0) / math.Max(t1-t0, 1e-9)
+		if _, ok := a["speed"]; ok {
+			speed = num(t, a, "speed", 0)
+		}
+		heading := routing.BearingDeg(routing.XY{X: x0, Y: y0}, routing.XY{X: x1, Y: y1})
+		for k := 0; ; k++ {
+			ts := t0 + float64(k)*dt
+			if ts > t1+1e-9 {
+				break
+			}
+			f := (ts - t0) / math.Max(t1-t0, 1e-9)
+			fix := map[string]string{"v": a["v"], "seq": strconv.Itoa(int(seq) + k),
+				"x": fmt.Sprint(x0 + f*(x1-x0)), "y": fmt.Sprint(y0 + f*(y1-y0)),
+				"speed": fmt.Sprint(speed), "heading": fmt.Sprint(heading), "em": a["em"]}
+			if h, ok := a["heading"]; ok {
+				fix["heading"] = h
+			}
+			now := at(ts)
+			s.step(now, PositionInput(s.position(fix, now)))
+		}
+		return ""
+	case "route":
+		now := at(num(t, a, "t", 0))
+		r := Route{VehicleID: a["v"], RouteID: a["id"], TS: now}
+		if ts, ok := a["ts"]; ok {
+			f, err := strconv.ParseFloat(ts, 64)
+			require.NoError(t, err)
+			r.TS = at(f)
+		}
+		if p, ok := a["path"]; ok {
+			for _, xy := range strings.Split(p, ";") {
+				r.Path = append(r.Path, s.point(xy))
+			}
+		}
+		if d, ok := a["dest"]; ok {
+			pt := s.point(d)
+			r.Destination = &pt
+		}
+		if _, ok := a["clear"]; ok {
+			r = Route{VehicleID: a["v"]}
+		}
+		s.step(now, RouteInput(r))
+		return ""
+	case "status":
+		now := at(num(t, a, "t", 0))
+		st := signals.Status{IntersectionID: a["i"], TS: at(num(t, a, "ts", num(t, a, "t", 0))), State: a["state"], RequestID: a["req"]}
+		if g := a["green"]; g != "" {
+			for _, p := range strings.Split(g, ",") {
+				n, err := strconv.Atoi(p)
+				require.NoError(t, err)
+				st.GreenPhases = append(st.GreenPhases, n)
+			}
+		}
+		s.step(now, StatusInput(st))
+		return ""
+	case "tick":
+		now := at(num(t, a, "t", 0))
+		s.wakeUntil(now)
+		s.eng.Tick(now)
+		s.drain()
+		return ""
+	case "ready":
+		out := strings.TrimRight(s.out.String(), "\n")
+		s.out.Reset()
+		if out != "" {
+			out += "\n"
+		}
+		return out + "next " + rel(s.eng.Ready().NextWakeup)
+	case "vehicles":
+		return s.vehicles()
+	}
+	t.Fatalf("unknown command %q", words[0])
+	return ""
+}
+
+func (s *script) point(xy string) orb.Point {
+	x, y, ok := strings.Cut(xy, ",")
+	require.True(s.t, ok, "point %q is not x,y", xy)
+	fx, err := strconv.ParseFloat(x, 64)
+	require.NoError(s.t, err)
+	fy, err := strconv.ParseFloat(y, 64)
+	require.NoError(s.t, err)
+	return lonLatAt(fx, fy)
+}
+
+func (s *script) position(a map[string]string, now time.Time) Position {
+	t := s.t
+	seq, err := strconv.ParseUint(a["seq"], 10, 64)
+	require.NoError(t, err, "seq")
+	p := Position{VehicleID: a["v"], Seq: seq, TS: now, Emergency: a["em"] != "false"}
+	if ts, ok := a["ts"]; ok {
+		f, err := strconv.ParseFloat(ts, 64)
+		require.NoError(t, err)
+		p.TS = at(f)
+	}
+	ll := lonLatAt(num(t, a, "x", 0), num(t, a, "y", 0))
+	p.Lon, p.Lat = num(t, a, "lon", ll[0]), num(t, a, "lat", ll[1])
+	if _, ok := a["speed"]; ok {
+		p.SpeedMps = new(num(t, a, "speed", 0))
+	}
+	if _, ok := a["heading"]; ok {
+		p.HeadingDeg = new(num(t, a, "heading", 0))
+	}
+	if _, ok := a["acc"]; ok {
+		p.AccuracyM = new(num(t, a, "acc", 0))
+	}
+	return p
+}
+
+// wakeUntil ticks the engine at each of its wakeups up to now, as a
+// driver loop would.
+func (s *script) wakeUntil(now time.Time) {
+	for i := 0; i < 10000; i++ {
+		next := s.eng.Ready().NextWakeup
+		if next.IsZero() || next.After(now) {
+			return
+		}
+		s.eng.Tick(next)
+		s.drain()
+	}
+	s.t.Fatalf("engine keeps waking up before %v", now)
+}
+
+func (s *script) step(now time.Time, in Input) {
+	s.wakeUntil(now)
+	if err := s.eng.Step(now, in); err != nil {
+		fmt.Fprintf(&s.out, "%s error %v\n", rel(now), err)
+	}
+	s.drain()
+}
+
+// drain renders what the engine has output into the script's output.
+func (s *script) drain() {
+	rd := s.eng.Ready()
+	for _, c := range rd.Commands {
+		require.NoError(s.t, c.Validate(), "engine issued an invalid command")
+		if c.Type == signals.CommandPreempt {
+			fmt.Fprintf(&s.out, "%s cmd preempt %s %s/%d prio=%d eta=%.1f expires=%s\n", rel(c.IssuedAt), c.RequestID,
+				c.Approach, c.Phase, c.Priority, c.EtaS, rel(c.ExpiresAt))
+		} else {
+			fmt.Fprintf(&s.out, "%s cmd release %s\n", rel(c.IssuedAt), c.RequestID)
+		}
+	}
+	for _, a := range rd.Advisories {
+		var parts []string
+		for _, sig := range a.Signals {
+			parts = append(parts, fmt.Sprintf("%s:%s/%.0fm/%.1fs", sig.IntersectionID, sig.State, sig.DistanceM, sig.EtaS))
+		}
+		route := ""
+		if a.RouteID != "" {
+			route = " route=" + a.RouteID
+		}
+		fmt.Fprintf(&s.out, "%s adv %s%s [%s]\n", rel(a.TS), a.VehicleID, route, strings.Join(parts, " "))
+	}
+	for _, d := range rd.Decisions {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s dec %s", rel(d.At), d.Kind)
+		for _, f := range []string{d.VehicleID, d.IntersectionID, d.RequestID, d.Reason} {
+			if f != "" {
+				b.WriteString(" " + f)
+			}
+		}
+		if d.Field != "" {
+			b.WriteString(" field=" + d.Field)
+		}
+		switch d.Kind {
+		case DecisionRequest, DecisionRefresh, DecisionDeny:
+			fmt.Fprintf(&b, " eta=%.1f lead=%.1f d=%.0f", d.EtaS, d.LeadS, d.DistanceM)
+		}
+		if d.Kind == DecisionDeny && d.Detail != "" {
+			b.WriteString(" holder=" + d.Detail)
+		}
+		s.out.WriteString(b.String() + "\n")
+	}
+}
+
+func (s *script) vehicles() string {
+	var ids []string
+	for id := range s.eng.vehicles {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var b strings.Builder
+	for _, id := range ids {
+		v := s.eng.vehicles[id]
+		fmt.Fprintf(&b, "%s seq=%d along=%.0f onpath=%v speed=%.1f em=%v silent=%v source=%d", id, v.seq, v.along, v.onPath, v.speed, v.emergency, v.silent, v.source)
+		for _, p := range v.passages {
+			fmt.Fprintf(&b, " %s:%s", s.eng.inters[p.inter].id, stateNames[p.state])
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

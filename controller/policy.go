@@ -1,0 +1,574 @@
+package controller
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/signals"
+)
+
+// passageState is where one vehicle's passage through one intersection
+// stands.
+type passageState uint8
+
+const (
+	statePlanned   passageState = iota // on the path, not requested
+	stateRequested                     // a preempt is live, no hold reported
+	stateGranted                       // a preempt is live and the roadside holds its phase
+	stateDenied                        // wanted, refused: no command; waits for the intersection
+	stateReleased                      // let go before the vehicle passed
+)
+
+var stateNames = [...]string{SignalPlanned, SignalRequested, SignalGranted, SignalDenied, SignalReleased}
+
+func (s passageState) live() bool { return s == stateRequested || s == stateGranted }
+
+// passage is one vehicle's passage through one intersection on its path:
+// the unit a request_id names.
+type passage struct {
+	v           *vehicle
+	inter       int32
+	approach    string
+	phase       int
+	alongM      float64 // stop line, along the vehicle's current path
+	queueFlushS float64 // the approach's, 0 for the default
+	state       passageState
+	final       bool // released at max hold: not requested again before the vehicle passes
+	wants       bool // the policy wanted it at the last evaluation
+	listed      bool // in the intersection's passages
+
+	requestID string
+	firstAt   time.Time // first preempt of this request_id: max hold counts from here
+	sentAt    time.Time // last preempt sent
+	expiresAt time.Time
+
+	// At the last evaluation:
+	arriveAt time.Time // absolute ETA, comparable between vehicles
+	distM    float64
+	leadS    float64
+}
+
+// first returns the index of the first signal of v's path not yet passed
+// by PassedMarginM at along.
+func (e *Engine) firstAhead(v *vehicle, along float64) int {
+	sigs := v.path.Signals()
+	i := v.cursor.NextSignal()
+	for i > 0 && sigs[i-1].AlongM+e.cfg.PassedMarginM >= along {
+		i--
+	}
+	for i < len(sigs) && sigs[i].AlongM+e.cfg.PassedMarginM < along {
+		i++
+	}
+	return i
+}
+
+func (v *vehicle) speedForETA() float64 {
+	if v.speedKnown {
+		return v.speed
+	}
+	return math.NaN()
+}
+
+// evaluate applies the policy to v at along (its located position when
+// located, else a dead-reckoned one, which never counts as passing a stop
+// line): releases what it has passed, keeps live preempts alive, and
+// requests the signals whose lead time has come.
+func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
+	v.nextCross = time.Time{}
+	if v.path == nil || !v.onPath {
+		return
+	}
+	now := e.now
+	speed := v.speedForETA()
+	kept := v.passages[:0]
+	for _, p := range v.passages {
+		if located && along > p.alongM+e.cfg.PassedMarginM {
+			e.release(p, ReasonPassed)
+			e.freePassage(p)
+			continue
+		}
+		kept = append(kept, p)
+		e.estimate(p, along, speed)
+		if p.state.live() {
+			e.keepAlive(p)
+		}
+	}
+	clear(v.passages[len(kept):])
+	v.passages = kept
+
+	sigs := v.path.Signals()
+	for i := e.firstAhead(v, along); i < len(sigs); i++ {
+		s := &sigs[i]
+		dist := s.AlongM - along
+		if dist > e.cfg.LookaheadM {
+			break
+		}
+		p := v.passageAt(s)
+		if p != nil && (p.state.live() || p.final) {
+			continue
+		}
+		eta := v.path.ETA(along, s.AlongM, speed)
+		leadS := e.inters[s.Intersection].leadBaseS + e.queueFlushS(s.QueueFlushS)
+		var want bool
+		var untilS float64 // seconds until the policy would want it, at the current pace
+		if e.cfg.Policy == PolicyRange {
+			want = dist <= e.cfg.RangeM
+			untilS = math.Inf(1)
+			if v.speedKnown && v.speed > 0.5 {
+				untilS = (dist - e.cfg.RangeM) / v.speed
+			}
+		} else {
+			want = eta.MinS <= leadS
+			untilS = eta.MinS - leadS
+		}
+		want = want && v.emergency
+		if p == nil {
+			if !want {
+				if v.emergency && v.nextCross.IsZero() && untilS < math.Inf(1) {
+					v.nextCross = now.Add(time.Duration(math.Max(untilS, 0.1) * float64(time.Second)))
+				}
+				if e.cfg.Policy == PolicyRange && dist > e.cfg.RangeM || e.cfg.Policy == PolicyGreenWave && eta.MinS > e.maxLeadS {
+					break // every signal further on is further still
+				}
+				continue
+			}
+			p = e.newPassage(v, s)
+		}
+		p.wants = want
+		e.estimate(p, along, speed)
+		if want {
+			e.tryRequest(p)
+		}
+	}
+}
+
+// estimate refreshes p's ETA, distance and lead time from along.
+func (e *Engine) estimate(p *passage, along, speed float64) {
+	eta := p.v.path.ETA(along, p.alongM, speed)
+	p.arriveAt = e.now.Add(time.Duration(clampETA(eta.S) * float64(time.Second)))
+	p.distM = math.Max(0, p.alongM-along)
+	p.leadS = e.inters[p.inter].leadBaseS + e.queueFlushS(p.queueFlushS)
+}
+
+func clampETA(s float64) float64 {
+	if !(s > 0) {
+		return 0
+	}
+	return math.Min(s, signals.MaxEtaSeconds)
+}
+
+func (v *vehicle) passageAt(s *routing.PathSignal) *passage {
+	for _, p := range v.passages {
+		if p.inter == s.Intersection && p.alongM == s.AlongM {
+			return p
+		}
+	}
+	return nil
+}
+
+func (e *Engine) newPassage(v *vehicle, s *routing.PathSignal) *passage {
+	var p *passage
+	if n := len(e.spare); n > 0 {
+		p = e.spare[n-1]
+		e.spare[n-1] = nil
+		e.spare = e.spare[:n-1]
+	} else {
+		p = new(passage)
+	}
+	*p = passage{v: v, inter: s.Intersection, approach: s.Approach, phase: s.Phase, alongM: s.AlongM, queueFlushS: s.QueueFlushS}
+	v.passages = append(v.passages, p)
+	return p
+}
+
+// freePassage takes p off its intersection's list and keeps it for reuse;
+// the caller removes it from its vehicle's passages.
+func (e *Engine) freePassage(p *passage) {
+	e.unlist(p)
+	*p = passage{}
+	e.spare = append(e.spare, p)
+}
+
+func (e *Engine) list(p *passage) {
+	if !p.listed {
+		is := &e.inters[p.inter]
+		is.passages = append(is.passages, p)
+		p.listed = true
+	}
+}
+
+func (e *Engine) unlist(p *passage) {
+	if !p.listed {
+		return
+	}
+	is := &e.inters[p.inter]
+	for i, q := range is.passages {
+		if q == p {
+			copy(is.passages[i:], is.passages[i+1:])
+			is.passages[len(is.passages)-1] = nil
+			is.passages = is.passages[:len(is.passages)-1]
+			break
+		}
+	}
+	p.listed = false
+}
+
+// outranks reports whether p should have the intersection rather than q:
+// higher priority, then an earlier arrival by more than the hysteresis.
+func (e *Engine) outranks(p, q *passage) bool {
+	if p.v.priority != q.v.priority {
+		return p.v.priority < q.v.priority
+	}
+	return p.arriveAt.Add(e.cfg.ArbitrationHysteresis).Before(q.arriveAt)
+}
+
+// tryRequest gives p the intersection if no live conflicting request
+// outranks it, superseding those it outranks; otherwise p is denied.
+func (e *Engine) tryRequest(p *passage) {
+	is := &e.inters[p.inter]
+	if is.fault {
+		e.deny(p, ReasonFault, "")
+		return
+	}
+	for _, q := range is.passages {
+		if q == p || !q.state.live() || !is.conflicts(p.phase, q.phase) {
+			continue
+		}
+		if !e.outranks(p, q) {
+			e.deny(p, ReasonConflict, q.requestID)
+			return
+		}
+	}
+	for i := 0; i < len(is.passages); {
+		q := is.passages[i]
+		if q == p || !q.state.live() || !is.conflicts(p.phase, q.phase) {
+			i++
+			continue
+		}
+		// release unlists q, shifting the list: i stays.
+		e.release(q, ReasonSuperseded)
+		e.deny(q, ReasonConflict, "")
+	}
+	e.unlist(p)
+	if p.requestID == "" {
+		if p.v.visits == nil {
+			p.v.visits = make(map[int32]uint32, 4)
+		}
+		p.v.visits[p.inter]++
+		p.requestID = p.v.id + "." + is.id + "." + strconv.FormatUint(uint64(p.v.visits[p.inter]), 10)
+		p.firstAt = e.now
+	}
+	p.state = stateRequested
+	p.final = false
+	e.list(p)
+	e.sendPreempt(p, DecisionRequest)
+}
+
+// deny marks p denied (no command) and lists it to be served when the
+// intersection frees up.
+func (e *Engine) deny(p *passage, reason, holder string) {
+	if p.state != stateDenied {
+		p.state = stateDenied
+		e.decide(Decision{At: e.now, Kind: DecisionDeny, VehicleID: p.v.id, IntersectionID: e.inters[p.inter].id,
+			Reason: reason, Detail: holder, EtaS: p.arriveAt.Sub(e.now).Seconds(), LeadS: p.leadS, DistanceM: p.distM})
+		e.touch(p.v)
+	}
+	e.list(p)
+}
+
+// holdDeadline is when p's hold would reach the intersection's limit,
+// counted from its first request: no expires_at goes past it.
+func (e *Engine) holdDeadline(p *passage) time.Time {
+	return p.firstAt.Add(e.inters[p.inter].maxHold)
+}
+
+// keepAlive refreshes a live preempt when due, and releases it at its
+// hold deadline.
+func (e *Engine) keepAlive(p *passage) {
+	if !e.now.Before(e.holdDeadline(p)) {
+		e.release(p, ReasonMaxHold)
+		return
+	}
+	if !e.now.Before(p.sentAt.Add(e.cfg.RefreshPeriod)) {
+		e.sendPreempt(p, DecisionRefresh)
+	}
+}
+
+// sendPreempt issues (or re-issues) p's preempt. Its expires_at is a lease
+// from now, cut at the hold deadline, so a preempt outlives neither its
+// controller nor its intersection's max_preempt_s.
+func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
+	deadline := e.holdDeadline(p)
+	expires := e.now.Add(e.cfg.Lease)
+	if deadline.Before(expires) {
+		expires = deadline
+	}
+	if !expires.After(e.now) {
+		e.release(p, ReasonMaxHold)
+		return
+	}
+	is := &e.inters[p.inter]
+	eta := round1(p.arriveAt.Sub(e.now).Seconds())
+	e.commands = append(e.commands, signals.Command{Type: signals.CommandPreempt, RequestID: p.requestID,
+		ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
+		Phase: p.phase, Priority: p.v.priority, EtaS: eta, IssuedAt: e.now, ExpiresAt: expires})
+	p.sentAt, p.expiresAt = e.now, expires
+	e.decide(Decision{At: e.now, Kind: kind, VehicleID: p.v.id, IntersectionID: is.id, RequestID: p.requestID,
+		EtaS: eta, LeadS: p.leadS, DistanceM: p.distM, ExpiresAt: expires})
+	e.touch(p.v)
+}
+
+// release lets p go: a release command if it holds a preempt, a release
+// decision, and its intersection is offered to whoever waits. p stays in
+// its vehicle's passages as released (final when the hold limit was
+// reached); callers that drop it free it.
+func (e *Engine) release(p *passage, reason string) {
+	is := &e.inters[p.inter]
+	if p.state.live() {
+		e.commands = append(e.commands, signals.Command{Type: signals.CommandRelease, RequestID: p.requestID,
+			ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
+			Phase: p.phase, Priority: p.v.priority, IssuedAt: e.now})
+		e.decide(Decision{At: e.now, Kind: DecisionRelease, VehicleID: p.v.id, IntersectionID: is.id,
+			RequestID: p.requestID, Reason: reason})
+		e.markServe(p.inter)
+	}
+	if p.state != statePlanned {
+		p.state = stateReleased
+	}
+	p.final = reason == ReasonMaxHold
+	p.requestID = ""
+	e.unlist(p)
+	e.touch(p.v)
+}
+
+// releaseAll releases every passage of v, keeping them as released.
+func (e *Engine) releaseAll(v *vehicle, reason string) {
+	for _, p := range v.passages {
+		e.release(p, reason)
+	}
+}
+
+func (e *Engine) markServe(inter int32) {
+	for _, i := range e.toServe {
+		if i == inter {
+			return
+		}
+	}
+	e.toServe = append(e.toServe, inter)
+}
+
+// serve offers a freed intersection to its denied passages, best ranked
+// first.
+func (e *Engine) serve(inter int32) {
+	is := &e.inters[inter]
+	waiting := e.scratch[:0]
+	for _, p := range is.passages {
+		if p.state == stateDenied && p.wants && p.v.emergency && !p.v.silent {
+			waiting = append(waiting, p)
+		}
+	}
+	// Insertion sort: a handful at most, and no allocation.
+	for i := 1; i < len(waiting); i++ {
+		for j := i; j > 0 && e.ranksBefore(waiting[j], waiting[j-1]); j-- {
+			waiting[j], waiting[j-1] = waiting[j-1], waiting[j]
+		}
+	}
+	for _, p := range waiting {
+		if p.state == stateDenied {
+			e.tryRequest(p)
+		}
+	}
+	clear(waiting)
+	e.scratch = waiting[:0]
+}
+
+func (e *Engine) ranksBefore(p, q *passage) bool {
+	if p.v.priority != q.v.priority {
+		return p.v.priority < q.v.priority
+	}
+	if !p.arriveAt.Equal(q.arriveAt) {
+		return p.arriveAt.Before(q.arriveAt)
+	}
+	return p.v.id < q.v.id
+}
+
+// tickVehicle handles a vehicle whose wakeup has come: forgetting,
+// silence, refreshes and max-hold deadlines, and dead-reckoned requests.
+func (e *Engine) tickVehicle(v *vehicle) {
+	e.touch(v)
+	if !e.now.Before(v.heardAt.Add(e.cfg.ForgetAfter)) {
+		e.releaseAll(v, ReasonForgotten)
+		for _, p := range v.passages {
+			e.freePassage(p)
+		}
+		clear(v.passages)
+		v.passages = nil
+		v.forgotten = true
+		delete(e.vehicles, v.id)
+		return
+	}
+	if v.silent {
+		return
+	}
+	if !e.now.Before(v.heardAt.Add(e.cfg.SilenceGrace)) && v.hasFix {
+		e.releaseAll(v, ReasonSilent)
+		v.silent = true
+		return
+	}
+	e.evaluate(v, e.deadReckon(v), false)
+}
+
+// schedule sets v's wakeup: the earliest of its refreshes, hold
+// deadlines, the end of its grace period while it holds anything, a
+// dead-reckoned lead-time crossing within that grace, and forgetting it.
+func (e *Engine) schedule(v *vehicle) {
+	t := v.heardAt.Add(e.cfg.ForgetAfter)
+	if !v.silent {
+		live := false
+		for _, p := range v.passages {
+			if p.state.live() {
+				live = true
+				t = minTime(t, p.sentAt.Add(e.cfg.RefreshPeriod))
+				t = minTime(t, e.holdDeadline(p))
+			}
+		}
+		grace := v.heardAt.Add(e.cfg.SilenceGrace)
+		if live {
+			t = minTime(t, grace)
+		}
+		if !v.nextCross.IsZero() && v.nextCross.Before(grace) {
+			t = minTime(t, v.nextCross)
+		}
+	}
+	e.wake.set(v, t)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// stepStatus applies a roadside's status to the passages at its
+// intersection: hold of their phase grants them; fault denies them (and
+// releases what they held); the end of a fault offers the intersection
+// again.
+func (e *Engine) stepStatus(now time.Time, s *signals.Status) error {
+	if err := s.Validate(); err != nil {
+		return e.rejectErr(now, "", err)
+	}
+	ii, ok := e.net.IntersectionByID(s.IntersectionID)
+	if !ok {
+		return e.reject(now, "", ReasonUnknownInter, "intersection_id", "no intersection "+strconv.Quote(s.IntersectionID)+" in the map")
+	}
+	is := &e.inters[ii]
+	if s.TS.Before(is.statusTS) {
+		return e.reject(now, "", ReasonStaleTS, "ts", "status ts "+formatTime(s.TS)+" is before the last one's "+formatTime(is.statusTS))
+	}
+	e.now = now
+	is.statusTS = s.TS
+	if s.State == signals.StateFault {
+		if !is.fault {
+			is.fault = true
+			for i := 0; i < len(is.passages); {
+				p := is.passages[i]
+				if p.state.live() {
+					e.release(p, ReasonFault) // unlists p
+					e.deny(p, ReasonFault, "")
+					continue
+				}
+				i++
+			}
+		}
+		return nil
+	}
+	if is.fault {
+		is.fault = false
+		e.markServe(ii)
+	}
+	for _, p := range is.passages {
+		if !p.state.live() {
+			continue
+		}
+		granted := s.State == signals.StateHold && (s.RequestID == p.requestID || containsPhase(s.GreenPhases, p.phase))
+		switch {
+		case granted && p.state != stateGranted:
+			p.state = stateGranted
+			e.decide(Decision{At: now, Kind: DecisionGrant, VehicleID: p.v.id, IntersectionID: is.id, RequestID: p.requestID})
+			e.touch(p.v)
+		case !granted && p.state == stateGranted:
+			p.state = stateRequested
+			e.touch(p.v)
+		}
+	}
+	return nil
+}
+
+func containsPhase(phases []int, p int) bool {
+	for _, q := range phases {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// advise emits v's advisory when the states of its signals ahead changed,
+// or, while it is on an emergency run, when the last one is a refresh
+// period old (with fresh ETAs).
+func (e *Engine) advise(v *vehicle) {
+	if v.silent || !v.hasFix {
+		return
+	}
+	along := e.deadReckon(v)
+	var sigs []routing.PathSignal
+	first := 0
+	if v.path != nil && v.onPath {
+		sigs = v.path.Signals()
+		first = e.firstAhead(v, along)
+	}
+	last := len(sigs)
+	if n := e.cfg.AdvisorySignals; first+n < last {
+		last = first + n
+	}
+	for last > first && sigs[last-1].AlongM-along > e.cfg.LookaheadM {
+		last--
+	}
+	// A signature of what the crew sees, so that an unchanged display is
+	// not re-sent on every fix.
+	h := uint64(14695981039346656037)
+	mix := func(x uint64) { h = (h ^ x) * 1099511628211 }
+	for i := first; i < last; i++ {
+		state := statePlanned
+		if p := v.passageAt(&sigs[i]); p != nil {
+			state = p.state
+		}
+		mix(uint64(sigs[i].Intersection))
+		mix(uint64(state))
+	}
+	mix(uint64(last - first))
+	changed := !v.advHas || h != v.advSig
+	switch {
+	case !v.emergency && !v.advHas:
+		return // never on a run: nothing to tell
+	case !changed && (!v.emergency || e.now.Before(v.advAt.Add(e.cfg.RefreshPeriod))):
+		return
+	}
+	v.advAt, v.advSig, v.advHas = e.now, h, true
+	start := len(e.advSignals)
+	speed := v.speedForETA()
+	for i := first; i < last; i++ {
+		s := &sigs[i]
+		state := statePlanned
+		if p := v.passageAt(s); p != nil {
+			state = p.state
+		}
+		e.advSignals = append(e.advSignals, AdvisorySignal{IntersectionID: s.ID,
+			EtaS: round1(clampETA(v.path.ETA(along, s.AlongM, speed).S)), DistanceM: round1(math.Max(0, s.AlongM-along)),
+			State: stateNames[state]})
+	}
+	e.advisories = append(e.advisories, Advisory{VehicleID: v.id, TS: e.now, RouteID: v.routeID,
+		Signals: e.advSignals[start:len(e.advSignals):len(e.advSignals)]})
+}

@@ -1,0 +1,370 @@
+package controller
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/greenwave-project/greenwave/routing"
+)
+
+// routeSource is where a vehicle's path comes from.
+type routeSource uint8
+
+const (
+	sourceRoad        routeSource = iota // no route known: the road ahead
+	sourceAnnounced                      // the polyline the vehicle announced
+	sourceDestination                    // the route to the destination it announced
+)
+
+// reverseBearingDeg: a vehicle matched to a road whose direction differs
+// from its path's by more than this is driving the path backwards (it
+// turned round): it has left the path.
+const reverseBearingDeg = 120
+
+// vehicle is everything the engine knows about one vehicle.
+type vehicle struct {
+	id       string
+	priority int
+
+	hasFix    bool
+	seq       uint64
+	fixTS     time.Time
+	heardAt   time.Time // engine time of the last accepted fix
+	emergency bool
+	silent    bool // released for silence; cleared by the next fix
+
+	speed      float64 // smoothed, m/s
+	speedKnown bool
+
+	matcher *routing.Matcher
+	pos     routing.RoadPos
+	matched bool
+	xy      routing.XY // the last fix, projected
+
+	source   routeSource
+	routeID  string
+	routeTS  time.Time
+	dest     orb.Point
+	path     *routing.Path // nil: none (off the map, or waiting for a first match)
+	cursor   routing.Cursor
+	onPath   bool
+	along    float64 // on path, at heardAt
+	deadEnd  bool    // the road-ahead path stops short of LookaheadM: do not extend it
+	extend   bool    // the road-ahead path is running out: extend it after this fix
+	// nextCross: when, at the current pace, the next signal's lead time
+	// (or range) will be reached; zero when not on a run or nothing ahead.
+	nextCross time.Time
+	passages []*passage
+	visits   map[int32]uint32 // passages so far per intersection: request_id's n
+
+	advAt  time.Time
+	advSig uint64
+	advHas bool
+
+	wakeAt    time.Time
+	heapIdx   int
+	dirty     bool
+	forgotten bool
+}
+
+func (e *Engine) stepPosition(now time.Time, p *Position) error {
+	if err := p.Validate(); err != nil {
+		return e.rejectErr(now, p.VehicleID, err)
+	}
+	v := e.vehicles[p.VehicleID]
+	if v != nil && v.hasFix {
+		if p.Seq <= v.seq {
+			return e.reject(now, v.id, ReasonStaleSeq, "seq", "seq "+strconv.FormatUint(p.Seq, 10)+
+				" is not above the last accepted "+strconv.FormatUint(v.seq, 10)+": duplicate or late")
+		}
+		if p.TS.Before(v.fixTS) {
+			return e.reject(now, v.id, ReasonStaleTS, "ts", "ts "+formatTime(p.TS)+" is before the last accepted fix's "+formatTime(v.fixTS))
+		}
+	}
+	if v == nil {
+		var err error
+		if v, err = e.newVehicle(now, p.VehicleID); err != nil {
+			return err
+		}
+	}
+	e.now = now
+	e.touch(v)
+
+	dt := now.Sub(v.heardAt).Seconds()
+	prevAlong, prevOnPath, prevPath := v.along, v.onPath, v.path
+	firstFix := !v.hasFix
+	v.hasFix, v.seq, v.fixTS, v.heardAt, v.silent = true, p.Seq, p.TS, now, false
+	v.xy = e.proj.ToXY(orb.Point{p.Lon, p.Lat})
+
+	fix := routing.Fix{LonLat: orb.Point{p.Lon, p.Lat}, HeadingDeg: math.NaN(), SpeedMps: math.NaN()}
+	if p.HeadingDeg != nil {
+		fix.HeadingDeg = *p.HeadingDeg
+	}
+	if p.SpeedMps != nil {
+		fix.SpeedMps = *p.SpeedMps
+	}
+	if p.AccuracyM != nil {
+		fix.AccuracyM = *p.AccuracyM
+	}
+	v.pos, v.matched = v.matcher.Match(fix)
+
+	if !p.Emergency && v.emergency {
+		e.releaseAll(v, ReasonEmergencyOff)
+	}
+	v.emergency = p.Emergency
+
+	e.track(v)
+
+	sample := math.NaN()
+	if p.SpeedMps != nil {
+		sample = *p.SpeedMps
+	} else if !firstFix && prevOnPath && v.onPath && v.path == prevPath && dt > 0 {
+		sample = math.Max(0, v.along-prevAlong) / dt
+	}
+	if !math.IsNaN(sample) {
+		if v.speedKnown {
+			v.speed += e.cfg.SpeedSmoothing * (sample - v.speed)
+		} else {
+			v.speed, v.speedKnown = sample, true
+		}
+	}
+
+	e.evaluate(v, v.along, true)
+	if v.extend {
+		v.extend = false
+		e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonLeftPath, "")
+		e.evaluate(v, v.along, true)
+	}
+	return nil
+}
+
+func (e *Engine) newVehicle(now time.Time, id string) (*vehicle, error) {
+	if len(e.vehicles) >= e.cfg.MaxVehicles {
+		return nil, e.reject(now, id, ReasonTooManyVehicles, "vehicle_id", "already tracking "+strconv.Itoa(len(e.vehicles))+" vehicles")
+	}
+	v := &vehicle{id: id, priority: e.cfg.DefaultPriority, matcher: routing.NewMatcher(e.net, e.cfg.Matcher),
+		heapIdx: -1, heardAt: now}
+	if p, ok := e.cfg.Priorities[id]; ok {
+		v.priority = p
+	}
+	e.vehicles[id] = v
+	return v, nil
+}
+
+// locatePoint is the point a vehicle is located at on its path: on a path
+// built from the graph, the matched road position (the matcher has already
+// rejected GPS noise); on an announced polyline, which may be drawn on
+// another map than ours, the fix itself.
+func (v *vehicle) locatePoint() routing.XY {
+	if v.matched && v.source != sourceAnnounced {
+		return v.pos.XY
+	}
+	return v.xy
+}
+
+// track moves the vehicle along its path, or finds it a new one when it has
+// none or has left it.
+func (e *Engine) track(v *vehicle) {
+	if v.path != nil {
+		along, _, ok := v.cursor.Locate(v.locatePoint(), e.cfg.OffPathToleranceM)
+		if ok && v.matched && e.reversed(v, along) {
+			ok = false
+		}
+		if ok {
+			v.along, v.onPath = along, true
+			// Extended after the fix is evaluated, so that a stop line
+			// just passed is released as passed, not dropped.
+			v.extend = v.source == sourceRoad && !v.deadEnd && v.matched && v.path.LengthM()-along < e.cfg.LookaheadM/2
+			return
+		}
+		// Off the path.
+		switch v.source {
+		case sourceAnnounced:
+			// The crew no longer follows the announced route; its
+			// navigation unit will announce a new one. Until then, the
+			// road it is on.
+			v.source, v.routeID = sourceRoad, ""
+			e.routeDecision(v, ReasonRoadAhead)
+		case sourceDestination:
+			if v.matched {
+				if path, err := e.net.RouteFrom(v.pos, v.dest); err == nil {
+					e.setPath(v, path, ReasonLeftPath, ReasonRerouted)
+					return
+				}
+				v.source = sourceRoad
+				e.routeDecision(v, ReasonUnroutable)
+			}
+		}
+		if v.matched {
+			e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonLeftPath, "")
+			return
+		}
+		e.dropPath(v, ReasonLeftPath)
+		return
+	}
+	if !v.matched {
+		return
+	}
+	switch v.source {
+	case sourceDestination:
+		if path, err := e.net.RouteFrom(v.pos, v.dest); err == nil {
+			e.setPath(v, path, ReasonRouteChanged, ReasonToDest)
+			return
+		}
+		v.source = sourceRoad
+		e.routeDecision(v, ReasonUnroutable)
+	case sourceAnnounced:
+		// An announced path is only dropped when left; a vehicle with
+		// source announced always has one.
+		v.source = sourceRoad
+	}
+	e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonRouteChanged, "")
+}
+
+// reversed reports whether the matched road runs against the path at along.
+func (e *Engine) reversed(v *vehicle, along float64) bool {
+	_, pathBearing := v.path.PointAt(along)
+	_, roadBearing := e.net.PointOnEdge(v.pos.Edge, v.pos.OffsetM)
+	return routing.AngleDiffDeg(pathBearing, roadBearing) > reverseBearingDeg
+}
+
+func (e *Engine) routeDecision(v *vehicle, reason string) {
+	e.decide(Decision{At: e.now, Kind: DecisionRoute, VehicleID: v.id, Reason: reason})
+}
+
+// setPath makes path the vehicle's path, locates the vehicle on it, and
+// keeps the passages whose intersection (entered on the same approach) is
+// still ahead on it; the others are released with dropReason. A non-empty
+// routeReason records the change as a route decision.
+func (e *Engine) setPath(v *vehicle, path *routing.Path, dropReason, routeReason string) {
+	oldAlong, wasOnPath := v.along, v.onPath
+	v.path = path
+	v.cursor = path.NewCursor()
+	v.deadEnd = v.source == sourceRoad && path.LengthM() < e.cfg.LookaheadM-1
+	v.along, v.onPath = 0, false
+	if v.hasFix {
+		if along, _, ok := v.cursor.Locate(v.locatePoint(), e.cfg.OffPathToleranceM); ok {
+			v.along, v.onPath = along, true
+		}
+	}
+	if routeReason != "" {
+		e.routeDecision(v, routeReason)
+	}
+	sigs := path.Signals()
+	kept := v.passages[:0]
+	for _, p := range v.passages {
+		found := false
+		if v.onPath {
+			for i := range sigs {
+				s := &sigs[i]
+				if s.Intersection == p.inter && s.Approach == p.approach && s.AlongM+e.cfg.PassedMarginM >= v.along {
+					p.alongM, p.queueFlushS = s.AlongM, s.QueueFlushS
+					found = true
+					break
+				}
+			}
+		}
+		if found {
+			kept = append(kept, p)
+			continue
+		}
+		e.release(p, dropReasonFor(p, dropReason, oldAlong, wasOnPath, e.cfg.OffPathToleranceM))
+		e.freePassage(p)
+	}
+	clear(v.passages[len(kept):])
+	v.passages = kept
+}
+
+// dropReasonFor is why p is dropped: a vehicle that leaves its path at
+// p's stop line has turned through the intersection (its located position
+// stays at the stop line while it drives off sideways), so it passed.
+func dropReasonFor(p *passage, reason string, along float64, onPath bool, tolM float64) string {
+	if reason == ReasonLeftPath && onPath && math.Abs(along-p.alongM) <= tolM {
+		return ReasonPassed
+	}
+	return reason
+}
+
+// dropPath forgets the vehicle's path (it is off the map) and releases
+// every passage.
+func (e *Engine) dropPath(v *vehicle, reason string) {
+	along, wasOnPath := v.along, v.onPath
+	v.path, v.onPath, v.cursor = nil, false, routing.Cursor{}
+	for _, p := range v.passages {
+		e.release(p, dropReasonFor(p, reason, along, wasOnPath, e.cfg.OffPathToleranceM))
+		e.freePassage(p)
+	}
+	clear(v.passages)
+	v.passages = v.passages[:0]
+}
+
+func (e *Engine) stepRoute(now time.Time, r *Route) error {
+	if err := r.Validate(); err != nil {
+		return e.rejectErr(now, r.VehicleID, err)
+	}
+	v := e.vehicles[r.VehicleID]
+	if v != nil && !r.IsClear() && r.TS.Before(v.routeTS) {
+		return e.reject(now, v.id, ReasonStaleTS, "ts", "route ts "+formatTime(r.TS)+" is before the current route's "+formatTime(v.routeTS))
+	}
+	var path *routing.Path
+	switch {
+	case r.Path != nil:
+		var err error
+		if path, err = e.net.PathFromPolyline(r.Path); err != nil {
+			return e.reject(now, r.VehicleID, ReasonBadRoute, "path", err.Error())
+		}
+	case r.Destination != nil && v != nil && v.matched:
+		var err error
+		if path, err = e.net.RouteFrom(v.pos, *r.Destination); err != nil {
+			return e.reject(now, r.VehicleID, ReasonBadRoute, "destination", err.Error())
+		}
+	}
+	if v == nil {
+		var err error
+		if v, err = e.newVehicle(now, r.VehicleID); err != nil {
+			return err
+		}
+	}
+	e.now = now
+	e.touch(v)
+	v.routeID, v.routeTS = r.RouteID, r.TS
+	switch {
+	case r.Path != nil:
+		v.source = sourceAnnounced
+		e.setPath(v, path, ReasonRouteChanged, ReasonAnnounced)
+	case r.Destination != nil:
+		v.source, v.dest = sourceDestination, *r.Destination
+		if path != nil {
+			e.setPath(v, path, ReasonRouteChanged, ReasonToDest)
+		} else {
+			// Routed from the first matched fix.
+			e.dropPath(v, ReasonRouteChanged)
+		}
+	default:
+		v.source = sourceRoad
+		if v.matched {
+			e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonRouteChanged, ReasonRoadAhead)
+		} else {
+			e.dropPath(v, ReasonRouteChanged)
+			e.routeDecision(v, ReasonRoadAhead)
+		}
+	}
+	if v.hasFix && !v.silent {
+		e.evaluate(v, e.deadReckon(v), false)
+	}
+	return nil
+}
+
+// deadReckon is where the vehicle should be now along its path, from its
+// last located position and smoothed speed; it never moves past the end
+// of the path.
+func (e *Engine) deadReckon(v *vehicle) float64 {
+	if v.path == nil || !v.onPath || !v.speedKnown {
+		return v.along
+	}
+	along := v.along + v.speed*e.now.Sub(v.heardAt).Seconds()
+	return math.Min(along, v.path.LengthM())
+}
