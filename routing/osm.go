@@ -63,11 +63,16 @@ type ImportReport struct {
 	MissingNodeRefs  int // way node references absent from the input (clipped extracts)
 	Roads            int // roads written, after splitting ways at junctions and signals
 
-	SignalNodes int // highway=traffic_signals nodes on drivable roads
+	// SignalNodes counts highway=traffic_signals nodes on drivable roads
+	// (nodes at the very same position count once: they are one graph node).
+	SignalNodes int
 	// SignalsOffRoad counts highway=traffic_signals nodes that no drivable
 	// road uses (pedestrian crossings on footways, detached nodes).
 	SignalsOffRoad int
 	Intersections  int // intersections written
+	// SignalsInPlace counts signal nodes that are their intersection's own
+	// node; SignalNodes = SignalsInPlace + SignalsMerged + SignalsDropped.
+	SignalsInPlace int
 	// SignalsMerged counts signal nodes folded into an intersection that
 	// sits on another node: a direction's stop-line signal merged into its
 	// junction, or one of the junction nodes of a dual carriageway.
@@ -77,6 +82,18 @@ type ImportReport struct {
 	// junction within SignalMergeM (a mid-block pedestrian signal, a ramp
 	// meter). Every intersection written has at least two approaches.
 	SignalsDropped int
+	// Dropped lists the dropped signal nodes and why, in node id order.
+	Dropped []DroppedSignal
+
+	mergeM float64
+}
+
+// DroppedSignal is a traffic-signal node that did not become an
+// intersection.
+type DroppedSignal struct {
+	Node   int64     // OSM node id
+	LonLat orb.Point // where it is
+	Reason string
 }
 
 // String renders the report as the short table import-osm prints.
@@ -87,8 +104,11 @@ func (r ImportReport) String() string {
 		r.DrivableWays, r.ExcludedByAccess, r.MissingNodeRefs, r.Roads)
 	fmt.Fprintf(&b, "signals     %d traffic_signals nodes on drivable roads (%d off the road network, ignored)\n",
 		r.SignalNodes, r.SignalsOffRoad)
-	fmt.Fprintf(&b, "            %d merged into a junction's intersection, %d dropped (one approach: signal on a one-way road with no junction near)\n",
-		r.SignalsMerged, r.SignalsDropped)
+	fmt.Fprintf(&b, "            %d are an intersection's own node, %d merged into the intersection of a junction within %.0f m, %d dropped (fewer than two approaches)\n",
+		r.SignalsInPlace, r.SignalsMerged, r.mergeM, r.SignalsDropped)
+	for _, d := range r.Dropped {
+		fmt.Fprintf(&b, "            dropped node %d at %.7f,%.7f: %s\n", d.Node, d.LonLat[0], d.LonLat[1], d.Reason)
+	}
 	fmt.Fprintf(&b, "result      %d intersections, %d roads\n", r.Intersections, r.Roads)
 	return b.String()
 }
@@ -357,6 +377,7 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 	if opt.SignalMergeM == 0 {
 		opt.SignalMergeM = DefaultSignalMergeM
 	}
+	rep.mergeM = opt.SignalMergeM
 	if math.IsNaN(opt.SignalMergeM) || opt.SignalMergeM < 0 || opt.SignalMergeM > 500 {
 		return nil, rep, fmt.Errorf("SignalMergeM must be in [0, 500] metres, got %v", opt.SignalMergeM)
 	}
@@ -484,9 +505,9 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 
 	g := buildOSMGraph(pieces, nodes)
 	rep.Roads = len(g.roads)
-	for _, n := range nodes {
-		if n.signal {
-			if g.uses[canon[n.ll]] > 0 {
+	for id, n := range nodes {
+		if n.signal && canon[n.ll] == id {
+			if g.uses[id] > 0 {
 				rep.SignalNodes++
 			} else {
 				rep.SignalsOffRoad++

@@ -103,51 +103,61 @@ func (g *osmGraph) other(e roadEnd) osm.NodeID {
 // a signal node in the middle of a road).
 func (g *osmGraph) isJunction(id osm.NodeID) bool { return g.deg[id] >= 3 }
 
-// nearestJunction returns the junction node nearest to from along the
-// roads (either direction of travel: a signal stands before its junction
-// whatever the road's direction), within maxM, and its distance. Ties go to
-// the smaller node id so the result does not depend on map order.
-func (g *osmGraph) nearestJunction(from osm.NodeID, maxM float64) (osm.NodeID, float64, bool) {
-	dist := map[osm.NodeID]float64{from: 0}
-	pq := &nodeQueue{{id: from}}
+// homeJunction returns the junction a signal node s (not itself a junction)
+// belongs to: the nearest junction along the roads (either direction of
+// travel: a signal stands before its junction whatever the road's
+// direction) within maxM that is itself a signal node, else the nearest
+// junction within maxM. Preferring a signalised junction keeps a
+// direction's stop-line signal with its own junction when an unsignalised
+// side street joins the road between them. Ties go to the smaller node id,
+// so the result does not depend on map order.
+func (g *osmGraph) homeJunction(s osm.NodeID, maxM float64) (osm.NodeID, bool) {
+	dist := map[osm.NodeID]float64{s: 0}
+	pq := &osmNodeQueue{{id: s}}
+	first, found := osm.NodeID(0), false
 	for pq.Len() > 0 {
-		it := heap.Pop(pq).(nodeItem)
+		it := heap.Pop(pq).(osmNodeItem)
 		if it.d > dist[it.id] {
 			continue
 		}
-		if it.id != from && g.isJunction(it.id) {
-			return it.id, it.d, true
+		if it.id != s && g.isJunction(it.id) {
+			if g.nodes[it.id].signal {
+				return it.id, true
+			}
+			if !found {
+				first, found = it.id, true
+			}
 		}
 		for _, e := range g.ends[it.id] {
 			nd := it.d + g.roads[e.road].lengthM()
 			to := g.other(e)
 			if old, seen := dist[to]; nd <= maxM && (!seen || nd < old) {
 				dist[to] = nd
-				heap.Push(pq, nodeItem{id: to, d: nd})
+				heap.Push(pq, osmNodeItem{id: to, d: nd})
 			}
 		}
 	}
-	return 0, 0, false
+	return first, found
 }
 
-type nodeItem struct {
+type osmNodeItem struct {
 	id osm.NodeID
 	d  float64
 }
 
-// nodeQueue is a min-heap by distance, then node id.
-type nodeQueue []nodeItem
+// osmNodeQueue is a min-heap by distance, then node id.
+type osmNodeQueue []osmNodeItem
 
-func (q nodeQueue) Len() int { return len(q) }
-func (q nodeQueue) Less(i, j int) bool {
+func (q osmNodeQueue) Len() int { return len(q) }
+func (q osmNodeQueue) Less(i, j int) bool {
 	if q[i].d != q[j].d {
 		return q[i].d < q[j].d
 	}
 	return q[i].id < q[j].id
 }
-func (q nodeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *nodeQueue) Push(x any)   { *q = append(*q, x.(nodeItem)) }
-func (q *nodeQueue) Pop() any {
+func (q osmNodeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *osmNodeQueue) Push(x any)   { *q = append(*q, x.(osmNodeItem)) }
+func (q *osmNodeQueue) Pop() any {
 	old := *q
 	it := old[len(old)-1]
 	*q = old[:len(old)-1]
@@ -164,8 +174,8 @@ const approachBackM = 10.0
 // bearing could not tell them apart anyway.
 const approachMergeDeg = 15.0
 
-// candidate is an incoming road at a node, before ids and phases.
-type candidate struct {
+// approachCand is an incoming road at a node, before ids and phases.
+type approachCand struct {
 	bearing float64
 	rank    int
 	name    string
@@ -174,8 +184,8 @@ type candidate struct {
 // incoming returns the bearings at which traffic enters node id, one per
 // road end a vehicle can arrive by (a one-way road leaving the node is no
 // approach), measured over the last approachBackM.
-func (g *osmGraph) incoming(id osm.NodeID) []candidate {
-	var out []candidate
+func (g *osmGraph) incoming(id osm.NodeID) []approachCand {
+	var out []approachCand
 	for _, e := range g.ends[id] {
 		r := &g.roads[e.road]
 		if e.atStart && r.road.Oneway {
@@ -186,7 +196,7 @@ func (g *osmGraph) incoming(id osm.NodeID) []candidate {
 		if back == at {
 			continue
 		}
-		out = append(out, candidate{bearing: BearingDeg(back, at), rank: classRank(r.road.Class), name: r.road.Name})
+		out = append(out, approachCand{bearing: BearingDeg(back, at), rank: classRank(r.road.Class), name: r.road.Name})
 	}
 	return out
 }
@@ -240,7 +250,7 @@ func (g *osmGraph) signalIntersections(opt ImportOptions, rep *ImportReport) []I
 	for _, s := range signals {
 		home := s
 		if !g.isJunction(s) {
-			if j, _, ok := g.nearestJunction(s, opt.SignalMergeM); ok {
+			if j, ok := g.homeJunction(s, opt.SignalMergeM); ok {
 				home = j
 			}
 		}
@@ -253,15 +263,32 @@ func (g *osmGraph) signalIntersections(opt ImportOptions, rep *ImportReport) []I
 	sort.Slice(homes, func(i, j int) bool { return homes[i] < homes[j] })
 
 	var out []Intersection
+	var placed []XY // positions of out's intersections
+	near := newSnapGrid()
 	for _, h := range homes {
 		cands := mergeCandidates(g.incoming(h))
 		if len(cands) < 2 {
+			for _, s := range members[h] {
+				rep.Dropped = append(rep.Dropped, DroppedSignal{Node: int64(s),
+					LonLat: g.nodes[s].ll, Reason: dropReason(g, h, len(cands), opt.SignalMergeM)})
+			}
 			rep.SignalsDropped += len(members[h])
 			continue
 		}
+		// Build joins road end points less than JoinToleranceM apart, so two
+		// OSM nodes that close are one graph node: one intersection.
+		xy := g.proj.ToXY(g.nodes[h].ll)
+		if _, dup := near.find(xy, placed); dup {
+			rep.SignalsMerged += len(members[h])
+			continue
+		}
+		near.add(xy, int32(len(placed)))
+		placed = append(placed, xy)
 		for _, s := range members[h] {
 			if s != h {
 				rep.SignalsMerged++
+			} else {
+				rep.SignalsInPlace++
 			}
 		}
 		out = append(out, Intersection{
@@ -279,14 +306,24 @@ func (g *osmGraph) signalIntersections(opt ImportOptions, rep *ImportReport) []I
 // mergeCandidates folds incoming roads less than approachMergeDeg apart into
 // one, keeping the higher-ranked road's bearing; the result is sorted by
 // bearing.
-func mergeCandidates(cs []candidate) []candidate {
+func dropReason(g *osmGraph, home osm.NodeID, approaches int, mergeM float64) string {
+	switch {
+	case g.deg[home] == 1:
+		return fmt.Sprintf("at the dead end of a road, with no junction within %.0f m", mergeM)
+	case approaches == 1:
+		return fmt.Sprintf("on a one-way road with no junction within %.0f m: one approach", mergeM)
+	}
+	return fmt.Sprintf("%d approaches and no junction within %.0f m", approaches, mergeM)
+}
+
+func mergeCandidates(cs []approachCand) []approachCand {
 	sort.Slice(cs, func(i, j int) bool {
 		if cs[i].rank != cs[j].rank {
 			return cs[i].rank > cs[j].rank
 		}
 		return cs[i].bearing < cs[j].bearing
 	})
-	var out []candidate
+	var out []approachCand
 next:
 	for _, c := range cs {
 		for k := range out {
@@ -303,8 +340,8 @@ next:
 	return out
 }
 
-func junctionName(cs []candidate) string {
-	byRank := append([]candidate(nil), cs...)
+func junctionName(cs []approachCand) string {
+	byRank := append([]approachCand(nil), cs...)
 	sort.SliceStable(byRank, func(i, j int) bool { return byRank[i].rank > byRank[j].rank })
 	var names []string
 	seen := map[string]bool{}
@@ -338,7 +375,7 @@ const throughPairDeg = 135.0
 // Ids name the direction of travel: NB, EB, SB, WB by the nearest of the four
 // compass points; where two approaches would share one, both take eight-point
 // names (NEB, ...), and a number is appended if they still clash.
-func assignPhases(cs []candidate) []Approach {
+func assignPhases(cs []approachCand) []Approach {
 	n := len(cs)
 	phase := make([]int, n)
 	pickAxis := func(first, second int) {
