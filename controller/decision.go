@@ -51,19 +51,19 @@ const (
 
 // Reasons of route decisions.
 const (
-	ReasonAnnounced  = "announced"  // an announced path is followed
+	ReasonAnnounced  = "announced"   // an announced path is followed
 	ReasonToDest     = "destination" // a route to the announced destination is followed
-	ReasonRoadAhead  = "road_ahead" // no route: the road the vehicle is on is followed
-	ReasonRerouted   = "rerouted"   // off the route to its destination: routed again
-	ReasonUnroutable = "unroutable" // no route to the destination: the road ahead is followed
+	ReasonRoadAhead  = "road_ahead"  // no route: the road the vehicle is on is followed
+	ReasonRerouted   = "rerouted"    // off the route to its destination: routed again
+	ReasonUnroutable = "unroutable"  // no route to the destination: the road ahead is followed
 )
 
 // Reasons of reject decisions.
 const (
-	ReasonInvalid         = "invalid"          // the input fails validation (Field names what)
-	ReasonStaleSeq        = "stale_seq"        // seq not above the last accepted: duplicate or late
-	ReasonStaleTS         = "stale_ts"         // ts earlier than the last accepted one
-	ReasonTimeBackwards   = "time_backwards"   // now is earlier than the engine's last now
+	ReasonInvalid         = "invalid"        // the input fails validation (Field names what)
+	ReasonStaleSeq        = "stale_seq"      // seq not above the last accepted: duplicate or late
+	ReasonStaleTS         = "stale_ts"       // ts earlier than the last accepted one
+	ReasonTimeBackwards   = "time_backwards" // now is earlier than the engine's last now
 	ReasonUnknownInter    = "unknown_intersection"
 	ReasonTooManyVehicles = "too_many_vehicles"
 	ReasonBadRoute        = "bad_route" // the route cannot be followed on the map (Field: path or destination)

@@ -50,7 +50,9 @@ func TestInteraction(t *testing.T) {
 
 var scriptEpoch = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
-func at(s float64) time.Time { return scriptEpoch.Add(time.Duration(math.Round(s*1000)) * time.Millisecond) }
+func at(s float64) time.Time {
+	return scriptEpoch.Add(time.Duration(math.Round(s*1000)) * time.Millisecond)
+}
 
 func rel(t time.Time) string {
 	if t.IsZero() {

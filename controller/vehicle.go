@@ -44,21 +44,21 @@ type vehicle struct {
 	matched bool
 	xy      routing.XY // the last fix, projected
 
-	source   routeSource
-	routeID  string
-	routeTS  time.Time
-	dest     orb.Point
-	path     *routing.Path // nil: none (off the map, or waiting for a first match)
-	cursor   routing.Cursor
-	onPath   bool
-	along    float64 // on path, at heardAt
-	deadEnd  bool    // the road-ahead path stops short of LookaheadM: do not extend it
-	extend   bool    // the road-ahead path is running out: extend it after this fix
+	source  routeSource
+	routeID string
+	routeTS time.Time
+	dest    orb.Point
+	path    *routing.Path // nil: none (off the map, or waiting for a first match)
+	cursor  routing.Cursor
+	onPath  bool
+	along   float64 // on path, at heardAt
+	deadEnd bool    // the road-ahead path stops short of LookaheadM: do not extend it
+	extend  bool    // the road-ahead path is running out: extend it after this fix
 	// nextCross: when, at the current pace, the next signal's lead time
 	// (or range) will be reached; zero when not on a run or nothing ahead.
 	nextCross time.Time
-	passages []*passage
-	visits   map[int32]uint32 // passages so far per intersection: request_id's n
+	passages  []*passage
+	visits    map[int32]uint32 // passages so far per intersection: request_id's n
 
 	advAt  time.Time
 	advSig uint64
