@@ -2,14 +2,67 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+
+	"go.uber.org/zap"
+
+	"github.com/greenwave-project/greenwave/internal/config"
+	"github.com/greenwave-project/greenwave/internal/logx"
+	"github.com/greenwave-project/greenwave/internal/mqttx"
+	"github.com/greenwave-project/greenwave/internal/rsu"
+	"github.com/greenwave-project/greenwave/routing"
 )
 
-// Placeholder until the subcommand lands: it says so rather than pretending.
 func init() {
-	register(command{name: "rsu", summary: "simulate the roadside units of every intersection in a map over MQTT",
-		run: func(context.Context, []string, io.Writer, io.Writer) error {
-			return errors.New("not implemented yet")
-		}})
+	register(command{name: "rsu", summary: "simulate the roadside units of every intersection in a map over MQTT", run: runRSU})
+}
+
+func runRSU(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rsu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var mq config.MQTT
+	mq.Register(fs, "greenwave-rsu")
+	mapFile := fs.String("map", "", "map file (GeoJSON, map-format.md): one unit per intersection (required)")
+	cycle := fs.Duration("cycle", rsu.DefaultCycle, "cycle length of the units' fixed-time plans (longer where an intersection's stages need it)")
+	mainShare := fs.Float64("main-share", rsu.DefaultMainShare, "share of green time given to the main street (NEMA phases 1, 2, 5, 6)")
+	logFormat := &config.Choice{Value: logx.FormatJSON, Allowed: logx.Formats}
+	fs.Var(logFormat, "log-format", "log format: json or console")
+	logLevel := &config.Choice{Value: "info", Allowed: logx.Levels}
+	fs.Var(logLevel, "log-level", "least severe level logged: debug, info, warn, error")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: greenwave rsu --map FILE --broker URL [flags]\n\nEvery flag can also be set as GREENWAVE_<NAME> in the environment or as <name>: in the --config YAML file (flags win).")
+		fs.PrintDefaults()
+	}
+	if err := config.Load(fs, args, config.Getenv); err != nil {
+		return err
+	}
+	if *mapFile == "" {
+		fs.Usage()
+		return fmt.Errorf("--map is required")
+	}
+	if err := mq.Validate(); err != nil {
+		return err
+	}
+	log, err := logx.New(stderr, logFormat.Value, logLevel.Value)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	net, err := routing.LoadMapFile(*mapFile)
+	if err != nil {
+		return err
+	}
+	topics, _ := mqttx.NewTopics(mq.TopicRoot)
+	sim, err := rsu.New(net, rsu.Options{Topics: topics, Logger: log, Cycle: *cycle, MainShare: *mainShare})
+	if err != nil {
+		return err
+	}
+	log.Info("rsu starting", zap.String("broker", mq.Broker), zap.Int("intersections", len(sim.Intersections())), zap.String("map", *mapFile))
+	if err := sim.Serve(ctx, mq.Options(log)); err != nil {
+		return err
+	}
+	log.Info("rsu stopped")
+	return nil
 }

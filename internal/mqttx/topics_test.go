@@ -99,3 +99,21 @@ func FuzzTopicsParse(f *testing.F) {
 		}
 	})
 }
+
+func TestQueueKeepsOrderAcrossRetries(t *testing.T) {
+	q := NewQueue()
+	for _, topic := range []string{"a", "b", "c"} {
+		q.Push(Message{Topic: topic})
+	}
+	<-q.Wake()
+	got := q.Take()
+	require.Len(t, got, 3)
+	q.Push(Message{Topic: "d"})
+	q.PushFront(got[1:]) // "a" went out, "b" failed
+	var topics []string
+	for _, m := range q.Take() {
+		topics = append(topics, m.Topic)
+	}
+	assert.Equal(t, []string{"b", "c", "d"}, topics)
+	assert.Equal(t, 0, q.Len())
+}
