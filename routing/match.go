@@ -80,21 +80,20 @@ const (
 
 // matchCandidate is one directed road position for a fix, with its score.
 type matchCandidate struct {
-	edge    int32
-	off     float64
-	xy      XY
-	dist    float64
-	bearing float64 // direction of travel on the edge there
-	score   float64 // log-likelihood of the best sequence ending here
+	edge  int32
+	off   float64
+	xy    XY
+	dist  float64
+	score float64 // log-likelihood of the best sequence ending here
 }
 
 // roadHit is the nearest point of one road (its indexed edge) to a fix.
 type roadHit struct {
-	edge    int32
-	off     float64
-	xy      XY
-	dist    float64
-	bearing float64
+	edge  int32
+	off   float64
+	xy    XY
+	dist2 float64 // squared distance from the fix
+	dir   XY      // unit vector of the edge's direction there
 }
 
 // Matcher matches one vehicle's fixes to the road graph with an online
@@ -102,8 +101,9 @@ type roadHit struct {
 // OSRM, Valhalla and GraphHopper. The candidates of a fix are the nearest
 // points, in both directions of travel, of the roads within the search
 // radius. A candidate's emission score is Gaussian in its distance from the
-// fix, plus, when the vehicle is moving, a Gaussian penalty on the angle
-// between the fix's heading and the road's direction of travel. Its
+// fix, plus, when the vehicle is moving, a von Mises (circular Gaussian)
+// score of the angle between the fix's heading and the road's direction of
+// travel. Its
 // transition score from each candidate of the previous fix is
 // -(route distance − straight-line distance)/β, the route distance found by
 // a search of at most a couple of edges ahead (moving back along the same
@@ -132,12 +132,15 @@ type Matcher struct {
 	collect  func(lo, hi [2]float64, ref SegmentRef) bool
 	routeLen [matchMaxCands]float64 // scratch: route distance to each current candidate
 	limit    float64                // scratch: longest route searched
+	kappa    float64                // heading concentration, 1/HeadingSigma² in radians
 }
 
 // NewMatcher returns the matcher of one vehicle.
 func NewMatcher(n *Network, cfg MatcherConfig) *Matcher {
 	m := &Matcher{net: n, cfg: cfg.withDefaults()}
 	m.collect = m.collectSegment
+	hs := m.cfg.HeadingSigmaDeg * math.Pi / 180
+	m.kappa = 1 / (hs * hs)
 	return m
 }
 
@@ -164,58 +167,74 @@ func (m *Matcher) Match(f Fix) (pos RoadPos, ok bool) {
 		return RoadPos{Edge: -1}, false
 	}
 
-	useHeading := !math.IsNaN(f.HeadingDeg) && !math.IsInf(f.HeadingDeg, 0) && f.SpeedMps >= m.cfg.MinHeadingSpeedMps
+	// The heading as a unit vector (east, north); zero when unusable, so
+	// that it adds nothing.
+	var heading XY
+	if !math.IsNaN(f.HeadingDeg) && !math.IsInf(f.HeadingDeg, 0) && f.SpeedMps >= m.cfg.MinHeadingSpeedMps {
+		heading.X, heading.Y = math.Sincos(f.HeadingDeg * math.Pi / 180)
+	}
 	m.nCur = 0
 	for i := 0; i < m.nHits; i++ {
 		h := &m.hits[i]
-		m.addCandidate(h.edge, h.off, h.xy, h.dist, h.bearing, sigma, useHeading, f.HeadingDeg)
+		dist := math.Sqrt(h.dist2)
+		m.addCandidate(h.edge, h.off, h.xy, dist, h.dir, sigma, heading)
 		if tw := n.edges[h.edge].Twin; tw >= 0 {
-			m.addCandidate(tw, n.edges[tw].LengthM-h.off, h.xy, h.dist, math.Mod(h.bearing+180, 360), sigma, useHeading, f.HeadingDeg)
+			m.addCandidate(tw, n.edges[tw].LengthM-h.off, h.xy, dist, XY{-h.dir.X, -h.dir.Y}, sigma, heading)
 		}
 	}
 
 	m.transition(p)
 
-	best := 0
+	top := m.cur[0].score
 	for j := 1; j < m.nCur; j++ {
-		if m.cur[j].score > m.cur[best].score {
-			best = j
-		}
+		top = math.Max(top, m.cur[j].score)
 	}
-	top := m.cur[best].score
 	// Keep the plausible candidates as the next fix's history, scores
 	// relative to the best so they never drift.
+	// They are kept best first (a stable insertion sort, so the best is
+	// the one chosen above), which lets the next transition stop early.
 	m.nPrev = 0
 	for j := 0; j < m.nCur; j++ {
 		if c := m.cur[j]; c.score >= top-matchPruneNats {
 			c.score -= top
-			if j == best {
-				best = m.nPrev
+			k := m.nPrev
+			for k > 0 && m.prev[k-1].score < c.score {
+				m.prev[k] = m.prev[k-1]
+				k--
 			}
-			m.prev[m.nPrev] = c
+			m.prev[k] = c
 			m.nPrev++
 		}
 	}
 	m.prevFix = p
-	c := &m.prev[best]
+	c := &m.prev[0]
 	return RoadPos{Edge: c.edge, OffsetM: c.off, XY: c.xy, DistM: c.dist}, true
 }
 
 // collectSegment keeps, for each of the matchMaxRoads nearest roads, its
-// nearest segment to the query point.
+// nearest segment to the query point. It is on the hot path: squared
+// distances, and one square root per kept segment.
 func (m *Matcher) collectSegment(_, _ [2]float64, ref SegmentRef) bool {
 	n := m.net
 	e := &n.edges[ref.Edge]
 	g := n.geom[e.geomStart:e.geomEnd]
 	a, b := g[ref.Seg], g[ref.Seg+1]
-	q, t, d := projectOnSegment(m.q, a, b)
-	if d > m.radius {
+	dx, dy := b.X-a.X, b.Y-a.Y
+	l2 := dx*dx + dy*dy
+	t := 0.0
+	if l2 > 0 {
+		t = clamp(((m.q.X-a.X)*dx+(m.q.Y-a.Y)*dy)/l2, 0, 1)
+	}
+	q := XY{a.X + t*dx, a.Y + t*dy}
+	ex, ey := m.q.X-q.X, m.q.Y-q.Y
+	d2 := ex*ex + ey*ey
+	if d2 > m.radius*m.radius {
 		return true
 	}
 	slot := -1
 	for i := 0; i < m.nHits; i++ {
 		if m.hits[i].edge == ref.Edge {
-			if d >= m.hits[i].dist {
+			if d2 >= m.hits[i].dist2 {
 				return true
 			}
 			slot = i
@@ -229,31 +248,37 @@ func (m *Matcher) collectSegment(_, _ [2]float64, ref SegmentRef) bool {
 		} else {
 			worst := 0
 			for i := 1; i < m.nHits; i++ {
-				if m.hits[i].dist > m.hits[worst].dist {
+				if m.hits[i].dist2 > m.hits[worst].dist2 {
 					worst = i
 				}
 			}
-			if d >= m.hits[worst].dist {
+			if d2 >= m.hits[worst].dist2 {
 				return true
 			}
 			slot = worst
 		}
 	}
 	cum := n.cum[e.geomStart:e.geomEnd]
-	m.hits[slot] = roadHit{edge: ref.Edge, off: cum[ref.Seg] + t*(cum[ref.Seg+1]-cum[ref.Seg]), xy: q, dist: d,
-		bearing: BearingDeg(a, b)}
+	var dir XY
+	if l := math.Sqrt(l2); l > 0 {
+		dir = XY{dx / l, dy / l}
+	}
+	m.hits[slot] = roadHit{edge: ref.Edge, off: cum[ref.Seg] + t*(cum[ref.Seg+1]-cum[ref.Seg]), xy: q, dist2: d2, dir: dir}
 	return true
 }
 
-// addCandidate appends a directed candidate with its emission score.
-func (m *Matcher) addCandidate(edge int32, off float64, xy XY, dist, bearing, sigma float64, useHeading bool, heading float64) {
+// addCandidate appends a directed candidate with its emission score: a
+// Gaussian in the distance, and for the heading a von Mises density
+// (the circular Gaussian) in the angle Δ between the heading and the
+// road's direction, κ(cos Δ - 1) with κ = 1/σ² (σ in radians): like
+// -Δ²/2σ² for small angles, and bounded (2κ) for a road the other way.
+func (m *Matcher) addCandidate(edge int32, off float64, xy XY, dist float64, dir XY, sigma float64, heading XY) {
 	z := dist / sigma
 	score := -0.5 * z * z
-	if useHeading {
-		h := AngleDiffDeg(heading, bearing) / m.cfg.HeadingSigmaDeg
-		score -= 0.5 * h * h
+	if heading != (XY{}) {
+		score += m.kappa * (heading.X*dir.X + heading.Y*dir.Y - 1)
 	}
-	m.cur[m.nCur] = matchCandidate{edge: edge, off: off, xy: xy, dist: dist, bearing: bearing, score: score}
+	m.cur[m.nCur] = matchCandidate{edge: edge, off: off, xy: xy, dist: dist, score: score}
 	m.nCur++
 }
 
@@ -273,17 +298,32 @@ func (m *Matcher) transition(p XY) {
 	// plus a block are not how the vehicle went.
 	m.limit = m.prevFix.Dist(p) + 2*m.radius + 100
 	any := false
+	bestTotal := math.Inf(-1)
 	for i := 0; i < m.nPrev; i++ {
 		pc := &m.prev[i]
+		// Previous candidates come best first, and a transition never
+		// adds to a score: once no current candidate could gain from
+		// this one (it has a better predecessor already, or could not
+		// come within the pruning margin of the best), none further down
+		// can help either.
+		useful := false
+		for j := 0; j < m.nCur && !useful; j++ {
+			useful = pc.score > bestFrom[j] && m.cur[j].score+pc.score >= bestTotal-matchPruneNats
+		}
+		if !useful {
+			break
+		}
 		m.routesFrom(pc)
 		for j := 0; j < m.nCur; j++ {
 			r := m.routeLen[j]
 			if math.IsInf(r, 1) {
 				continue
 			}
-			excess := math.Max(0, r-pc.xy.Dist(m.cur[j].xy))
+			dx, dy := pc.xy.X-m.cur[j].xy.X, pc.xy.Y-m.cur[j].xy.Y
+			excess := math.Max(0, r-math.Sqrt(dx*dx+dy*dy))
 			if s := pc.score - excess/m.cfg.BetaM; s > bestFrom[j] {
 				bestFrom[j] = s
+				bestTotal = math.Max(bestTotal, m.cur[j].score+s)
 				any = true
 			}
 		}

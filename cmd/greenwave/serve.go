@@ -2,14 +2,109 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+
+	"go.uber.org/zap"
+
+	"github.com/greenwave-project/greenwave/controller"
+	"github.com/greenwave-project/greenwave/internal/config"
+	"github.com/greenwave-project/greenwave/internal/logx"
+	"github.com/greenwave-project/greenwave/internal/metrics"
+	"github.com/greenwave-project/greenwave/internal/mqttx"
+	"github.com/greenwave-project/greenwave/internal/service"
+	"github.com/greenwave-project/greenwave/routing"
 )
 
-// Placeholder until the subcommand lands: it says so rather than pretending.
 func init() {
-	register(command{name: "serve", summary: "run the live controller on an MQTT broker",
-		run: func(context.Context, []string, io.Writer, io.Writer) error {
-			return errors.New("not implemented yet")
-		}})
+	register(command{name: "serve", summary: "run the live controller on an MQTT broker", run: runServe})
+}
+
+// defaultControllerID names a controller when the city runs only one.
+const defaultControllerID = "greenwave"
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var mq config.MQTT
+	mq.Register(fs, "")
+	mapFile := fs.String("map", "", "map file (GeoJSON, map-format.md) (required)")
+	controllerID := fs.String("controller-id", defaultControllerID, "this controller's id in topics and commands")
+	httpAddr := fs.String("http", "127.0.0.1:9090", "address of the /healthz and /metrics endpoint; empty disables it")
+	auditFile := fs.String("audit", "", "append one JSON line per decision to this file (default: no audit file)")
+	logFormat := &config.Choice{Value: logx.FormatJSON, Allowed: logx.Formats}
+	fs.Var(logFormat, "log-format", "log format: json or console")
+	logLevel := &config.Choice{Value: "info", Allowed: logx.Levels}
+	fs.Var(logLevel, "log-level", "least severe level logged: debug, info, warn, error")
+	var eng controller.Config
+	policy := &config.Choice{Value: string(controller.PolicyGreenWave), Allowed: []string{string(controller.PolicyGreenWave), string(controller.PolicyRange)}}
+	fs.Var(policy, "policy", "when to request a preempt: greenwave (just in time by ETA) or range (within --range-m)")
+	fs.DurationVar(&eng.Lease, "lease", controller.DefaultLease, "how far ahead of each (re)send a preempt's expires_at is set")
+	fs.DurationVar(&eng.RefreshPeriod, "refresh", controller.DefaultRefreshPeriod, "how often a live preempt is re-sent with a later expires_at")
+	fs.DurationVar(&eng.Margin, "margin", controller.DefaultMargin, "added to every lead time for latency and ETA error")
+	fs.DurationVar(&eng.SilenceGrace, "silence-grace", controller.DefaultSilenceGrace, "release a vehicle's preempts after this long without a fix")
+	fs.Float64Var(&eng.RangeM, "range-m", controller.DefaultRangeM, "trigger distance of the range policy")
+	fs.IntVar(&eng.MaxVehicles, "max-vehicles", controller.DefaultMaxVehicles, "most vehicles tracked at once")
+	shutdownTimeout := fs.Duration("shutdown-timeout", service.DefaultShutdownTimeout, "on SIGINT/SIGTERM, wait this long for the broker to take the releases and the offline status")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: greenwave serve --map FILE --broker URL [--controller-id ID] [--topic-root ROOT] [--config FILE] [flags]\n\n"+
+			"Every flag can also be set as GREENWAVE_<NAME> in the environment or as <name>: in the --config YAML file (flags win).")
+		fs.PrintDefaults()
+	}
+	if err := config.Load(fs, args, config.Getenv); err != nil {
+		return err
+	}
+	if *mapFile == "" {
+		fs.Usage()
+		return fmt.Errorf("--map is required")
+	}
+	if mq.ClientID == "" {
+		mq.ClientID = "greenwave-serve-" + *controllerID
+	}
+	if err := mq.Validate(); err != nil {
+		return err
+	}
+	eng.ControllerID = *controllerID
+	eng.Policy = controller.Policy(policy.Value)
+
+	log, err := logx.New(stderr, logFormat.Value, logLevel.Value)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	net, err := routing.LoadMapFile(*mapFile)
+	if err != nil {
+		return err
+	}
+	topics, _ := mqttx.NewTopics(mq.TopicRoot)
+	cfg := service.Config{Topics: topics, Engine: eng, Logger: log, Metrics: metrics.New(), ShutdownTimeout: *shutdownTimeout}
+	if *auditFile != "" {
+		f, err := os.OpenFile(*auditFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		if err != nil {
+			return fmt.Errorf("audit file: %w", err)
+		}
+		defer f.Close()
+		cfg.Audit = f
+	}
+	svc, err := service.New(net, cfg)
+	if err != nil {
+		return err
+	}
+	if *httpAddr != "" {
+		hs, err := metrics.Listen(*httpAddr, metrics.Handler(cfg.Metrics, svc.Healthy))
+		if err != nil {
+			return fmt.Errorf("--http %s: %w", *httpAddr, err)
+		}
+		defer hs.Close()
+		log.Info("health and metrics endpoint", zap.String("url", "http://"+hs.Addr()+"/metrics"))
+	}
+	log.Info("serve starting", zap.String("controller_id", *controllerID), zap.String("broker", mq.Broker),
+		zap.String("topic_root", mq.TopicRoot), zap.String("map", *mapFile), zap.Int("intersections", len(net.Intersections())))
+	if err := svc.Serve(ctx, mq.Options(log)); err != nil {
+		return err
+	}
+	log.Info("serve stopped")
+	return nil
 }

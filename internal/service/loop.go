@@ -1,0 +1,408 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/greenwave-project/greenwave/controller"
+	"github.com/greenwave-project/greenwave/internal/mqttx"
+	"github.com/greenwave-project/greenwave/signals"
+)
+
+// Reasons a message is refused before it reaches the engine, the "reason"
+// label of greenwave_messages_rejected_total (with the engine's own reject
+// reasons: stale_seq, stale_ts, ...).
+const (
+	RejectTooLarge   = "too_large"   // over 64 KiB
+	RejectMalformed  = "malformed"   // not UTF-8, not JSON, not an object
+	RejectIDMismatch = "id_mismatch" // the body's id is not the topic's
+	RejectInvalid    = "invalid"     // a field missing, of the wrong type or out of range
+	RejectBadTopic   = "bad_topic"   // a topic of the tree with an invalid id
+)
+
+// onMessage runs on paho's delivery goroutine: parse, validate, queue.
+func (s *Service) onMessage(topic string, payload []byte) {
+	kind, id, ok := s.topics.Parse(topic)
+	if !ok {
+		return
+	}
+	s.met.MessagesReceived.WithLabelValues(kind.String()).Inc()
+	if len(payload) > signals.MaxPayloadBytes {
+		s.rejected(kind, topic, RejectTooLarge, "payload", errors.New("payload larger than 64 KiB"))
+		return
+	}
+	if !signals.ValidID(id) {
+		s.rejected(kind, topic, RejectBadTopic, "topic", errors.New("topic id is not a valid identifier"))
+		return
+	}
+	var in controller.Input
+	var err error
+	switch kind {
+	case mqttx.KindPosition:
+		var p controller.Position
+		p, err = controller.ParsePosition(id, payload)
+		in = controller.PositionInput(p)
+	case mqttx.KindRoute:
+		var r controller.Route
+		r, err = controller.ParseRoute(id, payload)
+		in = controller.RouteInput(r)
+	case mqttx.KindSignalStatus:
+		var st signals.Status
+		if len(payload) == 0 {
+			return // a cleared retained status: nothing to tell the engine
+		}
+		st, err = signals.ParseStatus(payload)
+		if err == nil && st.IntersectionID != id {
+			err = &signals.FieldError{Field: "intersection_id", Reason: "body says " + st.IntersectionID + " but the topic says " + id}
+		}
+		in = controller.StatusInput(st)
+	default:
+		return
+	}
+	if err != nil {
+		s.rejected(kind, topic, classify(err), fieldName(err), err)
+		return
+	}
+	if kind == mqttx.KindPosition {
+		// A newer fix supersedes a dropped one; never stall delivery
+		// (and with it the keep-alive) for a position.
+		select {
+		case s.inputs <- input{kind: kind, in: in}:
+		default:
+			s.met.InputsDropped.WithLabelValues(kind.String()).Inc()
+		}
+		return
+	}
+	s.inputs <- input{kind: kind, in: in} // routes and statuses are rare and must not be lost
+}
+
+func fieldName(err error) string {
+	var fe *signals.FieldError
+	if errors.As(err, &fe) {
+		return fe.Field
+	}
+	return ""
+}
+
+func classify(err error) string {
+	var fe *signals.FieldError
+	if !errors.As(err, &fe) {
+		return RejectInvalid
+	}
+	switch {
+	case fe.Field == "payload":
+		return RejectMalformed
+	case (fe.Field == "vehicle_id" || fe.Field == "intersection_id") && strings.Contains(fe.Reason, "topic"):
+		// The parsers' "body says X but the topic says Y".
+		return RejectIDMismatch
+	}
+	return RejectInvalid
+}
+
+func (s *Service) rejected(kind mqttx.Kind, topic, reason, field string, err error) {
+	s.met.Rejected(kind.String(), reason, field)
+	s.log.Warn("message rejected", zap.String("kind", kind.String()), zap.String("topic", topic),
+		zap.String("reason", reason), zap.String("field", field), zap.Error(err))
+}
+
+// loop is the engine goroutine.
+func (s *Service) loop(ctx context.Context) {
+	timer := s.clock.NewTimer(time.Hour)
+	timer.Stop()
+	armed := false
+	for {
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case in := <-s.inputs:
+			now := s.clock.Now()
+			start := time.Now()
+			if err := s.engine.Step(now, in.in); err != nil {
+				var re *controller.RejectError
+				if errors.As(err, &re) {
+					s.met.Rejected(in.kind.String(), re.Reason, re.Field)
+				}
+			}
+			s.met.StepSeconds.Observe(time.Since(start).Seconds())
+		case <-timer.C():
+			armed = false
+			start := time.Now()
+			s.engine.Tick(s.clock.Now())
+			s.met.StepSeconds.Observe(time.Since(start).Seconds())
+		case <-s.reconnects:
+			s.reassert()
+		case q := <-s.queries:
+			q()
+			continue
+		}
+		rd := s.engine.Ready()
+		s.handle(rd)
+		if armed {
+			timer.Stop()
+			armed = false
+		}
+		if !rd.NextWakeup.IsZero() {
+			timer.Reset(rd.NextWakeup.Sub(s.clock.Now()))
+			armed = true
+		}
+	}
+}
+
+// handle routes one Ready: commands in order to the command queue,
+// advisories to theirs, decisions to the log, the audit trail and metrics.
+func (s *Service) handle(rd controller.Ready) {
+	for _, c := range rd.Commands {
+		s.sendCommand(c)
+	}
+	for _, a := range rd.Advisories {
+		b, err := json.Marshal(a)
+		if err != nil {
+			s.log.Error("advisory not encodable", zap.String("vehicle_id", a.VehicleID), zap.Error(err))
+			continue
+		}
+		select {
+		case s.advisories <- mqttx.Message{Topic: s.topics.Advisory(a.VehicleID), Payload: b}:
+		default:
+			s.met.AdvisoriesDropped.Inc()
+		}
+	}
+	for _, d := range rd.Decisions {
+		s.decided(d)
+	}
+	if len(rd.Decisions) > 0 {
+		s.flushAudit()
+	}
+}
+
+func (s *Service) sendCommand(c signals.Command) {
+	switch c.Type {
+	case signals.CommandPreempt:
+		s.live[c.RequestID] = c
+	case signals.CommandRelease:
+		delete(s.live, c.RequestID)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		s.log.Error("command not encodable", zap.String("request_id", c.RequestID), zap.Error(err))
+		return
+	}
+	s.commands.Push(mqttx.Message{Topic: s.topics.Command(c.IntersectionID), Payload: b, QoS: 1})
+	s.met.CommandQueue.Set(float64(s.commands.Len()))
+}
+
+// reassert re-sends, after a reconnect, every live preempt whose expiry is
+// still ahead. While the connection was down the broker may have published
+// our Last Will, and the roadside units then ended our preempts; a
+// re-sent preempt (same request_id) is taken as a new request. Its
+// expires_at is the engine's; the engine's next refresh moves it on.
+func (s *Service) reassert() {
+	now := s.clock.Now()
+	n := 0
+	for _, c := range s.live {
+		if !c.ExpiresAt.After(now) {
+			continue
+		}
+		s.sendCommand(c)
+		n++
+	}
+	if n > 0 {
+		s.log.Info("reconnected: re-asserted live preempts", zap.Int("preempts", n))
+	}
+}
+
+// shutdown releases every live preempt and queues the retained `offline`.
+func (s *Service) shutdown() {
+	now := s.clock.Now()
+	for _, c := range s.live {
+		rel := signals.Command{Type: signals.CommandRelease, RequestID: c.RequestID, ControllerID: c.ControllerID,
+			IntersectionID: c.IntersectionID, VehicleID: c.VehicleID, Approach: c.Approach, Phase: c.Phase,
+			Priority: c.Priority, IssuedAt: now}
+		s.decided(controller.Decision{At: now, Kind: controller.DecisionRelease, VehicleID: c.VehicleID,
+			IntersectionID: c.IntersectionID, RequestID: c.RequestID, Reason: "shutdown"})
+		s.sendCommand(rel)
+	}
+	s.commands.Push(s.statusMessage(controller.ControllerOffline))
+	s.log.Info("shutting down: released live preempts, offline queued")
+}
+
+// decided logs, audits and counts one decision.
+func (s *Service) decided(d controller.Decision) {
+	s.met.Decisions.WithLabelValues(string(d.Kind), d.Reason).Inc()
+	fields := []zap.Field{zap.String("kind", string(d.Kind))}
+	add := func(k, v string) {
+		if v != "" {
+			fields = append(fields, zap.String(k, v))
+		}
+	}
+	add("vehicle_id", d.VehicleID)
+	add("intersection_id", d.IntersectionID)
+	add("request_id", d.RequestID)
+	add("reason", d.Reason)
+	add("field", d.Field)
+	add("detail", d.Detail)
+	switch d.Kind {
+	case controller.DecisionRequest, controller.DecisionRefresh, controller.DecisionDeny:
+		fields = append(fields, zap.Float64("eta_s", round1(d.EtaS)), zap.Float64("lead_s", round1(d.LeadS)),
+			zap.Float64("distance_m", round1(d.DistanceM)))
+	}
+	if !d.ExpiresAt.IsZero() {
+		fields = append(fields, zap.Time("expires_at", d.ExpiresAt))
+	}
+	switch d.Kind {
+	case controller.DecisionRefresh, controller.DecisionRoute:
+		s.log.Debug("decision", fields...)
+	case controller.DecisionReject:
+		s.log.Warn("decision", fields...)
+	default:
+		s.log.Info("decision", fields...)
+	}
+	if s.audit != nil {
+		b, err := json.Marshal(auditRecord{ControllerID: s.id, Decision: d})
+		if err == nil {
+			s.auditMu.Lock()
+			_, _ = s.audit.Write(append(b, '\n'))
+			s.auditMu.Unlock()
+		}
+	}
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
+
+// auditRecord is one line of the audit trail: the decision's stable JSON
+// form with the controller's id first.
+type auditRecord struct {
+	ControllerID string
+	Decision     controller.Decision
+}
+
+func (r auditRecord) MarshalJSON() ([]byte, error) {
+	d, err := json.Marshal(r.Decision)
+	if err != nil {
+		return nil, err
+	}
+	id, _ := json.Marshal(r.ControllerID)
+	out := append([]byte(`{"controller_id":`), id...)
+	if len(d) > 2 {
+		out = append(out, ',')
+		out = append(out, d[1:]...)
+	} else {
+		out = append(out, '}')
+	}
+	return out, nil
+}
+
+func (s *Service) flushAudit() {
+	if s.audit == nil {
+		return
+	}
+	s.auditMu.Lock()
+	defer s.auditMu.Unlock()
+	if err := s.audit.Flush(); err != nil {
+		s.log.Error("audit trail write failed", zap.Error(err))
+	}
+}
+
+// publishCommands publishes the command queue in order, retrying each
+// message until the broker acknowledges it: a command is never dropped.
+func (s *Service) publishCommands(ctx context.Context, c Client) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.commands.Wake():
+		}
+		s.publishing.Store(true)
+		batch := s.commands.Take()
+		for i := 0; i < len(batch); {
+			err := c.Publish(ctx, batch[i])
+			if err == nil {
+				s.countSent(batch[i])
+				i++
+				continue
+			}
+			if ctx.Err() != nil {
+				s.commands.PushFront(batch[i:])
+				s.publishing.Store(false)
+				return
+			}
+			s.met.CommandPublishRetries.Inc()
+			if !errors.Is(err, mqttx.ErrNotConnected) {
+				s.log.Warn("command publish failed; retrying", zap.String("topic", batch[i].Topic), zap.Error(err))
+			}
+			select {
+			case <-ctx.Done():
+				s.commands.PushFront(batch[i:])
+				s.publishing.Store(false)
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		s.publishing.Store(false)
+		s.met.CommandQueue.Set(float64(s.commands.Len()))
+	}
+}
+
+func (s *Service) countSent(m mqttx.Message) {
+	kind, _, _ := s.topics.Parse(m.Topic)
+	if kind != mqttx.KindCommand {
+		return
+	}
+	var t struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(m.Payload, &t)
+	s.met.CommandsPublished.WithLabelValues(t.Type).Inc()
+}
+
+// publishAdvisories sends advisories at QoS 0; with the broker away they
+// are dropped and counted.
+func (s *Service) publishAdvisories(ctx context.Context, c Client) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-s.advisories:
+			if err := c.PublishNoWait(m); err != nil {
+				s.met.AdvisoriesDropped.Inc()
+				continue
+			}
+			s.met.AdvisoriesPublished.Inc()
+		}
+	}
+}
+
+// Query runs f on the engine goroutine (between inputs) and waits for it:
+// for tests and tools that need a consistent look at the service's state.
+func (s *Service) Query(ctx context.Context, f func()) error {
+	done := make(chan struct{})
+	select {
+	case s.queries <- func() { f(); close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// LivePreempts returns the request ids of the preempts the service holds,
+// asked of the engine goroutine.
+func (s *Service) LivePreempts(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := s.Query(ctx, func() {
+		for id := range s.live {
+			ids = append(ids, id)
+		}
+	})
+	return ids, err
+}
