@@ -80,7 +80,7 @@ type Decision struct {
 	RequestID      string       //
 	Reason         string       // one of the Reason* codes
 	Field          string       // for a reject: the offending field's JSON name
-	Detail         string       // for a reject: the error message; for a deny: who holds the intersection
+	Detail         string       // for a reject: the error message; for a deny: the vehicle that holds the intersection
 	EtaS           float64      // request/refresh/deny: central ETA to the stop line from At
 	LeadS          float64      // request/refresh/deny: the intersection's lead time for this approach
 	DistanceM      float64      // request/refresh/deny: along the path to the stop line

@@ -196,13 +196,23 @@ func (is *intersectionState) conflicts(p, q int) bool {
 	return is.compatible[p]&(1<<(q-1)) == 0
 }
 
+func (in *Input) vehicleID() string {
+	switch in.Kind {
+	case InputPosition:
+		return in.Position.VehicleID
+	case InputRoute:
+		return in.Route.VehicleID
+	}
+	return ""
+}
+
 // Step applies one input at time now. A refused input (invalid, a
 // duplicate or late fix, time going backwards) changes nothing: it is
 // recorded as a reject Decision and returned as a *RejectError.
 func (e *Engine) Step(now time.Time, in Input) error {
 	e.begin()
 	if now.Before(e.now) {
-		return e.reject(now, "", ReasonTimeBackwards, "", "now "+formatTime(now)+" is before the engine's last time "+formatTime(e.now))
+		return e.reject(now, in.vehicleID(), ReasonTimeBackwards, "", "now "+formatTime(now)+" is before the engine's last time "+formatTime(e.now))
 	}
 	var err error
 	switch in.Kind {

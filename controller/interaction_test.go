@@ -30,8 +30,10 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of contro
 // metres east and north of the map's origin):
 //
 //	engine map=corridor|cross [maxhold=S] [policy=greenwave|range] [prio=veh:N,...] [lease=S] [refresh=S] [grace=S]
-//	pos t= v= seq= x= [y=] [speed=] [heading=] [acc=] [em=true|false] [lon= lat=] [ts=]
-//	drive v= seq= t0= t1= x0= x1= [y0= y1=] [dt=1] [heading=] [em=] [speed=]   (one fix every dt s, speed from the motion)
+//	pos t= v= [seq=] x= [y=] [speed=] [heading=] [acc=] [em=true|false] [lon= lat=] [ts=]
+//	    (seq defaults to the vehicle's last + 1; em to true)
+//	drive t0= t1= [dt=1] [em=] [speed=] veh=x0,y0>x1,y1 ...
+//	    (each vehicle reports every dt s along a straight line; speed and heading from the motion)
 //	route t= v= [id=] (path=x,y;x,y;... | dest=x,y | clear) [ts=]
 //	status t= i= state= [green=2,6] [req=] [ts=]
 //	tick t=            (runs every wakeup up to t, then Tick(t))
@@ -62,8 +64,9 @@ func rel(t time.Time) string {
 }
 
 type script struct {
-	t   testing.TB
-	eng *Engine
+	t    testing.TB
+	eng  *Engine
+	seqs map[string]uint64 // the highest seq sent per vehicle: pos without seq= sends the next
 	out strings.Builder // output since the last ready
 }
 
@@ -71,7 +74,7 @@ func runScript(t *testing.T, file string) {
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	s := &script{t: t}
+	s := &script{t: t, seqs: map[string]uint64{}}
 	var rewritten strings.Builder
 	failed := false
 	for i := 0; i < len(lines); i++ {
@@ -169,29 +172,46 @@ func (s *script) run(line string) string {
 		s.step(now, PositionInput(s.position(a, now)))
 		return ""
 	case "drive":
+		// drive t0= t1= [dt=1] [em=] [speed=] veh=x0,y0>x1,y1 ...: every
+		// vehicle listed reports a fix every dt seconds, moving in a
+		// straight line at constant speed, vehicles in the order given.
 		t0, t1, dt := num(t, a, "t0", 0), num(t, a, "t1", 0), num(t, a, "dt", 1)
-		x0, x1 := num(t, a, "x0", 0), num(t, a, "x1", 0)
-		y0, y1 := num(t, a, "y0", 0), num(t, a, "y1", num(t, a, "y0", 0))
-		seq := num(t, a, "seq", 1)
-		speed := math.Hypot(x1-x0, y1-y0) / math.Max(t1-t0, 1e-9)
-		if _, ok := a["speed"]; ok {
-			speed = num(t, a, "speed", 0)
+		type leg struct {
+			id     string
+			x0, y0 float64
+			x1, y1 float64
 		}
-		heading := routing.BearingDeg(routing.XY{X: x0, Y: y0}, routing.XY{X: x1, Y: y1})
+		var legs []leg
+		for _, w := range words[1:] {
+			k, v, _ := strings.Cut(w, "=")
+			from, to, ok := strings.Cut(v, ">")
+			if !ok {
+				continue
+			}
+			p0, p1 := s.xy(from), s.xy(to)
+			legs = append(legs, leg{k, p0.X, p0.Y, p1.X, p1.Y})
+		}
+		require.NotEmpty(t, legs, "drive needs vehicle=x0,y0>x1,y1")
 		for k := 0; ; k++ {
 			ts := t0 + float64(k)*dt
 			if ts > t1+1e-9 {
 				break
 			}
 			f := (ts - t0) / math.Max(t1-t0, 1e-9)
-			fix := map[string]string{"v": a["v"], "seq": strconv.Itoa(int(seq) + k),
-				"x": fmt.Sprint(x0 + f*(x1-x0)), "y": fmt.Sprint(y0 + f*(y1-y0)),
-				"speed": fmt.Sprint(speed), "heading": fmt.Sprint(heading), "em": a["em"]}
-			if h, ok := a["heading"]; ok {
-				fix["heading"] = h
+			for _, l := range legs {
+				speed := math.Hypot(l.x1-l.x0, l.y1-l.y0) / math.Max(t1-t0, 1e-9)
+				if _, ok := a["speed"]; ok {
+					speed = num(t, a, "speed", 0)
+				}
+				heading := routing.BearingDeg(routing.XY{X: l.x0, Y: l.y0}, routing.XY{X: l.x1, Y: l.y1})
+				fix := map[string]string{"v": l.id, "x": fmt.Sprint(l.x0 + f*(l.x1-l.x0)), "y": fmt.Sprint(l.y0 + f*(l.y1-l.y0)),
+					"speed": fmt.Sprint(speed), "em": a["em"]}
+				if l.x0 != l.x1 || l.y0 != l.y1 {
+					fix["heading"] = fmt.Sprint(heading)
+				}
+				now := at(ts)
+				s.step(now, PositionInput(s.position(fix, now)))
 			}
-			now := at(ts)
-			s.step(now, PositionInput(s.position(fix, now)))
 		}
 		return ""
 	case "route":
@@ -230,7 +250,7 @@ func (s *script) run(line string) string {
 		return ""
 	case "tick":
 		now := at(num(t, a, "t", 0))
-		s.wakeUntil(now)
+		s.wakeUntil(now, true)
 		s.eng.Tick(now)
 		s.drain()
 		return ""
@@ -249,19 +269,31 @@ func (s *script) run(line string) string {
 }
 
 func (s *script) point(xy string) orb.Point {
+	p := s.xy(xy)
+	return lonLatAt(p.X, p.Y)
+}
+
+func (s *script) xy(xy string) routing.XY {
 	x, y, ok := strings.Cut(xy, ",")
 	require.True(s.t, ok, "point %q is not x,y", xy)
 	fx, err := strconv.ParseFloat(x, 64)
 	require.NoError(s.t, err)
 	fy, err := strconv.ParseFloat(y, 64)
 	require.NoError(s.t, err)
-	return lonLatAt(fx, fy)
+	return routing.XY{X: fx, Y: fy}
 }
 
 func (s *script) position(a map[string]string, now time.Time) Position {
 	t := s.t
-	seq, err := strconv.ParseUint(a["seq"], 10, 64)
-	require.NoError(t, err, "seq")
+	seq := s.seqs[a["v"]] + 1
+	if v, ok := a["seq"]; ok {
+		var err error
+		seq, err = strconv.ParseUint(v, 10, 64)
+		require.NoError(t, err, "seq")
+	}
+	if seq > s.seqs[a["v"]] {
+		s.seqs[a["v"]] = seq
+	}
 	p := Position{VehicleID: a["v"], Seq: seq, TS: now, Emergency: a["em"] != "false"}
 	if ts, ok := a["ts"]; ok {
 		f, err := strconv.ParseFloat(ts, 64)
@@ -282,12 +314,13 @@ func (s *script) position(a map[string]string, now time.Time) Position {
 	return p
 }
 
-// wakeUntil ticks the engine at each of its wakeups up to now, as a
-// driver loop would.
-func (s *script) wakeUntil(now time.Time) {
+// wakeUntil ticks the engine at each of its wakeups before now, as a
+// driver loop would; one due exactly at now waits until after the input
+// of that instant.
+func (s *script) wakeUntil(now time.Time, inclusive bool) {
 	for i := 0; i < 10000; i++ {
 		next := s.eng.Ready().NextWakeup
-		if next.IsZero() || next.After(now) {
+		if next.IsZero() || next.After(now) || (!inclusive && next.Equal(now)) {
 			return
 		}
 		s.eng.Tick(next)
@@ -297,7 +330,7 @@ func (s *script) wakeUntil(now time.Time) {
 }
 
 func (s *script) step(now time.Time, in Input) {
-	s.wakeUntil(now)
+	s.wakeUntil(now, false)
 	if err := s.eng.Step(now, in); err != nil {
 		fmt.Fprintf(&s.out, "%s error %v\n", rel(now), err)
 	}

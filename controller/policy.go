@@ -236,7 +236,7 @@ func (e *Engine) tryRequest(p *passage) {
 			continue
 		}
 		if !e.outranks(p, q) {
-			e.deny(p, ReasonConflict, q.requestID)
+			e.deny(p, ReasonConflict, q.v.id)
 			return
 		}
 	}
@@ -248,7 +248,7 @@ func (e *Engine) tryRequest(p *passage) {
 		}
 		// release unlists q, shifting the list: i stays.
 		e.release(q, ReasonSuperseded)
-		e.deny(q, ReasonConflict, "")
+		e.deny(q, ReasonConflict, p.v.id)
 	}
 	e.unlist(p)
 	if p.requestID == "" {
@@ -271,7 +271,7 @@ func (e *Engine) deny(p *passage, reason, holder string) {
 	if p.state != stateDenied {
 		p.state = stateDenied
 		e.decide(Decision{At: e.now, Kind: DecisionDeny, VehicleID: p.v.id, IntersectionID: e.inters[p.inter].id,
-			Reason: reason, Detail: holder, EtaS: p.arriveAt.Sub(e.now).Seconds(), LeadS: p.leadS, DistanceM: p.distM})
+			Reason: reason, Detail: holder, EtaS: clampETA(p.arriveAt.Sub(e.now).Seconds()), LeadS: p.leadS, DistanceM: p.distM})
 		e.touch(p.v)
 	}
 	e.list(p)
@@ -309,7 +309,7 @@ func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
 		return
 	}
 	is := &e.inters[p.inter]
-	eta := round1(p.arriveAt.Sub(e.now).Seconds())
+	eta := round1(clampETA(p.arriveAt.Sub(e.now).Seconds()))
 	e.commands = append(e.commands, signals.Command{Type: signals.CommandPreempt, RequestID: p.requestID,
 		ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
 		Phase: p.phase, Priority: p.v.priority, EtaS: eta, IssuedAt: e.now, ExpiresAt: expires})
@@ -364,7 +364,8 @@ func (e *Engine) serve(inter int32) {
 	is := &e.inters[inter]
 	waiting := e.scratch[:0]
 	for _, p := range is.passages {
-		if p.state == stateDenied && p.wants && p.v.emergency && !p.v.silent {
+		if p.state == stateDenied && p.wants && p.v.emergency && !e.isSilent(p.v) && p.v.onPath {
+			e.estimate(p, e.deadReckon(p.v), p.v.speedForETA())
 			waiting = append(waiting, p)
 		}
 	}
@@ -441,7 +442,16 @@ func (e *Engine) schedule(v *vehicle) {
 			t = minTime(t, v.nextCross)
 		}
 	}
+	if t.Before(e.now) {
+		t = e.now // due now (e.g. grace ran out while nothing woke it)
+	}
 	e.wake.set(v, t)
+}
+
+// isSilent reports whether v has gone without a fix for longer than the
+// grace period, even if no Tick has marked it yet.
+func (e *Engine) isSilent(v *vehicle) bool {
+	return v.silent || (v.hasFix && !e.now.Before(v.heardAt.Add(e.cfg.SilenceGrace)))
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -519,7 +529,7 @@ func containsPhase(phases []int, p int) bool {
 // or, while it is on an emergency run, when the last one is a refresh
 // period old (with fresh ETAs).
 func (e *Engine) advise(v *vehicle) {
-	if v.silent || !v.hasFix {
+	if e.isSilent(v) || !v.hasFix {
 		return
 	}
 	along := e.deadReckon(v)
