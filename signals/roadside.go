@@ -2,6 +2,7 @@ package signals
 
 import (
 	"errors"
+	"math/bits"
 	"strconv"
 	"time"
 )
@@ -240,11 +241,8 @@ func (r *Roadside) AppendGreenPhases(dst []int) []int {
 	if !r.started || r.interval != intervalGreen {
 		return dst
 	}
-	m := r.masks[r.stage]
-	for p := MinPhase; p <= MaxPhase; p++ {
-		if m&phaseBit(p) != 0 {
-			dst = append(dst, p)
-		}
+	for m := r.masks[r.stage]; m != 0; m &= m - 1 {
+		dst = append(dst, bits.TrailingZeros16(m)+1)
 	}
 	return dst
 }
@@ -654,12 +652,9 @@ func (r *Roadside) emitStage(t time.Time, from, to Indication) {
 	if !r.record {
 		return
 	}
-	m := r.masks[r.stage]
 	state := r.State()
-	for p := MinPhase; p <= MaxPhase; p++ {
-		if m&phaseBit(p) != 0 {
-			r.emit(Change{At: t, Phase: p, From: from, To: to, State: state})
-		}
+	for m := r.masks[r.stage]; m != 0; m &= m - 1 {
+		r.emit(Change{At: t, Phase: bits.TrailingZeros16(m) + 1, From: from, To: to, State: state})
 	}
 }
 

@@ -1,0 +1,108 @@
+package signals
+
+import (
+	"testing"
+	"time"
+)
+
+func benchUnit(b *testing.B) *Roadside {
+	b.Helper()
+	tm := DefaultTiming()
+	p, err := DefaultPlan([]int{1, 2, 4, 5, 6, 8}, 90*time.Second, 0.6, tm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := NewRoadside("I-204", p, tm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+// BenchmarkAdvanceHour is one unit running one simulated hour of its plan
+// (40 cycles, 240 indication changes), one transition at a time as a
+// discrete-event simulator drives it, with the changes drained into a
+// reused buffer.
+func BenchmarkAdvanceHour(b *testing.B) {
+	r := benchUnit(b)
+	start := t0
+	r.Advance(start)
+	buf := make([]Change, 0, 1024)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		end := start.Add(time.Hour)
+		for next := r.NextChange(); !next.After(end); next = r.NextChange() {
+			r.Advance(next)
+		}
+		r.Advance(end)
+		buf = r.AppendChanges(buf[:0])
+		start = end
+	}
+}
+
+// BenchmarkAdvanceHourOneCall is the same hour in a single Advance call.
+func BenchmarkAdvanceHourOneCall(b *testing.B) {
+	r := benchUnit(b)
+	start := t0
+	r.Advance(start)
+	buf := make([]Change, 0, 1024)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start = start.Add(time.Hour)
+		r.Advance(start)
+		buf = r.AppendChanges(buf[:0])
+	}
+}
+
+// BenchmarkApply is a preempt refresh followed by its release: entry,
+// exit and the re-entry computation each time.
+func BenchmarkApply(b *testing.B) {
+	r := benchUnit(b)
+	now := t0
+	r.Advance(now)
+	buf := make([]Change, 0, 1024)
+	c := Command{Type: CommandPreempt, RequestID: "amb-17.I-204.3", ControllerID: "cc-1", IntersectionID: "I-204",
+		VehicleID: "amb-17", Approach: "NB", Phase: 4, Priority: 1, EtaS: 10}
+	rel := Command{Type: CommandRelease, RequestID: c.RequestID, ControllerID: "cc-1", IntersectionID: "I-204"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now = now.Add(7 * time.Second)
+		c.IssuedAt, c.ExpiresAt = now, now.Add(30*time.Second)
+		if err := r.Apply(now, c); err != nil {
+			b.Fatal(err)
+		}
+		now = now.Add(2 * time.Second)
+		c.IssuedAt, c.ExpiresAt = now, now.Add(30*time.Second)
+		if err := r.Apply(now, c); err != nil { // refresh
+			b.Fatal(err)
+		}
+		rel.IssuedAt = now
+		if err := r.Apply(now, rel); err != nil {
+			b.Fatal(err)
+		}
+		buf = r.AppendChanges(buf[:0])
+	}
+}
+
+func BenchmarkParseCommand(b *testing.B) {
+	payload := []byte(specCommand)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(payload)))
+	for i := 0; i < b.N; i++ {
+		if _, err := ParseCommand(payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkValidID(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if !ValidID("amb-17.I-204.3") {
+			b.Fatal("valid id refused")
+		}
+	}
+}
