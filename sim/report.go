@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -85,8 +86,11 @@ type Totals struct {
 	// strategy cost (or, if negative, saved) ordinary traffic.
 	CrossQueueDelayS float64 `json:"cross_queue_delay_s"`
 	// RecoverySP50 is the median, over preempts, of the time from a unit
-	// leaving entry or hold to reporting `normal` again (signals' own
-	// recovery: back in its coordinated plan).
+	// leaving entry or hold until it shows the same green phases as its
+	// coordinated plan (the none run of the same unit) again: the signals'
+	// own recovery, measured on what they display. A unit that reports
+	// `normal` at once but keeps the preempted green past the plan's
+	// switch is not yet recovered.
 	RecoverySP50 float64 `json:"recovery_s_p50"`
 	// UnreleasedPreempts counts preempts still in entry or hold when the
 	// run ends, and holds that lasted past the expiry of the request they
@@ -161,6 +165,7 @@ func (r *run) report(base *run) RunReport {
 	rr := RunReport{Strategy: r.strategy, run: r}
 	var tot Totals
 	var green, passed int
+	var recoveries []float64
 	for i := range r.vehicles {
 		v := &r.vehicles[i]
 		vr := VehicleReport{VehicleID: v.trip.id, FreeFlowS: round3(v.trip.freeFlowS), Stops: v.stops,
@@ -197,6 +202,7 @@ func (r *run) report(base *run) RunReport {
 		}
 		if base != nil {
 			tot.CrossGreenLostS += greenLost(base.units[i].greenLog, u.greenLog, u.evLog, r.endT)
+			recoveries = appendRecoveries(recoveries, base.units[i].greenLog, u.greenLog, u.preemptEnds, r.endT)
 		}
 	}
 	if base != nil {
@@ -209,7 +215,7 @@ func (r *run) report(base *run) RunReport {
 		tot.CrossQueueDelayS = tot.queueDelayVehS - baseDelay
 	}
 	tot.HoldAfterPassSP50 = median(r.holdAfterPass)
-	tot.RecoverySP50 = median(r.recoveries)
+	tot.RecoverySP50 = median(recoveries)
 	tot.EVTravelTimeS = round3(tot.EVTravelTimeS)
 	tot.EVSignalDelayS = round3(tot.EVSignalDelayS)
 	tot.GreenArrivalRate = round3(tot.GreenArrivalRate)
@@ -258,6 +264,42 @@ func greenLost(plan, actual, ev []maskAt, end time.Duration) float64 {
 		t = next
 	}
 	return lost.Seconds()
+}
+
+// appendRecoveries appends, for each preempt end, the time until actual
+// shows the same non-empty set of green phases as plan (both step
+// functions); a unit not recovered by end counts until end.
+func appendRecoveries(out []float64, plan, actual []maskAt, ends []time.Duration, end time.Duration) []float64 {
+	maskAtTime := func(log []maskAt, t time.Duration) (uint16, int) {
+		i := sort.Search(len(log), func(i int) bool { return log[i].t > t })
+		if i == 0 {
+			return 0, 0
+		}
+		return log[i-1].mask, i
+	}
+	for _, te := range ends {
+		t := te
+		for {
+			pm, i := maskAtTime(plan, t)
+			am, j := maskAtTime(actual, t)
+			if pm == am && pm != 0 {
+				break
+			}
+			next := end
+			if i < len(plan) {
+				next = min(next, plan[i].t)
+			}
+			if j < len(actual) {
+				next = min(next, actual[j].t)
+			}
+			if next <= t {
+				break
+			}
+			t = next
+		}
+		out = append(out, (t - te).Seconds())
+	}
+	return out
 }
 
 func median(xs []float64) float64 {

@@ -52,7 +52,6 @@ type run struct {
 	engineRejects int
 	requestsSeen  map[string]bool // unit id + request id accepted by a unit
 	holdAfterPass []float64
-	recoveries    []float64
 
 	events   uint64
 	progress func(done float64)
@@ -77,10 +76,10 @@ type unitRun struct {
 	reqPhase  map[string]int
 	reqExpiry map[string]time.Duration
 
-	holdStart     time.Duration // -1 when not holding
-	preemptEnd    time.Duration // when the last entry/hold ended, -1 once back to normal
-	overrun       bool          // the current hold outlived its request's expiry
-	lastPass      time.Duration // an EV passed during the current hold, -1 if none
+	holdStart     time.Duration   // -1 when not holding
+	preemptEnds   []time.Duration // when each entry/hold ended, for recovery_s
+	overrun       bool            // the current hold outlived its request's expiry
+	lastPass      time.Duration   // an EV passed during the current hold, -1 if none
 	holdS, maxHol float64
 	unreleased    int
 
@@ -158,7 +157,7 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 		}
 		u := &r.units[i]
 		u.rs = rs
-		u.scheduled, u.holdStart, u.preemptEnd, u.lastPass = -1, -1, -1, -1
+		u.scheduled, u.holdStart, u.lastPass = -1, -1, -1
 		u.state = signals.StateNormal
 		u.reqPhase = map[string]int{}
 		u.reqExpiry = map[string]time.Duration{}
@@ -322,11 +321,7 @@ func (r *run) applyChange(u *unitRun, c *signals.Change) {
 		u.lastPass = -1
 	}
 	if preempting(prev) && !preempting(c.State) {
-		u.preemptEnd = t
-	}
-	if c.State == signals.StateNormal && u.preemptEnd >= 0 {
-		r.recoveries = append(r.recoveries, (t - u.preemptEnd).Seconds())
-		u.preemptEnd = -1
+		u.preemptEnds = append(u.preemptEnds, t)
 	}
 	var ev uint16
 	if preempting(c.State) {
@@ -437,6 +432,7 @@ func (r *run) depart(i int32) {
 	v := &r.vehicles[i]
 	now := r.q.Now()
 	v.state = vehDriving
+	v.stopped = true // standing at its origin: moving off is not a stop
 	v.departT = now
 	r.recordTrajectory(v, now)
 	r.schedule(now+seconds(r.w.kin.StepS), evVehicleStep, i, 0)
