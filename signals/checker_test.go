@@ -114,11 +114,6 @@ func (c *checker) checkEpisode(e episode) error {
 	return nil
 }
 
-// greenSince reports whether phase p is green by the log, and since when.
-func (c *checker) greenSince(p int) (time.Time, bool) {
-	return c.since[p], c.ind[p] == Green
-}
-
 // episodesOf returns the completed episodes in state.
 func (c *checker) episodesOf(state string) []episode {
 	var out []episode

@@ -36,8 +36,8 @@ const MaxCycle = 10 * time.Minute
 // and 3, 4, 7, 8 the side street. Phases on the same side of the barrier
 // can be green together; phases across it conflict.
 const (
-	mainStreetMask = 1<<(1-1) | 1<<(2-1) | 1<<(5-1) | 1<<(6-1)
-	sideStreetMask = 1<<(3-1) | 1<<(4-1) | 1<<(7-1) | 1<<(8-1)
+	mainStreetMask = 1<<0 | 1<<1 | 1<<4 | 1<<5 // phases 1, 2, 5, 6 (phase p is bit p-1)
+	sideStreetMask = 1<<2 | 1<<3 | 1<<6 | 1<<7 // phases 3, 4, 7, 8
 )
 
 // phaseBit is phase's bit in a phase set: sixteen phases fit a uint16.

@@ -1,6 +1,7 @@
 package signals
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -637,4 +638,66 @@ func TestIndicationString(t *testing.T) {
 
 func TestErrorsAreDistinct(t *testing.T) {
 	assert.False(t, errors.Is(ErrFault, ErrTooManyRequests))
+}
+
+func TestReleaseDuringEntryReturnsToPlan(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	ref := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
+	require.NoError(t, h.apply(5, release("a", 5)))
+	assert.Equal(t, StateNormal, h.r.State(), "2+6 is still the plan's stage: its green just carries on")
+	h.advance(400)
+	ref.advance(400)
+	phaseChanges := func(log []Change) []Change {
+		var out []Change
+		for _, ch := range log {
+			if ch.Phase != 0 {
+				ch.State = ""
+				out = append(out, ch)
+			}
+		}
+		return out
+	}
+	assert.Equal(t, phaseChanges(ref.log), phaseChanges(h.log), "an entry abandoned before any clearance leaves no trace on the street")
+
+	// Abandoned during the clearance: exit, then the plan.
+	g := newHarness(t, DefaultTiming())
+	require.NoError(t, g.apply(20, preempt("a", 4, 20, 100)))
+	require.NoError(t, g.apply(21, release("a", 21)))
+	assert.Equal(t, StateExit, g.r.State())
+	g.advance(200)
+	assert.Equal(t, StateNormal, g.r.State())
+}
+
+func TestPreemptDuringExit(t *testing.T) {
+	tm := DefaultTiming()
+	h := newHarness(t, tm)
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
+	require.NoError(t, h.apply(30, release("a", 30)))
+	require.Equal(t, StateExit, h.r.State())
+	require.NoError(t, h.apply(31, preempt("b", 8, 31, 100)), "8 is still green in the exit")
+	assert.Equal(t, StateHold, h.r.State())
+	require.NoError(t, h.apply(32, release("b", 32)))
+	h.advance(33) // 4+8 green ends at 32: yellow
+	require.NoError(t, h.apply(33, preempt("c", 4, 33, 100)))
+	assert.Equal(t, StateEntry, h.r.State())
+	h.advance(100)
+	hold, ok := h.stateBegan(StateHold, 33)
+	require.True(t, ok)
+	assert.LessOrEqual(t, hold-33, tm.Clearance().Seconds()+1e-9, "from yellow, only the rest of the clearance")
+}
+
+func TestStatusIsValidOnTheWire(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
+	for _, s := range []float64{1, 20, 30, 200} {
+		st := h.r.Status(at(s))
+		require.NoError(t, st.Validate())
+		b, err := json.Marshal(st)
+		require.NoError(t, err)
+		back, err := ParseStatus(b)
+		require.NoError(t, err)
+		assert.Equal(t, st.State, back.State)
+		assert.Equal(t, st.RequestID, back.RequestID)
+	}
 }
