@@ -58,7 +58,7 @@ func (p *Path) ETA(fromAlong, toAlong, smoothedSpeedMps float64) ETA {
 	road := p.FreeFlowTimeS(from, to) / EmergencySpeedFactor
 	s := road
 	if v := smoothedSpeedMps; v >= 0 && !math.IsInf(v, 0) {
-		v = math.Max(v, etaMinSpeedMps)
+		v = max(v, etaMinSpeedMps)
 		w := etaSpeedMemoryM * -math.Expm1(-d/etaSpeedMemoryM)
 		s = w/v + road*(1-w/d)
 	}

@@ -131,8 +131,10 @@ type Matcher struct {
 	radius   float64
 	collect  func(lo, hi [2]float64, ref SegmentRef) bool
 	routeLen [matchMaxCands]float64 // scratch: route distance to each current candidate
-	limit    float64                // scratch: longest route searched
-	kappa    float64                // heading concentration, 1/HeadingSigma² in radians
+	wanted   [matchMaxCands]int8    // scratch: current candidates a search looks for
+	nWanted  int
+	limit    float64 // scratch: longest route searched
+	kappa    float64 // heading concentration, 1/HeadingSigma² in radians
 }
 
 // NewMatcher returns the matcher of one vehicle.
@@ -161,7 +163,7 @@ func (m *Matcher) Match(f Fix) (pos RoadPos, ok bool) {
 	if f.AccuracyM > 0 && !math.IsInf(f.AccuracyM, 0) {
 		sigma = clamp(f.AccuracyM, 3, MaxSnapDistM/3)
 	}
-	m.q, m.radius, m.nHits = p, math.Min(math.Max(m.cfg.SearchRadiusM, 3*sigma), MaxSnapDistM), 0
+	m.q, m.radius, m.nHits = p, min(max(m.cfg.SearchRadiusM, 3*sigma), MaxSnapDistM), 0
 	n.segIndex.Search([2]float64{p.X - m.radius, p.Y - m.radius}, [2]float64{p.X + m.radius, p.Y + m.radius}, m.collect)
 	if m.nHits == 0 {
 		return RoadPos{Edge: -1}, false
@@ -187,7 +189,7 @@ func (m *Matcher) Match(f Fix) (pos RoadPos, ok bool) {
 
 	top := m.cur[0].score
 	for j := 1; j < m.nCur; j++ {
-		top = math.Max(top, m.cur[j].score)
+		top = max(top, m.cur[j].score)
 	}
 	// Keep the plausible candidates as the next fix's history, scores
 	// relative to the best so they never drift.
@@ -290,15 +292,14 @@ func (m *Matcher) transition(p XY) {
 	if m.nPrev == 0 {
 		return
 	}
-	var bestFrom [matchMaxCands]float64
+	n := m.net
+	t := transitionState{bestTotal: math.Inf(-1)}
 	for j := 0; j < m.nCur; j++ {
-		bestFrom[j] = math.Inf(-1)
+		t.bestFrom[j] = math.Inf(-1)
 	}
-	// Routes longer than the fixes' separation plus both search radii
-	// plus a block are not how the vehicle went.
-	m.limit = m.prevFix.Dist(p) + 2*m.radius + 100
-	any := false
-	bestTotal := math.Inf(-1)
+	// A route longer than the fixes' separation plus both search radii
+	// and a couple of β is not how the vehicle went.
+	m.limit = m.prevFix.Dist(p) + 2*m.radius + 2*m.cfg.BetaM
 	for i := 0; i < m.nPrev; i++ {
 		pc := &m.prev[i]
 		// Previous candidates come best first, and a transition never
@@ -308,57 +309,85 @@ func (m *Matcher) transition(p XY) {
 		// can help either.
 		useful := false
 		for j := 0; j < m.nCur && !useful; j++ {
-			useful = pc.score > bestFrom[j] && m.cur[j].score+pc.score >= bestTotal-matchPruneNats
+			useful = m.gains(&t, pc, j)
 		}
 		if !useful {
 			break
 		}
-		m.routesFrom(pc)
+		// Moves along the same edge or onto its twin need no search.
+		e := &n.edges[pc.edge]
+		m.nWanted = 0
 		for j := 0; j < m.nCur; j++ {
-			r := m.routeLen[j]
-			if math.IsInf(r, 1) {
-				continue
+			c := &m.cur[j]
+			switch {
+			case c.edge == pc.edge && c.off >= pc.off:
+				m.relax(&t, pc, j, c.off-pc.off)
+			case c.edge == pc.edge:
+				m.relax(&t, pc, j, 2*(pc.off-c.off)) // back: only noise explains it
+			case c.edge == e.Twin:
+				m.relax(&t, pc, j, math.Abs(e.LengthM-pc.off-c.off)+m.cfg.UTurnM)
+			default:
+				m.wanted[m.nWanted] = int8(j)
+				m.nWanted++
 			}
-			dx, dy := pc.xy.X-m.cur[j].xy.X, pc.xy.Y-m.cur[j].xy.Y
-			excess := math.Max(0, r-math.Sqrt(dx*dx+dy*dy))
-			if s := pc.score - excess/m.cfg.BetaM; s > bestFrom[j] {
-				bestFrom[j] = s
-				bestTotal = math.Max(bestTotal, m.cur[j].score+s)
-				any = true
+		}
+		// The others by a short search ahead, if any could gain.
+		k := 0
+		for _, j := range m.wanted[:m.nWanted] {
+			if m.gains(&t, pc, int(j)) {
+				m.wanted[k] = j
+				m.routeLen[j] = math.Inf(1)
+				k++
+			}
+		}
+		m.nWanted = k
+		if k == 0 {
+			continue
+		}
+		m.searchAhead(pc.edge, e.LengthM-pc.off, 0)
+		for _, j := range m.wanted[:m.nWanted] {
+			if r := m.routeLen[j]; !math.IsInf(r, 1) {
+				m.relax(&t, pc, int(j), r)
 			}
 		}
 	}
-	if !any {
+	if !t.any {
 		return
 	}
 	for j := 0; j < m.nCur; j++ {
-		m.cur[j].score += bestFrom[j] // -Inf: unreachable, never chosen over a reachable one
+		m.cur[j].score += t.bestFrom[j] // -Inf: unreachable, never chosen over a reachable one
 	}
 }
 
-// routesFrom fills routeLen with the route distance from previous candidate
-// pc to each current candidate (+Inf where none is found).
-func (m *Matcher) routesFrom(pc *matchCandidate) {
-	n := m.net
-	e := &n.edges[pc.edge]
-	for j := 0; j < m.nCur; j++ {
-		c := &m.cur[j]
-		switch {
-		case c.edge == pc.edge && c.off >= pc.off:
-			m.routeLen[j] = c.off - pc.off
-		case c.edge == pc.edge:
-			m.routeLen[j] = 2 * (pc.off - c.off) // back: only noise explains it
-		case c.edge == e.Twin:
-			m.routeLen[j] = math.Abs(e.LengthM-pc.off-c.off) + m.cfg.UTurnM
-		default:
-			m.routeLen[j] = math.Inf(1)
-		}
+// transitionState is one transition step's best predecessor scores.
+type transitionState struct {
+	bestFrom  [matchMaxCands]float64 // best previous score + transition score into each current candidate
+	bestTotal float64                // best emission + bestFrom over the current candidates
+	any       bool
+}
+
+// gains reports whether previous candidate pc could improve current
+// candidate j enough to matter.
+func (m *Matcher) gains(t *transitionState, pc *matchCandidate, j int) bool {
+	return pc.score > t.bestFrom[j] && m.cur[j].score+pc.score >= t.bestTotal-matchPruneNats
+}
+
+// relax records the move from pc to current candidate j along a route of
+// routeM metres.
+func (m *Matcher) relax(t *transitionState, pc *matchCandidate, j int, routeM float64) {
+	c := &m.cur[j]
+	dx, dy := pc.xy.X-c.xy.X, pc.xy.Y-c.xy.Y
+	excess := max(0, routeM-math.Sqrt(dx*dx+dy*dy))
+	if s := pc.score - excess/m.cfg.BetaM; s > t.bestFrom[j] {
+		t.bestFrom[j] = s
+		t.bestTotal = max(t.bestTotal, c.score+s)
+		t.any = true
 	}
-	m.searchAhead(pc.edge, e.LengthM-pc.off, 0)
 }
 
 // searchAhead walks the edges leaving edge from's end, acc metres after the
-// previous candidate, recording the route to any current candidate met.
+// previous candidate, recording the route to the wanted current
+// candidates it meets.
 func (m *Matcher) searchAhead(from int32, acc float64, depth int) {
 	n := m.net
 	fe := &n.edges[from]
@@ -366,9 +395,9 @@ func (m *Matcher) searchAhead(from int32, acc float64, depth int) {
 		if ei == fe.Twin {
 			continue
 		}
-		for j := 0; j < m.nCur; j++ {
-			if m.cur[j].edge == ei {
-				if r := acc + m.cur[j].off; r < m.routeLen[j] {
+		for _, j := range m.wanted[:m.nWanted] {
+			if c := &m.cur[j]; c.edge == ei {
+				if r := acc + c.off; r < m.routeLen[j] {
 					m.routeLen[j] = r
 				}
 			}

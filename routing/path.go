@@ -25,6 +25,7 @@ type Path struct {
 	pts     []XY
 	cum     []float64 // distance from the start to each point
 	tcum    []float64 // free-flow time from the start to each point
+	invLen2 []float64 // 1/length² of each segment (0 for none), for the cursor's projections
 	signals []PathSignal
 	// For a path on the graph: the edges it drives and the distance along
 	// the path at which each is entered (the first is the path's start).
@@ -205,6 +206,12 @@ func (b *pathBuilder) finish() *Path {
 	p := b.p
 	if len(p.pts) == 1 {
 		p.pts, p.cum, p.tcum = append(p.pts, p.pts[0]), append(p.cum, 0), append(p.tcum, 0)
+	}
+	p.invLen2 = make([]float64, len(p.pts)-1)
+	for s := range p.invLen2 {
+		if d := p.pts[s+1].Sub(p.pts[s]); d != (XY{}) {
+			p.invLen2[s] = 1 / (d.X*d.X + d.Y*d.Y)
+		}
 	}
 	return p
 }

@@ -29,10 +29,10 @@ type Cursor struct {
 
 // Cost per metre of movement along the path between two fixes, in metres
 // of distance from the path: moving ahead is what vehicles do, so it is
-// cheap (a 150 m jump ahead weighs like 15 m of GPS error); moving back is
+// cheap (a 100 m jump ahead weighs like 20 m of GPS error); moving back is
 // only ever GPS noise, so it is dear.
 const (
-	cursorForwardCost  = 0.1
+	cursorForwardCost  = 0.2
 	cursorBackwardCost = 0.5
 )
 
@@ -52,44 +52,30 @@ func (c *Cursor) Locate(pt XY, maxOffPathM float64) (alongM, offPathM float64, o
 		return c.along, math.Inf(1), false
 	}
 	nseg := len(p.pts) - 1
-	bestSeg, bestAlong, bestOff, bestCost := -1, 0.0, math.Inf(1), math.Inf(1)
-	consider := func(s int) {
-		_, t, d := projectOnSegment(pt, p.pts[s], p.pts[s+1])
-		along := p.cum[s] + t*(p.cum[s+1]-p.cum[s])
-		cost := d
-		if c.located {
-			if along >= c.along {
-				cost += cursorForwardCost * (along - c.along)
-			} else {
-				cost += cursorBackwardCost * (c.along - along)
-			}
-		}
-		if cost < bestCost {
-			bestSeg, bestAlong, bestOff, bestCost = s, along, d, cost
-		}
-	}
+	best := locateBest{seg: -1, off2: math.Inf(1), cost: math.Inf(1)}
 	if !c.located {
 		for s := 0; s < nseg; s++ {
-			consider(s)
+			c.consider(&best, pt, s)
 		}
 	} else {
 		for s := c.seg; s < nseg; s++ {
-			if ahead := p.cum[s] - c.along; ahead > 0 && cursorForwardCost*ahead >= bestCost {
+			if ahead := p.cum[s] - c.along; ahead > 0 && cursorForwardCost*ahead >= best.cost {
 				break
 			}
-			consider(s)
+			c.consider(&best, pt, s)
 		}
 		for s := c.seg - 1; s >= 0; s-- {
-			if cursorBackwardCost*(c.along-p.cum[s+1]) >= bestCost {
+			if cursorBackwardCost*(c.along-p.cum[s+1]) >= best.cost {
 				break
 			}
-			consider(s)
+			c.consider(&best, pt, s)
 		}
 	}
-	if bestSeg < 0 || !(bestOff <= maxOffPathM) {
-		return bestAlong, bestOff, false
+	off := math.Sqrt(best.off2)
+	if best.seg < 0 || !(off <= maxOffPathM) {
+		return best.along, off, false
 	}
-	c.seg, c.along, c.located = bestSeg, bestAlong, true
+	c.seg, c.along, c.located = best.seg, best.along, true
 	sig := p.signals
 	for c.next < len(sig) && sig[c.next].AlongM < c.along {
 		c.next++
@@ -97,7 +83,46 @@ func (c *Cursor) Locate(pt XY, maxOffPathM float64) (alongM, offPathM float64, o
 	for c.next > 0 && sig[c.next-1].AlongM >= c.along {
 		c.next--
 	}
-	return bestAlong, bestOff, true
+	return best.along, off, true
+}
+
+// locateBest is the best point found so far by Locate.
+type locateBest struct {
+	seg         int
+	along, off2 float64
+	cost        float64
+}
+
+// consider projects pt on segment s and keeps it in best if it costs less.
+// The cost is compared on the distance itself, so a square root is taken
+// only for a segment whose squared distance could win.
+func (c *Cursor) consider(best *locateBest, pt XY, s int) {
+	p := c.path
+	a, b := p.pts[s], p.pts[s+1]
+	dx, dy := b.X-a.X, b.Y-a.Y
+	t := ((pt.X-a.X)*dx + (pt.Y-a.Y)*dy) * p.invLen2[s]
+	if t < 0 {
+		t = 0
+	} else if t > 1 {
+		t = 1
+	}
+	ex, ey := pt.X-a.X-t*dx, pt.Y-a.Y-t*dy
+	d2 := ex*ex + ey*ey
+	if d2 >= best.cost*best.cost {
+		return
+	}
+	along := p.cum[s] + t*(p.cum[s+1]-p.cum[s])
+	cost := math.Sqrt(d2)
+	if c.located {
+		if along >= c.along {
+			cost += cursorForwardCost * (along - c.along)
+		} else {
+			cost += cursorBackwardCost * (c.along - along)
+		}
+	}
+	if cost < best.cost {
+		*best = locateBest{seg: s, along: along, off2: d2, cost: cost}
+	}
 }
 
 // AlongM is the distance from the path's start of the last located
