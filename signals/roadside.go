@@ -322,6 +322,14 @@ func (r *Roadside) Apply(now time.Time, c Command) error {
 		return fieldErr("intersection_id", "command for "+strconv.Quote(c.IntersectionID)+" sent to unit "+strconv.Quote(r.id))
 	}
 	at := r.effectiveNow(now)
+	err := r.apply(at, c)
+	// Whatever the command set in motion at this instant (a green that may
+	// end now) happens now, so the getters are right straight after Apply.
+	r.Advance(at)
+	return err
+}
+
+func (r *Roadside) apply(at time.Time, c Command) error {
 	if c.Type == CommandRelease {
 		r.Advance(at)
 		r.remove(at, c.RequestID)
@@ -389,6 +397,7 @@ func (r *Roadside) ControllerOffline(controllerID string, now time.Time) {
 	r.served = removeIf(r.served, func(q *request) bool { return q.controllerID == controllerID })
 	if len(r.served) == 0 {
 		r.servedEnded(at)
+		r.Advance(at)
 	}
 }
 
@@ -411,6 +420,7 @@ func (r *Roadside) SetFault(now time.Time, on bool) {
 		}
 	}
 	r.emit(Change{At: at, State: r.State()})
+	r.Advance(at)
 }
 
 // start syncs the unit to its plan at its first time.

@@ -701,3 +701,12 @@ func TestStatusIsValidOnTheWire(t *testing.T) {
 		assert.Equal(t, st.RequestID, back.RequestID)
 	}
 }
+
+func TestGettersAreCurrentRightAfterApply(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	h.advance(30) // 2+6 green for 30 s: min green and ped clearance are done
+	require.NoError(t, h.apply(30, preempt("a", 4, 30, 100)))
+	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, Yellow, h.r.Indication(2), "the green ended at the instant of the preempt")
+	assert.Equal(t, at(34), h.r.NextChange())
+}
