@@ -359,7 +359,11 @@ func (p *mapLoader) intersection(f, props map[string]json.RawMessage) {
 func (p *mapLoader) road(f, props map[string]json.RawMessage) {
 	r := Road{SpeedMps: DefaultSpeedMps}
 	ok := true
-	if c, good := p.geometry(f, "LineString"); good {
+	if c, good := p.geometry(f, "LineString"); !good {
+		ok = false
+	} else if coords, fast := fastLineString(c); fast {
+		r.Coords = coords
+	} else {
 		var pts []json.RawMessage
 		if json.Unmarshal(c, &pts) != nil {
 			p.fail("geometry.coordinates", "must be an array of positions, got %s", describeJSON(c))
@@ -375,8 +379,6 @@ func (p *mapLoader) road(f, props map[string]json.RawMessage) {
 			ok = ok && good
 			r.Coords = append(r.Coords, pt)
 		}
-	} else {
-		ok = false
 	}
 	var good bool
 	if r.ID, good = p.reqStr(props, "id", "id"); !good {
@@ -401,4 +403,26 @@ func (p *mapLoader) road(f, props map[string]json.RawMessage) {
 	if ok {
 		p.inv.Roads = append(p.inv.Roads, r)
 	}
+}
+
+// fastLineString decodes a well-formed array of at least two valid
+// [lon, lat(, alt)] positions in one go; anything else (ok=false) takes the
+// careful path that names the faulty element. Most of a map's bytes are
+// road coordinates, so this is most of the load time.
+func fastLineString(raw json.RawMessage) ([]orb.Point, bool) {
+	var fast [][]float64
+	if json.Unmarshal(raw, &fast) != nil || len(fast) < 2 {
+		return nil, false
+	}
+	coords := make([]orb.Point, len(fast))
+	for i, pos := range fast {
+		if len(pos) < 2 || len(pos) > 3 {
+			return nil, false
+		}
+		coords[i] = orb.Point{pos[0], pos[1]}
+		if !validLonLat(coords[i]) {
+			return nil, false
+		}
+	}
+	return coords, true
 }

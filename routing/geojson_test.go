@@ -3,7 +3,6 @@ package routing
 import (
 	"bytes"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,59 +220,6 @@ func TestLoadGeoJSONRefusesOversizedInput(t *testing.T) {
 	assert.Contains(t, err.Error(), "map larger than")
 }
 
-func TestValidateErrors(t *testing.T) {
-	base := func() *Inventory {
-		return &Inventory{
-			Intersections: []Intersection{{ID: "I-1", LonLat: orb.Point{6.001, 49.0}, Timing: DefaultTiming(),
-				Approaches: []Approach{{ID: "EB", BearingDeg: 90, Phase: 2}, {ID: "WB", BearingDeg: 270, Phase: 6}}}},
-			Roads: []Road{{ID: "r1", Coords: []orb.Point{{6.0, 49.0}, {6.001, 49.0}}, SpeedMps: 10},
-				{ID: "r2", Coords: []orb.Point{{6.001, 49.0}, {6.002, 49.0}}, SpeedMps: 10}},
-		}
-	}
-	require.NoError(t, base().Validate())
-	tests := []struct {
-		name    string
-		edit    func(*Inventory)
-		feature string
-		field   string
-		reason  string
-	}{
-		{"bearing 360", func(v *Inventory) { v.Intersections[0].Approaches[0].BearingDeg = 360 }, `intersection "I-1"`, "approaches[0].bearing_deg", "got 360"},
-		{"bearing -1", func(v *Inventory) { v.Intersections[0].Approaches[0].BearingDeg = -1 }, `intersection "I-1"`, "approaches[0].bearing_deg", "got -1"},
-		{"bearing NaN", func(v *Inventory) { v.Intersections[0].Approaches[1].BearingDeg = math.NaN() }, `intersection "I-1"`, "approaches[1].bearing_deg", "got NaN"},
-		{"phase missing", func(v *Inventory) { v.Intersections[0].Approaches[1].Phase = 0 }, `intersection "I-1"`, "approaches[1].phase", "got 0"},
-		{"no approaches", func(v *Inventory) { v.Intersections[0].Approaches = nil }, `intersection "I-1"`, "approaches", "at least one approach"},
-		{"intersection NaN lat", func(v *Inventory) { v.Intersections[0].LonLat[1] = math.NaN() }, `intersection "I-1"`, "geometry.coordinates", "not a valid"},
-		{"intersection lon 200", func(v *Inventory) { v.Intersections[0].LonLat[0] = 200 }, `intersection "I-1"`, "geometry.coordinates", "not a valid"},
-		{"intersection lat 95", func(v *Inventory) { v.Intersections[0].LonLat[1] = 95 }, `intersection "I-1"`, "geometry.coordinates", "not a valid"},
-		{"road +Inf lon", func(v *Inventory) { v.Roads[0].Coords[1][0] = math.Inf(1) }, `road "r1"`, "geometry.coordinates[1]", "not a valid"},
-		{"road NaN lon", func(v *Inventory) { v.Roads[1].Coords[0][0] = math.NaN() }, `road "r2"`, "geometry.coordinates[0]", "not a valid"},
-		{"road one point", func(v *Inventory) { v.Roads[0].Coords = v.Roads[0].Coords[:1] }, `road "r1"`, "geometry.coordinates", "at least two points"},
-		{"duplicate road id", func(v *Inventory) { v.Roads[1].ID = "r1" }, `road "r1"`, "id", "duplicate"},
-		{"duplicate intersection id", func(v *Inventory) {
-			v.Intersections = append(v.Intersections, v.Intersections[0])
-		}, `intersection "I-1"`, "id", "duplicate"},
-		{"road without id", func(v *Inventory) { v.Roads[1].ID = "" }, "road #1", "id", "missing"},
-		{"speed NaN", func(v *Inventory) { v.Roads[0].SpeedMps = math.NaN() }, `road "r1"`, "speed_mps", "got NaN"},
-		{"timing NaN", func(v *Inventory) { v.Intersections[0].Timing.AllRedS = math.NaN() }, `intersection "I-1"`, "timing.all_red_s", "got NaN"},
-		{"timing +Inf", func(v *Inventory) { v.Intersections[0].Timing.PedClearanceS = math.Inf(1) }, `intersection "I-1"`, "timing.ped_clearance_s", "got +Inf"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			inv := base()
-			tc.edit(inv)
-			err := inv.Validate()
-			require.Error(t, err)
-			fe := findFieldError(err, tc.field)
-			require.NotNil(t, fe, "no *FieldError for field %q in: %v", tc.field, err)
-			assert.Equal(t, tc.feature, fe.Feature)
-			assert.Contains(t, fe.Reason, tc.reason)
-			_, err = Build(inv)
-			assert.Error(t, err, "Build validates too")
-		})
-	}
-}
-
 func TestWriteGeoJSONRoundTripsAndIsStable(t *testing.T) {
 	inv, err := LoadGeoJSON(strings.NewReader(collection(tRoadS, tRoadE, tInter, tRoadW)))
 	require.NoError(t, err)
@@ -321,60 +267,6 @@ func TestWriteGeoJSONRounds(t *testing.T) {
 	assert.Contains(t, out, `"speed_mps":13.89`)
 	_, err := LoadGeoJSON(&buf)
 	require.NoError(t, err)
-}
-
-func TestBuildErrors(t *testing.T) {
-	t.Run("no roads", func(t *testing.T) {
-		_, err := Build(&Inventory{})
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "no roads")
-	})
-	t.Run("intersection off the road graph", func(t *testing.T) {
-		// 0.0005 degrees of latitude is 55 m north of the junction.
-		far := replace(t, tInter, `[6.001,49.0]`, `[6.001,49.0005]`)
-		inv, err := LoadGeoJSON(strings.NewReader(collection(far, tRoadW, tRoadE, tRoadS)))
-		require.NoError(t, err, "the loader alone cannot know the graph")
-		_, err = Build(inv)
-		require.Error(t, err)
-		fe := findFieldError(err, "geometry.coordinates")
-		require.NotNil(t, fe)
-		assert.Equal(t, `intersection "I-1"`, fe.Feature)
-		assert.Contains(t, fe.Reason, "no road end point within 30 m")
-	})
-	t.Run("intersection within tolerance", func(t *testing.T) {
-		// 0.0002 degrees of latitude is 22 m: inside IntersectionToleranceM.
-		near := replace(t, tInter, `[6.001,49.0]`, `[6.001,49.0002]`)
-		inv, err := LoadGeoJSON(strings.NewReader(collection(near, tRoadW, tRoadE, tRoadS)))
-		require.NoError(t, err)
-		n, err := Build(inv)
-		require.NoError(t, err)
-		in := n.Intersection(0)
-		assert.InDelta(t, 0, n.NodeXY(in.Node).Dist(n.Projection().ToXY(orb.Point{6.001, 49.0})), 1e-6)
-	})
-	t.Run("two intersections on one node", func(t *testing.T) {
-		twin := replace(t, tInter, `"id":"I-1"`, `"id":"I-2"`)
-		twin = replace(t, twin, `[6.001,49.0]`, `[6.00101,49.0]`)
-		inv, err := LoadGeoJSON(strings.NewReader(collection(tInter, twin, tRoadW, tRoadE, tRoadS)))
-		require.NoError(t, err)
-		_, err = Build(inv)
-		require.Error(t, err)
-		fe := findFieldError(err, "geometry.coordinates")
-		require.NotNil(t, fe)
-		assert.Equal(t, `intersection "I-2"`, fe.Feature)
-		assert.Contains(t, fe.Reason, `same road node as intersection "I-1"`)
-	})
-}
-
-func TestBuildJoinsRoadsAtEndPoints(t *testing.T) {
-	inv, err := LoadGeoJSON(strings.NewReader(collection(tInter, tRoadW, tRoadE, tRoadS)))
-	require.NoError(t, err)
-	n, err := Build(inv)
-	require.NoError(t, err)
-	assert.Equal(t, 4, n.NumNodes(), "three roads meeting at one node have four distinct nodes")
-	assert.Equal(t, 5, n.NumEdges(), "two two-way roads and one one-way road")
-	in := n.Intersection(0)
-	assert.Len(t, n.InEdges(in.Node), 3, "west, east and the one-way road from the south enter the junction")
-	assert.Len(t, n.OutEdges(in.Node), 2, "the one-way road cannot be left southwards")
 }
 
 func TestLoadMapFile(t *testing.T) {

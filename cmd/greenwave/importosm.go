@@ -54,6 +54,9 @@ func runImportOSM(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if len(inv.Roads) == 0 {
+		return fmt.Errorf("no drivable roads in %s (%d ways read)", in, rep.WaysRead)
+	}
 	if _, err := routing.Build(inv); err != nil {
 		return fmt.Errorf("the imported map does not build (an importer bug, please report it): %s", oneLine(err))
 	}
