@@ -117,7 +117,6 @@ func TestBuildJoinsRoadsAtEndPoints(t *testing.T) {
 	assert.Len(t, n.OutEdges(in.Node), 2, "the one-way road cannot be left southwards")
 }
 
-
 func TestBuildJoinsEndPointsWithinTolerance(t *testing.T) {
 	// 0.000007 degrees of longitude at 49 N is 0.51 m; 0.00003 is 2.2 m.
 	for _, tc := range []struct {
