@@ -345,6 +345,22 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, rr := range rep.Runs {
+		if rr.run == nil || rr.Strategy == StrategyNone {
+			continue
+		}
+		keys := make([]string, 0, len(rr.run.decisionCounts))
+		for k := range rr.run.decisionCounts {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, rr.run.decisionCounts[k]))
+		}
+		fmt.Fprintf(w, "%s: %s; %d commands refused by roadside units; %d inputs rejected by the engine (late or duplicate fixes)\n",
+			rr.Strategy, strings.Join(parts, ", "), rr.run.refusedCmds, rr.run.engineRejects)
+	}
 	if len(rep.Runs) == 0 || len(rep.Runs[0].Vehicles) > 40 {
 		return nil
 	}

@@ -53,8 +53,12 @@ type run struct {
 	requestsSeen  map[string]bool // unit id + request id accepted by a unit
 	holdAfterPass []float64
 
-	events   uint64
-	progress func(done float64)
+	events     uint64
+	onDecision func(controller.Decision) // tests and tracing
+	// decisionCounts tallies the engine's releases and denials by reason,
+	// for the table's diagnostics.
+	decisionCounts map[string]int
+	progress       func(done float64)
 }
 
 // unitRun is one intersection's roadside unit and its approach queues.
@@ -146,6 +150,8 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 		netRNG:       rngFor(sc.Seed, "network/commands"),
 		engineWakeAt: -1,
 		requestsSeen: map[string]bool{},
+
+		decisionCounts: map[string]int{},
 	}
 	r.units = make([]unitRun, len(w.units))
 	satFlow := sc.Traffic.SatFlowVehHLane * float64(sc.Traffic.Lanes)
@@ -398,6 +404,14 @@ func (r *run) drainEngine() {
 	now := r.q.Now()
 	rd := r.eng.Ready()
 	wake := rd.NextWakeup
+	for _, d := range rd.Decisions {
+		if d.Kind == controller.DecisionRelease || d.Kind == controller.DecisionDeny {
+			r.decisionCounts[string(d.Kind)+" "+d.Reason]++
+		}
+		if r.onDecision != nil {
+			r.onDecision(d)
+		}
+	}
 	for _, c := range rd.Commands {
 		ui, ok := r.w.net.IntersectionByID(c.IntersectionID)
 		if !ok {

@@ -81,12 +81,18 @@ type PlanSpec struct {
 // with main (phases 1, 2, 5, 6) and side defaults, and the discharge
 // parameters of the queue model (see approachQueue).
 type TrafficSpec struct {
-	MainVehH         float64         `yaml:"main_veh_h"`
-	SideVehH         float64         `yaml:"side_veh_h"`
-	SatFlowVehHLane  float64         `yaml:"sat_flow_veh_h_lane"`
-	Lanes            int             `yaml:"lanes"`
-	StartupLostS     float64         `yaml:"startup_lost_s"`
-	JamSpacingM      float64         `yaml:"jam_spacing_m"`
+	MainVehH        float64 `yaml:"main_veh_h"`
+	SideVehH        float64 `yaml:"side_veh_h"`
+	SatFlowVehHLane float64 `yaml:"sat_flow_veh_h_lane"`
+	Lanes           int     `yaml:"lanes"`
+	StartupLostS    float64 `yaml:"startup_lost_s"`
+	JamSpacingM     float64 `yaml:"jam_spacing_m"`
+	// MaxSaturation caps the main/side default rates at this fraction of
+	// each approach's capacity under its plan, so that a junction whose
+	// generated plan gives a minor approach little green does not grow a
+	// queue without end (a real engineer would have timed it for its
+	// demand). Per-approach overrides are taken as given.
+	MaxSaturation    float64         `yaml:"max_saturation"`
 	Approaches       []ApproachRate  `yaml:"approaches"`
 	approachOverride map[string]bool // filled by Validate
 }
@@ -287,6 +293,9 @@ func (sc *Scenario) applyDefaults() {
 	if t.JamSpacingM == 0 {
 		t.JamSpacingM = 7
 	}
+	if t.MaxSaturation == 0 {
+		t.MaxSaturation = 0.9
+	}
 	e := &sc.EV
 	if e.AccelMps2 == 0 {
 		e.AccelMps2 = 2.5
@@ -459,6 +468,7 @@ func (sc *Scenario) Validate() error {
 	}
 	v.num("traffic.startup_lost_s", t.StartupLostS, 0, 10)
 	v.num("traffic.jam_spacing_m", t.JamSpacingM, 4, 20)
+	v.num("traffic.max_saturation", t.MaxSaturation, 0.05, 2)
 	t.approachOverride = map[string]bool{}
 	for i, a := range t.Approaches {
 		f := fmt.Sprintf("traffic.approaches[%d]", i)

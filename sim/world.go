@@ -174,23 +174,12 @@ func (w *world) buildUnits() error {
 	for _, in := range inters {
 		minX = math.Min(minX, in.XY.X)
 	}
+	satFlow := sc.Traffic.SatFlowVehHLane * float64(sc.Traffic.Lanes)
 	for i := range inters {
 		in := &inters[i]
 		u := unitSpec{id: in.ID, timing: signalTiming(in.Timing)}
 		var phases []int
 		for _, a := range in.Approaches {
-			rate := sc.Traffic.SideVehH
-			if isMainPhase(a.Phase) {
-				rate = sc.Traffic.MainVehH
-			}
-			key := in.ID + "/" + a.ID
-			for _, o := range sc.Traffic.Approaches {
-				if o.Intersection == in.ID && o.Approach == a.ID {
-					rate = o.VehH
-					seen[key] = true
-				}
-			}
-			u.approaches = append(u.approaches, approachSpec{id: a.ID, phase: a.Phase, vehH: rate})
 			phases = append(phases, a.Phase)
 		}
 		plan, err := planFor(phases, sc.Plans, u.timing)
@@ -201,6 +190,20 @@ func (w *world) buildUnits() error {
 			plan.Offset = time.Duration((in.XY.X - minX) / v * float64(time.Second))
 		}
 		u.plan = plan
+		for _, a := range in.Approaches {
+			rate := sc.Traffic.SideVehH
+			if isMainPhase(a.Phase) {
+				rate = sc.Traffic.MainVehH
+			}
+			rate = math.Min(rate, sc.Traffic.MaxSaturation*approachCapacity(plan, u.timing, a.Phase, satFlow, sc.Traffic.StartupLostS))
+			for _, o := range sc.Traffic.Approaches {
+				if o.Intersection == in.ID && o.Approach == a.ID {
+					rate = o.VehH
+					seen[in.ID+"/"+a.ID] = true
+				}
+			}
+			u.approaches = append(u.approaches, approachSpec{id: a.ID, phase: a.Phase, vehH: rate})
+		}
 		w.units[i] = u
 	}
 	var errs []error
@@ -211,6 +214,22 @@ func (w *world) buildUnits() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// approachCapacity is what an approach whose phase is phase can discharge
+// under plan, in veh/h: saturation flow × effective green (green + yellow
+// − start-up lost time, the queue model's) / cycle.
+func approachCapacity(plan signals.Plan, t signals.Timing, phase int, satFlowVehH, lostS float64) float64 {
+	var effective float64
+	for _, st := range plan.Stages {
+		for _, p := range st.Phases {
+			if p == phase {
+				effective += math.Max(0, (st.Green+t.Yellow).Seconds()-lostS)
+				break
+			}
+		}
+	}
+	return satFlowVehH * effective / plan.Cycle.Seconds()
 }
 
 // planFor builds an intersection's plan with signals.DefaultPlan. An
