@@ -67,7 +67,7 @@ type script struct {
 	t    testing.TB
 	eng  *Engine
 	seqs map[string]uint64 // the highest seq sent per vehicle: pos without seq= sends the next
-	out strings.Builder // output since the last ready
+	out  strings.Builder   // output since the last ready
 }
 
 func runScript(t *testing.T, file string) {

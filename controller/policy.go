@@ -77,8 +77,8 @@ func (v *vehicle) speedForETA() float64 {
 // requests the signals whose lead time has come.
 func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 	v.nextCross = time.Time{}
-	if v.path == nil || !v.onPath {
-		return
+	if v.path == nil || !v.onPath || e.isSilent(v) {
+		return // silence is handled (released) by tickVehicle
 	}
 	now := e.now
 	speed := v.speedForETA()

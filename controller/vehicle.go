@@ -40,9 +40,16 @@ type vehicle struct {
 	speedKnown bool
 
 	matcher *routing.Matcher
-	pos     routing.RoadPos
+	fix     routing.Fix     // the last accepted fix
+	xy      routing.XY      // the last fix, projected
+	pos     routing.RoadPos // the last fix matched to the road graph, when matched
 	matched bool
-	xy      routing.XY // the last fix, projected
+	// matchedSeq is the seq of the fix pos was matched from. Fixes that
+	// locate on the vehicle's path need no map matching (the path is the
+	// better prior), so the matcher runs only when a path must be found:
+	// see matchFix.
+	matchedSeq uint64
+	matchGap   bool // fixes were not matched since the matcher's last one: its history is stale
 
 	source  routeSource
 	routeID string
@@ -71,10 +78,12 @@ type vehicle struct {
 }
 
 func (e *Engine) stepPosition(now time.Time, p *Position) error {
-	if err := p.Validate(); err != nil {
+	// A known vehicle's id was validated when it was first seen: the map
+	// lookup comes first so the common case skips re-checking it.
+	v := e.vehicles[p.VehicleID]
+	if err := p.validate(v == nil); err != nil {
 		return e.rejectErr(now, p.VehicleID, err)
 	}
-	v := e.vehicles[p.VehicleID]
 	if v != nil && v.hasFix {
 		if p.Seq <= v.seq {
 			return e.reject(now, v.id, ReasonStaleSeq, "seq", "seq "+strconv.FormatUint(p.Seq, 10)+
@@ -93,23 +102,26 @@ func (e *Engine) stepPosition(now time.Time, p *Position) error {
 	e.now = now
 	e.touch(v)
 
+	if v.hasFix && v.matchedSeq != v.seq {
+		v.matchGap = true // the previous fix was not matched
+	}
 	dt := now.Sub(v.heardAt).Seconds()
 	prevAlong, prevOnPath, prevPath := v.along, v.onPath, v.path
 	firstFix := !v.hasFix
 	v.hasFix, v.seq, v.fixTS, v.heardAt, v.silent = true, p.Seq, p.TS, now, false
 	v.xy = e.proj.ToXY(orb.Point{p.Lon, p.Lat})
 
-	fix := routing.Fix{LonLat: orb.Point{p.Lon, p.Lat}, HeadingDeg: math.NaN(), SpeedMps: math.NaN()}
+	v.fix = routing.Fix{LonLat: orb.Point{p.Lon, p.Lat}, HeadingDeg: math.NaN(), SpeedMps: math.NaN()}
 	if p.HeadingDeg != nil {
-		fix.HeadingDeg = *p.HeadingDeg
+		v.fix.HeadingDeg = *p.HeadingDeg
 	}
 	if p.SpeedMps != nil {
-		fix.SpeedMps = *p.SpeedMps
+		v.fix.SpeedMps = *p.SpeedMps
 	}
 	if p.AccuracyM != nil {
-		fix.AccuracyM = *p.AccuracyM
+		v.fix.AccuracyM = *p.AccuracyM
 	}
-	v.pos, v.matched = v.matcher.Match(fix)
+	v.matched = false // v.pos is the previous fix's until matchFix runs
 
 	if !p.Emergency && v.emergency {
 		e.releaseAll(v, ReasonEmergencyOff)
@@ -135,8 +147,10 @@ func (e *Engine) stepPosition(now time.Time, p *Position) error {
 	e.evaluate(v, v.along, true)
 	if v.extend {
 		v.extend = false
-		e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonLeftPath, "")
-		e.evaluate(v, v.along, true)
+		if e.matchFix(v) {
+			e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonLeftPath, "")
+			e.evaluate(v, v.along, true)
+		}
 	}
 	return nil
 }
@@ -154,33 +168,42 @@ func (e *Engine) newVehicle(now time.Time, id string) (*vehicle, error) {
 	return v, nil
 }
 
-// locatePoint is the point a vehicle is located at on its path: on a path
-// built from the graph, the matched road position (the matcher has already
-// rejected GPS noise); on an announced polyline, which may be drawn on
-// another map than ours, the fix itself.
-func (v *vehicle) locatePoint() routing.XY {
-	if v.matched && v.source != sourceAnnounced {
-		return v.pos.XY
+// matchFix matches the last fix to the road graph, if not done yet, and
+// reports whether it is on a road. The matcher's history is reset when
+// fixes were skipped since its last match: transitions from a position
+// far behind would mislead it.
+func (e *Engine) matchFix(v *vehicle) bool {
+	if v.matchedSeq == v.seq && v.hasFix {
+		return v.matched
 	}
-	return v.xy
+	if v.matchGap {
+		v.matcher.Reset()
+		v.matchGap = false
+	}
+	v.pos, v.matched = v.matcher.Match(v.fix)
+	v.matchedSeq = v.seq
+	return v.matched
 }
 
 // track moves the vehicle along its path, or finds it a new one when it has
-// none or has left it.
+// none or has left it. A fix is located on the path directly (the cursor's
+// cost function rejects GPS noise); the map matcher runs only when the
+// vehicle has no path or has left it.
 func (e *Engine) track(v *vehicle) {
 	if v.path != nil {
-		along, _, ok := v.cursor.Locate(v.locatePoint(), e.cfg.OffPathToleranceM)
-		if ok && v.matched && e.reversed(v, along) {
+		along, _, ok := v.cursor.Locate(v.xy, e.cfg.OffPathToleranceM)
+		if ok && e.reversed(v, along) {
 			ok = false
 		}
 		if ok {
 			v.along, v.onPath = along, true
 			// Extended after the fix is evaluated, so that a stop line
 			// just passed is released as passed, not dropped.
-			v.extend = v.source == sourceRoad && !v.deadEnd && v.matched && v.path.LengthM()-along < e.cfg.LookaheadM/2
+			v.extend = v.source == sourceRoad && !v.deadEnd && v.path.LengthM()-along < e.cfg.LookaheadM*extendAtFraction
 			return
 		}
 		// Off the path.
+		matched := e.matchFix(v)
 		switch v.source {
 		case sourceAnnounced:
 			// The crew no longer follows the announced route; its
@@ -189,7 +212,7 @@ func (e *Engine) track(v *vehicle) {
 			v.source, v.routeID = sourceRoad, ""
 			e.routeDecision(v, ReasonRoadAhead)
 		case sourceDestination:
-			if v.matched {
+			if matched {
 				if path, err := e.net.RouteFrom(v.pos, v.dest); err == nil {
 					e.setPath(v, path, ReasonLeftPath, ReasonRerouted)
 					return
@@ -198,14 +221,14 @@ func (e *Engine) track(v *vehicle) {
 				e.routeDecision(v, ReasonUnroutable)
 			}
 		}
-		if v.matched {
+		if matched {
 			e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonLeftPath, "")
 			return
 		}
 		e.dropPath(v, ReasonLeftPath)
 		return
 	}
-	if !v.matched {
+	if !e.matchFix(v) {
 		return
 	}
 	switch v.source {
@@ -224,12 +247,26 @@ func (e *Engine) track(v *vehicle) {
 	e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonRouteChanged, "")
 }
 
-// reversed reports whether the matched road runs against the path at along.
+// reversed reports whether the vehicle drives against its path at along:
+// its reported heading, while moving, is more than reverseBearingDeg off
+// the path's bearing there (it turned round).
 func (e *Engine) reversed(v *vehicle, along float64) bool {
+	if math.IsNaN(v.fix.HeadingDeg) || !(v.fix.SpeedMps >= minHeadingSpeedMps) {
+		return false
+	}
 	_, pathBearing := v.path.PointAt(along)
-	_, roadBearing := e.net.PointOnEdge(v.pos.Edge, v.pos.OffsetM)
-	return routing.AngleDiffDeg(pathBearing, roadBearing) > reverseBearingDeg
+	return routing.AngleDiffDeg(pathBearing, v.fix.HeadingDeg) > reverseBearingDeg
 }
+
+// extendAtFraction: a road-ahead path is extended (derived afresh, a
+// LookaheadM long) when less than this fraction of LookaheadM is left. A
+// third keeps well over the longest lead distance ahead with the default
+// 2 km while deriving a path only every 1.3 km driven.
+const extendAtFraction = 1.0 / 3
+
+// minHeadingSpeedMps: below this speed a GPS heading is noise (the
+// matcher's default threshold).
+const minHeadingSpeedMps = 2.0
 
 func (e *Engine) routeDecision(v *vehicle, reason string) {
 	e.decide(Decision{At: e.now, Kind: DecisionRoute, VehicleID: v.id, Reason: reason})
@@ -246,7 +283,7 @@ func (e *Engine) setPath(v *vehicle, path *routing.Path, dropReason, routeReason
 	v.deadEnd = v.source == sourceRoad && path.LengthM() < e.cfg.LookaheadM-1
 	v.along, v.onPath = 0, false
 	if v.hasFix {
-		if along, _, ok := v.cursor.Locate(v.locatePoint(), e.cfg.OffPathToleranceM); ok {
+		if along, _, ok := v.cursor.Locate(v.xy, e.cfg.OffPathToleranceM); ok {
 			v.along, v.onPath = along, true
 		}
 	}
@@ -316,7 +353,7 @@ func (e *Engine) stepRoute(now time.Time, r *Route) error {
 		if path, err = e.net.PathFromPolyline(r.Path); err != nil {
 			return e.reject(now, r.VehicleID, ReasonBadRoute, "path", err.Error())
 		}
-	case r.Destination != nil && v != nil && v.matched:
+	case r.Destination != nil && v != nil && v.hasFix && e.matchFix(v):
 		var err error
 		if path, err = e.net.RouteFrom(v.pos, *r.Destination); err != nil {
 			return e.reject(now, r.VehicleID, ReasonBadRoute, "destination", err.Error())
@@ -345,14 +382,14 @@ func (e *Engine) stepRoute(now time.Time, r *Route) error {
 		}
 	default:
 		v.source = sourceRoad
-		if v.matched {
+		if v.hasFix && e.matchFix(v) {
 			e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonRouteChanged, ReasonRoadAhead)
 		} else {
 			e.dropPath(v, ReasonRouteChanged)
 			e.routeDecision(v, ReasonRoadAhead)
 		}
 	}
-	if v.hasFix && !v.silent {
+	if v.hasFix {
 		e.evaluate(v, e.deadReckon(v), false)
 	}
 	return nil
