@@ -166,8 +166,9 @@ const maxRoadAheadEdges = 10000
 // RoadAhead is the path of a vehicle at pos when no route is known: it
 // follows the road, taking at each node the continuation whose bearing is
 // nearest to the bearing of arrival (never the U-turn onto the twin edge),
-// up to maxDistM metres or a dead end. An invalid pos gives a path of zero
-// length at pos.XY.
+// up to maxDistM metres, a dead end, or an edge it has already taken (a
+// roundabout's ring is driven once, not round and round). An invalid pos
+// gives a path of zero length at pos.XY.
 func (n *Network) RoadAhead(pos RoadPos, maxDistM float64) *Path {
 	if pos.Edge < 0 || int(pos.Edge) >= len(n.edges) || math.IsNaN(pos.OffsetM) || math.IsInf(pos.OffsetM, 0) {
 		b := newPathBuilder(n, 2)
@@ -180,12 +181,14 @@ func (n *Network) RoadAhead(pos RoadPos, maxDistM float64) *Path {
 	cur := pos.Edge
 	off := clamp(pos.OffsetM, 0, n.edges[cur].LengthM)
 	edges := []int32{cur}
+	taken := map[int32]bool{cur: true}
 	remaining := maxDistM - (n.edges[cur].LengthM - off)
 	for remaining > 0 && len(edges) < maxRoadAheadEdges {
 		next := n.straightestNext(cur)
-		if next < 0 {
+		if next < 0 || taken[next] {
 			break
 		}
+		taken[next] = true
 		edges = append(edges, next)
 		remaining -= n.edges[next].LengthM
 		cur = next

@@ -185,6 +185,24 @@ func TestRoadAhead(t *testing.T) {
 	assert.True(t, after.Dist(xy(n, 800, 350)) < 0.5 || after.Dist(xy(n, 800, 50)) < 0.5, "on the east edge: %v", after)
 	assert.True(t, AngleDiffDeg(bearing, 0) < 1 || AngleDiffDeg(bearing, 180) < 1, "turned along the east edge, bearing %v", bearing)
 
+	// A roundabout whose only way out is the way in, a one-way street
+	// (think of the map's edge): driven once round, not round and round
+	// until the distance runs out.
+	ring := buildTestNet(t, &Inventory{Roads: []Road{
+		testRoad("entry", true, 10, XY{-200, 0}, XY{-30, 0}),
+		testRoad("ring-s", true, 8, XY{-30, 0}, XY{0, -30}, XY{30, 0}),
+		testRoad("ring-n", true, 8, XY{30, 0}, XY{0, 30}, XY{-30, 0}),
+	}})
+	in, err := ring.snap("from", ll(-150, 0))
+	require.NoError(t, err)
+	inEdge, inOff := in.edge, in.off
+	if _, b := ring.PointOnEdge(inEdge, inOff); AngleDiffDeg(b, 90) > 1 {
+		inEdge, inOff = ring.Edge(inEdge).Twin, ring.Edge(inEdge).LengthM-inOff
+	}
+	round := ring.RoadAhead(RoadPos{Edge: inEdge, OffsetM: inOff}, 2000)
+	ringLen := 4 * math.Hypot(30, 30)
+	assert.InDelta(t, 120+ringLen, round.LengthM(), 1, "in, once round, and stop")
+
 	// A dead end: the path stops there.
 	dead := buildTestNet(t, &Inventory{Roads: []Road{testRoad("cul-de-sac", false, 8, XY{0, 0}, XY{120, 0})}})
 	snapped, err := dead.snap("from", ll(20, 0))
