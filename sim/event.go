@@ -92,14 +92,6 @@ func (q *eventQueue) pop() (event, bool) {
 	return top, true
 }
 
-// peekTime is the time of the earliest pending event.
-func (q *eventQueue) peekTime() (time.Duration, bool) {
-	if len(q.heap) == 0 {
-		return 0, false
-	}
-	return q.heap[0].at, true
-}
-
 func (e *event) before(o *event) bool {
 	if e.at != o.at {
 		return e.at < o.at
