@@ -2,7 +2,6 @@ package routing
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -107,5 +106,3 @@ func randomRoadPoint(n *Network, rng *rand.Rand) orb.Point {
 func gauss2(rng *rand.Rand, sigma float64) XY {
 	return XY{rng.NormFloat64() * sigma, rng.NormFloat64() * sigma}
 }
-
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
