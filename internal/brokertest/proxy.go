@@ -1,7 +1,6 @@
 package brokertest
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -14,9 +13,10 @@ type Proxy struct {
 	target string
 	l      net.Listener
 
-	mu    sync.Mutex
-	conns []net.Conn
-	cut   bool
+	mu     sync.Mutex
+	conns  []net.Conn
+	cut    bool
+	frozen chan struct{} // non-nil while frozen; closed by Cut
 }
 
 // NewProxy listens on a free loopback port and forwards to target
@@ -56,15 +56,43 @@ func (p *Proxy) accept() {
 		}
 		p.conns = append(p.conns, c, up)
 		p.mu.Unlock()
-		go pipe(c, up)
-		go pipe(up, c)
+		go p.pipe(c, up)
+		go p.pipe(up, c)
 	}
 }
 
-func pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
-	_ = dst.Close()
-	_ = src.Close()
+func (p *Proxy) pipe(dst, src net.Conn) {
+	defer func() { _ = dst.Close(); _ = src.Close() }()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			frozen := p.frozen
+			p.mu.Unlock()
+			if frozen != nil {
+				<-frozen // until Cut: the bytes are never delivered
+				return
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Freeze stops forwarding without closing anything: a network partition.
+// Neither side notices until its keep-alive runs out, so the broker does
+// not publish the client's Last Will for 1.5 keep-alive periods.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen == nil && !p.cut {
+		p.frozen = make(chan struct{})
+	}
 }
 
 // Cut closes every connection through the proxy and refuses new ones.
@@ -72,6 +100,10 @@ func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
+	if p.frozen != nil {
+		close(p.frozen)
+		p.frozen = nil
+	}
 	_ = p.l.Close()
 	for _, c := range p.conns {
 		_ = c.Close()

@@ -260,10 +260,8 @@ func (c *Client) onConnect() {
 		subs[f] = s
 	}
 	c.mu.Unlock()
-	for filter, s := range subs {
-		if err := c.subscribeNow(filter, s); err != nil {
-			c.log.Error("mqtt resubscribe failed", zap.String("filter", filter), zap.Error(err))
-		}
+	if err := c.subscribeAll(subs); err != nil {
+		c.log.Error("mqtt subscribe failed", zap.Error(err))
 	}
 	if c.opts.OnConnect != nil {
 		c.opts.OnConnect()
@@ -271,14 +269,53 @@ func (c *Client) onConnect() {
 	c.firstOnce.Do(func() { close(c.firstUp) })
 }
 
-func (c *Client) subscribeNow(filter string, s subscription) error {
-	tok := c.pc.Subscribe(filter, s.qos, func(_ paho.Client, m paho.Message) {
-		s.handler(m.Topic(), m.Payload())
-	})
-	if !tok.WaitTimeout(c.opts.PublishTimeout) {
-		return fmt.Errorf("subscribe %s: no SUBACK within %v", filter, c.opts.PublishTimeout)
+// subscribeAll makes subs in one SUBSCRIBE and retries the filters the
+// broker refuses. One packet, because a broker delivering the retained
+// messages of the first filter while the next SUBSCRIBE arrives is where
+// things go wrong: mochi-mqtt checks a SUBSCRIBE's packet id against its
+// own outgoing in-flight ids and refuses it (0x80) when they collide —
+// silently, as far as paho's token error goes.
+func (c *Client) subscribeAll(subs map[string]subscription) error {
+	for filter, s := range subs {
+		h := s.handler
+		c.pc.AddRoute(filter, func(_ paho.Client, m paho.Message) { h(m.Topic(), m.Payload()) })
 	}
-	return tok.Error()
+	pending := make(map[string]byte, len(subs))
+	for filter, s := range subs {
+		pending[filter] = s.qos
+	}
+	delay := 20 * time.Millisecond
+	for attempt := 1; len(pending) > 0; attempt++ {
+		if !c.pc.IsConnectionOpen() {
+			return errors.New("connection lost while subscribing")
+		}
+		tok := c.pc.SubscribeMultiple(pending, nil)
+		if !tok.WaitTimeout(c.opts.PublishTimeout) {
+			return fmt.Errorf("subscribe: no SUBACK within %v", c.opts.PublishTimeout)
+		}
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+		st, ok := tok.(*paho.SubscribeToken)
+		if !ok {
+			return nil
+		}
+		for filter, granted := range st.Result() {
+			if granted <= 2 {
+				delete(pending, filter)
+			}
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		if attempt == 10 {
+			return fmt.Errorf("subscribe: broker refused %d filter(s) 10 times", len(pending))
+		}
+		c.log.Warn("mqtt broker refused a subscription; retrying", zap.Int("filters", len(pending)), zap.Int("attempt", attempt))
+		time.Sleep(delay)
+		delay = min(2*delay, time.Second)
+	}
+	return nil
 }
 
 // Subscribe adds a subscription after Connect; it is made now and after
@@ -293,7 +330,7 @@ func (c *Client) Subscribe(filter string, qos byte, h Handler) error {
 	if !c.pc.IsConnectionOpen() {
 		return nil // onConnect will subscribe
 	}
-	return c.subscribeNow(filter, s)
+	return c.subscribeAll(map[string]subscription{filter: s})
 }
 
 // ErrNotConnected is returned by Publish while the client is between

@@ -210,3 +210,35 @@ func writeSelfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600))
 	return certFile, keyFile
 }
+
+// Regression: with QoS 1 retained messages in flight to a client (the
+// statuses of its first filter), mochi-mqtt refused the client's next
+// SUBSCRIBE when the packet ids collided, and paho reported no error: the
+// controller silently never got positions. All filters now go in one
+// SUBSCRIBE, and refused ones are retried.
+func TestEveryFilterSubscribedDespiteRetainedInFlight(t *testing.T) {
+	brokertest.Each(t, func(t *testing.T, b brokertest.Broker) {
+		pub := connect(t, b.URL(), "pub", nil)
+		for _, id := range []string{"I1", "I2", "I3", "I4"} {
+			require.NoError(t, pub.Publish(context.Background(), mqttx.Message{Topic: "g/signals/" + id + "/status", Payload: []byte("s"), QoS: 1, Retained: true}))
+		}
+		for range 10 {
+			got := make(inbox, 100)
+			c := connect(t, b.URL(), "svc", func(o *mqttx.Options) {
+				o.Subscriptions = []mqttx.Subscription{
+					{Filter: "g/signals/+/status", QoS: 1, Handler: got.handler},
+					{Filter: "g/vehicles/+/position", QoS: 1, Handler: got.handler},
+					{Filter: "g/vehicles/+/route", QoS: 1, Handler: got.handler},
+				}
+			})
+			require.NoError(t, pub.Publish(context.Background(), mqttx.Message{Topic: "g/vehicles/a/position", Payload: []byte("p"), QoS: 1}))
+			for {
+				m := got.next(t)
+				if m.Topic == "g/vehicles/a/position" {
+					break
+				}
+			}
+			c.Disconnect(0)
+		}
+	})
+}

@@ -260,7 +260,7 @@ func (s *Service) Run(ctx context.Context, c Client) error {
 	case <-drained:
 	case <-deadline.C:
 		s.log.Warn("shutdown: broker did not take every release in time; the roadside units end them on expiry or on the Last Will",
-			zap.Int("unsent", s.commands.Len()))
+			zap.Int("queued", s.commands.Len()), zap.Bool("publish_in_flight", s.publishing.Load()))
 	}
 	stopPublishing()
 	wg.Wait()
