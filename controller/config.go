@@ -78,9 +78,11 @@ type Config struct {
 	PassedMarginM float64
 
 	// LookaheadM is how far along its path the engine looks for signals,
-	// and how far the road ahead is followed when no route is known.
-	// Default 2000 m: well beyond the lead distance of any junction at
-	// emergency speeds (a 40 s lead at 25 m/s is 1000 m).
+	// and how far the road ahead is followed when no route is known; a
+	// road-ahead path is extended when a third of it is left. Default
+	// 3000 m: the third left, 1 km, is beyond the lead distance of any
+	// junction at emergency speeds (a 40 s lead at 25 m/s), and a path is
+	// derived only every 2 km.
 	LookaheadM float64
 
 	// RangeM is the range policy's trigger distance. Default 300 m (about
@@ -141,7 +143,7 @@ const (
 	DefaultSilenceGrace          = 6 * time.Second
 	DefaultOffPathToleranceM     = 30.0
 	DefaultPassedMarginM         = 5.0
-	DefaultLookaheadM            = 2000.0
+	DefaultLookaheadM            = 3000.0
 	DefaultRangeM                = 300.0
 	DefaultRangeTimeout          = 60 * time.Second
 	DefaultPriority              = signals.HighestPriority

@@ -67,6 +67,8 @@ type Engine struct {
 	inters   []intersectionState
 	maxLeadS float64 // the longest lead time of any approach: no signal further in time is requested
 	wake     wakeHeap
+	// nextSweep: the next Tick at or after this forgets idle vehicles.
+	nextSweep time.Time
 
 	// Output buffers, reused once drained.
 	commands   []signals.Command
@@ -230,9 +232,10 @@ func (e *Engine) Step(now time.Time, in Input) error {
 }
 
 // Tick advances the engine's time to now: refreshes what is due, releases
-// what has gone silent or reached its maximum hold, and dead-reckons silent
-// vehicles towards their lead times. A now earlier than the engine's last
-// time is ignored (recorded as a reject Decision).
+// what has gone silent or reached its maximum hold, dead-reckons vehicles
+// between fixes towards their lead times, and now and then forgets
+// vehicles idle for ForgetAfter. A now earlier than the engine's last time
+// is ignored (recorded as a reject Decision).
 func (e *Engine) Tick(now time.Time) {
 	e.begin()
 	if now.Before(e.now) {
@@ -245,6 +248,7 @@ func (e *Engine) Tick(now time.Time) {
 		e.wake.remove(v)
 		e.tickVehicle(v)
 	}
+	e.sweep()
 	e.finish()
 }
 

@@ -397,5 +397,8 @@ func (s *script) vehicles() string {
 		}
 		b.WriteString("\n")
 	}
+	if len(ids) == 0 {
+		return "none"
+	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -1,7 +1,9 @@
 package controller
 
 import (
+	"hash/fnv"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -256,13 +258,33 @@ func (e *Engine) tryRequest(p *passage) {
 			p.v.visits = make(map[int32]uint32, 4)
 		}
 		p.v.visits[p.inter]++
-		p.requestID = p.v.id + "." + is.id + "." + strconv.FormatUint(uint64(p.v.visits[p.inter]), 10)
+		p.requestID = requestID(p.v.id, is.id, p.v.visits[p.inter])
 		p.firstAt = e.now
 	}
 	p.state = stateRequested
 	p.final = false
 	e.list(p)
 	e.sendPreempt(p, DecisionRequest)
+}
+
+// requestID names a vehicle's n-th passage through an intersection:
+// "{vehicle_id}.{intersection_id}.{n}". Identifiers are at most 64
+// characters, so when that is longer, the two ids are replaced by as much
+// of the vehicle id as fits and a hash of both, which keeps the id unique
+// and stable for the passage.
+func requestID(vehicleID, intersectionID string, n uint32) string {
+	num := strconv.FormatUint(uint64(n), 10)
+	id := vehicleID + "." + intersectionID + "." + num
+	if len(id) <= 64 {
+		return id
+	}
+	h := fnv.New64a()
+	h.Write([]byte(vehicleID))
+	h.Write([]byte{0})
+	h.Write([]byte(intersectionID))
+	sum := strconv.FormatUint(h.Sum64(), 36)
+	keep := 64 - len(sum) - len(num) - 2
+	return vehicleID[:min(keep, len(vehicleID))] + "." + sum + "." + num
 }
 
 // deny marks p denied (no command) and lists it to be served when the
@@ -394,21 +416,10 @@ func (e *Engine) ranksBefore(p, q *passage) bool {
 	return p.v.id < q.v.id
 }
 
-// tickVehicle handles a vehicle whose wakeup has come: forgetting,
-// silence, refreshes and max-hold deadlines, and dead-reckoned requests.
+// tickVehicle handles a vehicle whose wakeup has come: silence,
+// refreshes and max-hold deadlines, and dead-reckoned requests.
 func (e *Engine) tickVehicle(v *vehicle) {
 	e.touch(v)
-	if !e.now.Before(v.heardAt.Add(e.cfg.ForgetAfter)) {
-		e.releaseAll(v, ReasonForgotten)
-		for _, p := range v.passages {
-			e.freePassage(p)
-		}
-		clear(v.passages)
-		v.passages = nil
-		v.forgotten = true
-		delete(e.vehicles, v.id)
-		return
-	}
 	if v.silent {
 		return
 	}
@@ -420,29 +431,62 @@ func (e *Engine) tickVehicle(v *vehicle) {
 	e.evaluate(v, e.deadReckon(v), false)
 }
 
+// sweep forgets the vehicles not heard from for ForgetAfter. It runs
+// from Tick at most every ForgetAfter/4 and needs no wakeup of its own:
+// an idle vehicle holds nothing (its passages were released at the end of
+// its grace period), so forgetting it only frees memory.
+func (e *Engine) sweep() {
+	if e.now.Before(e.nextSweep) {
+		return
+	}
+	e.nextSweep = e.now.Add(e.cfg.ForgetAfter / 4)
+	var idle []string
+	for id, v := range e.vehicles {
+		if !e.now.Before(v.heardAt.Add(e.cfg.ForgetAfter)) {
+			idle = append(idle, id)
+		}
+	}
+	slices.Sort(idle) // map order is random; what follows must not be
+	for _, id := range idle {
+		v := e.vehicles[id]
+		e.releaseAll(v, ReasonForgotten) // a no-op unless the grace period outlasts ForgetAfter
+		for _, p := range v.passages {
+			e.freePassage(p)
+		}
+		clear(v.passages)
+		v.passages = nil
+		if v.heapIdx >= 0 {
+			e.wake.remove(v)
+		}
+		v.forgotten = true
+		delete(e.vehicles, id)
+	}
+}
+
 // schedule sets v's wakeup: the earliest of its refreshes, hold
-// deadlines, the end of its grace period while it holds anything, a
-// dead-reckoned lead-time crossing within that grace, and forgetting it.
+// deadlines, the end of its grace period while it holds anything, and a
+// dead-reckoned lead-time crossing within that grace; none when it holds
+// nothing and nothing is coming up.
 func (e *Engine) schedule(v *vehicle) {
-	t := v.heardAt.Add(e.cfg.ForgetAfter)
+	var t time.Time
 	if !v.silent {
 		live := false
 		for _, p := range v.passages {
 			if p.state.live() {
 				live = true
-				t = minTime(t, p.sentAt.Add(e.cfg.RefreshPeriod))
-				t = minTime(t, e.holdDeadline(p))
+				t = earliest(t, p.sentAt.Add(e.cfg.RefreshPeriod))
+				t = earliest(t, e.holdDeadline(p))
 			}
 		}
 		grace := v.heardAt.Add(e.cfg.SilenceGrace)
 		if live {
-			t = minTime(t, grace)
+			t = earliest(t, grace)
 		}
 		if !v.nextCross.IsZero() && v.nextCross.Before(grace) {
-			t = minTime(t, v.nextCross)
+			t = earliest(t, v.nextCross)
 		}
 	}
-	if t.Before(e.now) {
+	if !t.IsZero() && t.Before(e.now) {
 		t = e.now // due now (e.g. grace ran out while nothing woke it)
 	}
 	e.wake.set(v, t)
@@ -454,8 +498,9 @@ func (e *Engine) isSilent(v *vehicle) bool {
 	return v.silent || (v.hasFix && !e.now.Before(v.heardAt.Add(e.cfg.SilenceGrace)))
 }
 
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
+// earliest returns the earlier of a and b, a zero a meaning none yet.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
 		return b
 	}
 	return a

@@ -258,10 +258,12 @@ func (e *Engine) reversed(v *vehicle, along float64) bool {
 	return routing.AngleDiffDeg(pathBearing, v.fix.HeadingDeg) > reverseBearingDeg
 }
 
-// extendAtFraction: a road-ahead path is extended (derived afresh, a
-// LookaheadM long) when less than this fraction of LookaheadM is left. A
-// third keeps well over the longest lead distance ahead with the default
-// 2 km while deriving a path only every 1.3 km driven.
+// extendAtFraction: a road-ahead path is extended (derived afresh,
+// LookaheadM long) when less than this fraction of LookaheadM is left.
+// With the default 3 km that is 1 km: the signals within the longest lead
+// time are always on the path (a 34 s lead with its ETA band is under
+// 900 m at 20 m/s), while a new path is derived only every 2 km driven
+// (deriving one is the costliest thing a fix can trigger).
 const extendAtFraction = 1.0 / 3
 
 // minHeadingSpeedMps: below this speed a GPS heading is noise (the
