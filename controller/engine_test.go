@@ -120,7 +120,6 @@ func TestStepRefusalsAreRejectErrorsAndChangeNothing(t *testing.T) {
 	assert.Equal(t, scriptEpoch, e.now, "a refused input does not move the engine's clock")
 }
 
-
 // runRandomLogged is runRandom with every Ready logged.
 func runRandomLogged(t *testing.T, rng *rand.Rand, e *Engine, checker *safetyChecker, logReady func()) {
 	ll := func(x, y float64) (float64, float64) { p := lonLatAt(x, y); return p[0], p[1] }
