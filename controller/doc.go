@@ -1,5 +1,128 @@
 // Package controller is greenwave's decision engine: it turns vehicles'
 // positions and routes and the roadside units' status into preempt and
-// release commands, advisories for the crews, and a record of every
-// decision. See Engine.
+// release commands for the signals, advisories for the crews, and a record
+// of every decision and why it was taken.
+//
+// # Shape
+//
+// Engine is a pure state machine in the style of etcd raft's RawNode. Time
+// comes in with every call; nothing inside reads a clock, starts a
+// goroutine, does I/O or draws a random number, so the same calls give the
+// same outputs, byte for byte — what the simulator shows is what the
+// street gets.
+//
+//	e, err := controller.New(cfg, network)
+//	e.Step(now, controller.PositionInput(fix))   // or RouteInput, StatusInput
+//	e.Tick(now)                                   // at Ready().NextWakeup
+//	rd := e.Ready()                               // Commands, Advisories, Decisions, NextWakeup
+//
+// A driver (the daemon with the wall clock and MQTT, the simulator with
+// its event queue) feeds inputs, calls Tick no later than NextWakeup, and
+// publishes what Ready returns. Ready's slices are the engine's buffers,
+// valid until the next Step or Tick.
+//
+// The wire types of the vehicle side (Position, Route, Advisory,
+// ControllerStatus) live here with their parsers and validation; the
+// signal side's (signals.Command, signals.Status) live in package signals.
+//
+// # Tracking
+//
+// Each vehicle has its last accepted seq and ts, a smoothed speed (an
+// exponentially weighted average of the reported speeds, or of the speed
+// along its path when none is reported) and a path: the polyline it
+// announced, the route to the destination it announced (computed at its
+// first matched fix, and again whenever it leaves it), or else the road it
+// is on, followed ahead (and extended as the vehicle drives). Each fix is
+// located on the path by a routing.Cursor; the routing.Matcher, which
+// matches a fix to the road graph, runs only when a path has to be found:
+// no path yet, or the vehicle left it (more than OffPathToleranceM away,
+// or heading against it).
+//
+// # Policy
+//
+// Green wave (the default): a signal ahead is requested when the optimistic
+// end of its ETA band (routing.Path.ETA's MinS) is within its lead time:
+// the intersection's worst-case entry (min green + pedestrian clearance +
+// yellow + all red) + the approach's queue flush (DefaultQueueFlush where
+// the map gives none) + Margin. Signals are requested just in time, in
+// turn, as the vehicle comes within reach of each.
+//
+// Range (the conventional baseline): a signal is requested when the vehicle
+// is within RangeM of it along its path, whatever its speed; its hold is
+// also capped by RangeTimeout.
+//
+// A request is one passage of one vehicle through one intersection,
+// named "{vehicle_id}.{intersection_id}.{n}" with n counting the vehicle's
+// passages there (shortened with a hash when longer than the 64 characters
+// of an identifier). It is kept alive by re-sending the same request_id
+// every RefreshPeriod with a later expires_at.
+//
+// # Safety rules
+//
+//   - Every preempt carries expires_at = issued_at + Lease, cut at the
+//     passage's hold deadline: first request + the intersection's
+//     max_preempt_s (RangeTimeout too, for the range policy). A preempt
+//     therefore never outlives its limit, even if the controller dies; at
+//     the deadline the engine releases it (max_hold) and does not request
+//     that intersection again before the vehicle has passed it.
+//   - A preempt is released as soon as the vehicle is PassedMarginM past the
+//     stop line (passed; also when it leaves its path right at the stop
+//     line, having turned through the junction); when it leaves its path
+//     (left_path); when it has not reported for SilenceGrace (silent —
+//     meanwhile it is dead-reckoned along its path, and may be requested on
+//     that basis, but never counts as passing a stop line); when it reports
+//     emergency: false (emergency_off); when a new route no longer crosses
+//     the intersection (route_changed); when a conflicting request outranks
+//     it (superseded); when the roadside reports fault (fault).
+//   - Only vehicles whose last fix said emergency: true are requested.
+//   - Every input is validated; a refused one (invalid field, seq not above
+//     the last accepted — a duplicate or late fix —, ts or now going
+//     backwards, an unknown intersection, a route off the map) is a reject
+//     Decision and a *RejectError, and changes nothing.
+//
+// # Arbitration
+//
+// Requests at one intersection for phases that cannot be green together
+// (by the NEMA barrier rule, as signals.DefaultPlan groups them: 1, 2, 5,
+// 6 together, 3, 4, 7, 8 together, other phases alone) are ranked by
+// priority (1 highest; Config.Priorities, else DefaultPriority), then by
+// arrival time; between equal priorities a newcomer must arrive
+// ArbitrationHysteresis earlier to take the intersection. The loser is
+// denied: no command (if it held one, it is released as superseded), shown
+// "denied" in its advisory, and requested — with a new request_id — as
+// soon as the intersection is freed. Requests for compatible phases (say 2
+// eastbound and 6 westbound) each get their own command and their own
+// release: the roadside holds the shared green while any of them lives
+// (signals.Roadside serves compatible requests together), so the hold
+// ends when the last vehicle that needs it is through or its lease runs
+// out.
+//
+// A status of state hold grants the requests whose request_id it names or
+// whose phase it shows green; fault denies (and releases) the requests at
+// that intersection until the unit reports another state.
+//
+// # Defaults
+//
+// See Config: 20 s lease, refreshed every 5 s; 3 s margin; 6 s queue flush;
+// 6 s silence grace; 30 m off-path tolerance; 5 m past the stop line; 3 km
+// look-ahead; 300 m range and 60 s range timeout; priority 1; 2 s
+// arbitration hysteresis; speed smoothing 0.3 per fix; 8 signals per
+// advisory; vehicles forgotten after 15 min of silence; at most 100,000
+// vehicles tracked.
+//
+// # Outputs
+//
+// Advisories are sent to a vehicle on an emergency run when what its
+// display shows (the signals ahead and their states) changes, and
+// otherwise at most every RefreshPeriod with fresh ETAs; a vehicle whose
+// run ends gets one last advisory showing what was released. Decisions
+// record every request, refresh, release (with its reason), deny, grant,
+// route change and refused input, with a stable JSON form.
+//
+// # Performance
+//
+// Step for one fix costs about 1.5–3 µs of CPU with 1,000 vehicles on
+// emergency runs on the Luxembourg map, with no allocation in the steady
+// state (BenchmarkStep1000Vehicles; most of the cost is locating the fix on
+// the path and deriving new road-ahead paths, both in package routing).
 package controller

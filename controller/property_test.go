@@ -148,10 +148,13 @@ func runRandom(t testing.TB, rng *rand.Rand, eng *Engine, net *routing.Network, 
 	}
 	var requestIDs []string
 	tick := func(until time.Time) {
-		for i := 0; i < 1000; i++ {
+		for i := 0; ; i++ {
 			next := eng.Ready().NextWakeup
 			if next.IsZero() || next.After(until) {
 				return
+			}
+			if i == 100000 {
+				t.Fatalf("the engine keeps waking up before %v (next %v)", until, next)
 			}
 			if rng.Intn(10) == 0 {
 				next = next.Add(time.Duration(rng.Intn(3000)) * time.Millisecond) // a late tick
