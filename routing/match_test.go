@@ -267,3 +267,36 @@ func BenchmarkMatchAndPathAhead(b *testing.B) {
 		}
 	}
 }
+
+// FuzzMatch feeds arbitrary fixes, in sequence: Match never panics, and a
+// match it reports is a valid position on the graph near the fix.
+func FuzzMatch(f *testing.F) {
+	n, err := Build(gridInventory(4, 4, 200))
+	if err != nil {
+		f.Fatal(err)
+	}
+	origin := testProj.ToLonLat(XY{})
+	f.Add(0.0, 0.0, 90.0, 10.0, 5.0, 1.0, 1.0)
+	f.Add(100.0, 3.0, math.NaN(), math.NaN(), 0.0, 30.0, -2.0)
+	f.Add(1e9, -1e9, math.Inf(1), -3.0, math.Inf(1), 0.0, 0.0)
+	f.Add(250.0, 199.0, 720.0, 100.0, -5.0, 1e-9, 1e9)
+	m := NewMatcher(n, MatcherConfig{})
+	f.Fuzz(func(t *testing.T, x, y, heading, speed, accuracy, dx, dy float64) {
+		for k := 0.0; k < 3; k++ {
+			ll := orb.Point{origin[0] + (x+k*dx)/70000, origin[1] + (y+k*dy)/111000}
+			pos, ok := m.Match(Fix{LonLat: ll, HeadingDeg: heading, SpeedMps: speed, AccuracyM: accuracy})
+			if !ok {
+				continue
+			}
+			if pos.Edge < 0 || int(pos.Edge) >= n.NumEdges() {
+				t.Fatalf("edge %d out of range", pos.Edge)
+			}
+			if l := n.Edge(pos.Edge).LengthM; !(pos.OffsetM >= -1e-9 && pos.OffsetM <= l+1e-9) {
+				t.Fatalf("offset %v outside [0, %v]", pos.OffsetM, l)
+			}
+			if !(pos.DistM <= MaxSnapDistM) {
+				t.Fatalf("matched %v m away", pos.DistM)
+			}
+		}
+	})
+}
