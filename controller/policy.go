@@ -92,9 +92,8 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 			continue
 		}
 		kept = append(kept, p)
-		e.estimate(p, along, speed)
 		if p.state.live() {
-			e.keepAlive(p)
+			e.keepAlive(p, along, speed)
 		}
 	}
 	clear(v.passages[len(kept):])
@@ -292,6 +291,7 @@ func requestID(vehicleID, intersectionID string, n uint32) string {
 func (e *Engine) deny(p *passage, reason, holder string) {
 	if p.state != stateDenied {
 		p.state = stateDenied
+		e.estimate(p, e.deadReckon(p.v), p.v.speedForETA()) // for the record
 		e.decide(Decision{At: e.now, Kind: DecisionDeny, VehicleID: p.v.id, IntersectionID: e.inters[p.inter].id,
 			Reason: reason, Detail: holder, EtaS: clampETA(p.arriveAt.Sub(e.now).Seconds()), LeadS: p.leadS, DistanceM: p.distM})
 		e.touch(p.v)
@@ -305,14 +305,17 @@ func (e *Engine) holdDeadline(p *passage) time.Time {
 	return p.firstAt.Add(e.inters[p.inter].maxHold)
 }
 
-// keepAlive refreshes a live preempt when due, and releases it at its
-// hold deadline.
-func (e *Engine) keepAlive(p *passage) {
+// keepAlive refreshes a live preempt when due, with a fresh ETA, and
+// releases it at its hold deadline. Between refreshes the ETA is not
+// re-estimated: it is kept as an absolute arrival time, which at a steady
+// pace does not move, and arbitration compares those.
+func (e *Engine) keepAlive(p *passage, along, speed float64) {
 	if !e.now.Before(e.holdDeadline(p)) {
 		e.release(p, ReasonMaxHold)
 		return
 	}
 	if !e.now.Before(p.sentAt.Add(e.cfg.RefreshPeriod)) {
+		e.estimate(p, along, speed)
 		e.sendPreempt(p, DecisionRefresh)
 	}
 }
