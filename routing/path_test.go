@@ -425,3 +425,42 @@ func BenchmarkCursorAdvance(b *testing.B) {
 		c.Locate(pts[i%len(pts)], 100)
 	}
 }
+
+// TestGraphAndPolylineSignalsAgree: a route's signals come from the graph
+// nodes it passes; the same route announced as a polyline finds its
+// signals by an R-tree query along the line. On the Luxembourg map the two
+// must agree: same intersections, approaches and stop-line distances.
+func TestGraphAndPolylineSignalsAgree(t *testing.T) {
+	n := luxembourg(t)
+	rng := rand.New(rand.NewPCG(5, 5))
+	total, agree := 0, 0
+	for routes := 0; routes < 150; {
+		p, err := n.Route(randomRoadPoint(n, rng), randomRoadPoint(n, rng))
+		if err != nil {
+			continue
+		}
+		routes++
+		drawn, err := n.PathFromPolyline(p.LonLats())
+		require.NoError(t, err)
+		require.InDelta(t, p.LengthM(), drawn.LengthM(), 1e-3*p.LengthM()+0.01)
+		type key struct{ id, approach string }
+		fromPolyline := map[key][]float64{}
+		for _, s := range drawn.Signals() {
+			fromPolyline[key{s.ID, s.Approach}] = append(fromPolyline[key{s.ID, s.Approach}], s.AlongM)
+		}
+		for _, s := range p.Signals() {
+			total++
+			for _, along := range fromPolyline[key{s.ID, s.Approach}] {
+				if math.Abs(along-s.AlongM) < 2 {
+					agree++
+					break
+				}
+			}
+		}
+		extra := len(drawn.Signals()) - len(p.Signals())
+		assert.LessOrEqual(t, extra, 1, "route %d: the polyline finds %d more signals", routes, extra)
+	}
+	t.Logf("%d of %d signals of 150 routes found alike from the graph and from the polyline", agree, total)
+	assert.Greater(t, total, 500)
+	assert.GreaterOrEqual(t, float64(agree), 0.99*float64(total))
+}
