@@ -123,6 +123,15 @@
 //	gps: {period_s: 1, noise_m: 3, heading_noise_deg: 5, speed_noise_mps: 0.3,
 //	      loss: 0, latency_s: 0, jitter_s: 0, duplicate: 0}
 //	network: {command_latency_s: 0.1, command_jitter_s: 0, status_latency_s: 0.1}
+//	controller:                  # controller.Config overrides for range and greenwave (0 = engine default)
+//	  range_m: 300
+//	  margin_s: 3
+//	  default_queue_flush_s: 6
+//	  lease_s: 20
+//	  refresh_s: 5
+//	  silence_grace_s: 6
+//	  off_path_tolerance_m: 30
+//	  passed_margin_m: 5
 //
 // testdata/ holds corridor.yaml (12 coordinated signals, one ambulance each
 // way), grid-crossing.yaml (two ambulances meeting at G-1-1 on conflicting

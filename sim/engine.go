@@ -11,8 +11,9 @@ const controllerID = "sim"
 
 // newEngine builds the real decision engine for a strategy: the policy is
 // the only thing that differs between range and greenwave; every other
-// setting is the engine's default, so the simulation shows what the street
-// would get. Vehicles' priorities come from the scenario.
+// setting is the engine's default unless the scenario's controller section
+// overrides it, so the simulation shows what the street would get.
+// Vehicles' priorities come from the scenario.
 func newEngine(w *world, strategy string) (*controller.Engine, error) {
 	cfg := controller.Config{ControllerID: controllerID, Priorities: map[string]int{}}
 	switch strategy {
@@ -23,6 +24,15 @@ func newEngine(w *world, strategy string) (*controller.Engine, error) {
 	default:
 		return nil, fmt.Errorf("unknown strategy %q (want none, range or greenwave)", strategy)
 	}
+	c := w.sc.Controller
+	cfg.RangeM = c.RangeM
+	cfg.Margin = seconds(c.MarginS)
+	cfg.DefaultQueueFlush = seconds(c.DefaultQueueFlushS)
+	cfg.Lease = seconds(c.LeaseS)
+	cfg.RefreshPeriod = seconds(c.RefreshS)
+	cfg.SilenceGrace = seconds(c.SilenceGraceS)
+	cfg.OffPathToleranceM = c.OffPathToleranceM
+	cfg.PassedMarginM = c.PassedMarginM
 	for _, t := range w.trips {
 		cfg.Priorities[t.id] = t.priority
 	}

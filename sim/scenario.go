@@ -20,18 +20,19 @@ import (
 // take their defaults; Validate reports every field out of range, naming
 // it by its YAML path.
 type Scenario struct {
-	Name      string        `yaml:"name"`
-	Seed      uint64        `yaml:"seed"`
-	DurationS float64       `yaml:"duration_s"`
-	Start     string        `yaml:"start"` // RFC 3339; the run's virtual epoch
-	Map       MapSpec       `yaml:"map"`
-	Plans     PlanSpec      `yaml:"plans"`
-	Traffic   TrafficSpec   `yaml:"traffic"`
-	EV        EVSpec        `yaml:"ev"`
-	Vehicles  []VehicleSpec `yaml:"vehicles"`
-	Trips     *TripsSpec    `yaml:"random_trips"`
-	GPS       GPSSpec       `yaml:"gps"`
-	Network   NetworkSpec   `yaml:"network"`
+	Name       string         `yaml:"name"`
+	Seed       uint64         `yaml:"seed"`
+	DurationS  float64        `yaml:"duration_s"`
+	Start      string         `yaml:"start"` // RFC 3339; the run's virtual epoch
+	Map        MapSpec        `yaml:"map"`
+	Plans      PlanSpec       `yaml:"plans"`
+	Traffic    TrafficSpec    `yaml:"traffic"`
+	EV         EVSpec         `yaml:"ev"`
+	Vehicles   []VehicleSpec  `yaml:"vehicles"`
+	Trips      *TripsSpec     `yaml:"random_trips"`
+	GPS        GPSSpec        `yaml:"gps"`
+	Network    NetworkSpec    `yaml:"network"`
+	Controller ControllerSpec `yaml:"controller"`
 
 	// Dir is the directory map.file is relative to: the scenario file's.
 	Dir string `yaml:"-"`
@@ -161,6 +162,20 @@ type NetworkSpec struct {
 	CommandLatencyS float64 `yaml:"command_latency_s"`
 	CommandJitterS  float64 `yaml:"command_jitter_s"`
 	StatusLatencyS  float64 `yaml:"status_latency_s"`
+}
+
+// ControllerSpec overrides settings of the decision engine
+// (controller.Config) for the range and greenwave runs, so that a city can
+// evaluate its own settings. Zero keeps the engine's documented default.
+type ControllerSpec struct {
+	RangeM             float64 `yaml:"range_m"`
+	MarginS            float64 `yaml:"margin_s"`
+	DefaultQueueFlushS float64 `yaml:"default_queue_flush_s"`
+	LeaseS             float64 `yaml:"lease_s"`
+	RefreshS           float64 `yaml:"refresh_s"`
+	SilenceGraceS      float64 `yaml:"silence_grace_s"`
+	OffPathToleranceM  float64 `yaml:"off_path_tolerance_m"`
+	PassedMarginM      float64 `yaml:"passed_margin_m"`
 }
 
 // Place is a point of a scenario: a [lon, lat] pair, or a name — an
@@ -551,6 +566,18 @@ func (sc *Scenario) Validate() error {
 	v.num("network.command_latency_s", n.CommandLatencyS, 0, 60)
 	v.num("network.command_jitter_s", n.CommandJitterS, 0, 60)
 	v.num("network.status_latency_s", n.StatusLatencyS, 0, 60)
+	c := sc.Controller
+	v.num("controller.range_m", c.RangeM, 0, 5000)
+	v.num("controller.margin_s", c.MarginS, 0, 60)
+	v.num("controller.default_queue_flush_s", c.DefaultQueueFlushS, 0, 120)
+	v.num("controller.lease_s", c.LeaseS, 0, 600)
+	v.num("controller.refresh_s", c.RefreshS, 0, 600)
+	if c.LeaseS > 0 && c.RefreshS >= c.LeaseS {
+		v.fail("controller.refresh_s", "must be shorter than lease_s (%v), got %v", c.LeaseS, c.RefreshS)
+	}
+	v.num("controller.silence_grace_s", c.SilenceGraceS, 0, 600)
+	v.num("controller.off_path_tolerance_m", c.OffPathToleranceM, 0, 1000)
+	v.num("controller.passed_margin_m", c.PassedMarginM, 0, 100)
 	return errors.Join(v.errs...)
 }
 

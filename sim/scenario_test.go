@@ -73,6 +73,8 @@ func TestParseScenarioValidation(t *testing.T) {
 		{"negative jitter", "vehicles:", "gps: {jitter_s: -1}\nvehicles:", "gps.jitter_s", 7},
 		{"duplicate > 1", "vehicles:", "gps: {duplicate: 2}\nvehicles:", "gps.duplicate", 7},
 		{"latency", "vehicles:", "network: {command_latency_s: 100}\nvehicles:", "network.command_latency_s", 7},
+		{"refresh after lease", "vehicles:", "controller: {lease_s: 10, refresh_s: 10}\nvehicles:", "controller.refresh_s", 7},
+		{"negative range", "vehicles:", "controller: {range_m: -300}\nvehicles:", "controller.range_m", 7},
 		{"trips every 0", "vehicles:", "random_trips: {count: 3, every_s: -1}\nvehicles:", "random_trips.every_s", 7},
 	}
 	for _, c := range cases {
