@@ -1,0 +1,52 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+const sec = time.Second
+
+// Plan: phase 4 (bit 8) green 0–30 s, phase 2 (bit 2) green 30–60 s.
+var planLog = []maskAt{{0, phaseBit(4)}, {30 * sec, phaseBit(2)}, {60 * sec, phaseBit(4)}}
+
+func TestGreenLostCountsOnlyPhasesNotServingTheEV(t *testing.T) {
+	// A preempt for phase 2 holds it from 10 s to 60 s: phase 4 loses
+	// 10–30 s of its planned green; phase 2 is the EV's, so it never
+	// counts.
+	actual := []maskAt{{0, phaseBit(4)}, {10 * sec, 0}, {16 * sec, phaseBit(2)}, {60 * sec, phaseBit(4)}}
+	ev := []maskAt{{0, 0}, {10 * sec, phaseBit(2)}, {60 * sec, 0}}
+	assert.InDelta(t, 20.0, greenLost(planLog, actual, ev, 90*s), 1e-9)
+	// Phase 2 never falls short of its planned green here, so the
+	// attribution changes nothing.
+	assert.InDelta(t, 20.0, greenLost(planLog, actual, nil, 90*s), 1e-9)
+	// The plan against itself loses nothing.
+	assert.Zero(t, greenLost(planLog, planLog, nil, 90*s))
+	// Two cross phases green together count twice (phase-seconds).
+	both := []maskAt{{0, phaseBit(4) | phaseBit(8)}}
+	assert.InDelta(t, 20.0, greenLost(both, []maskAt{{0, 0}}, nil, 10*s), 1e-9)
+}
+
+func TestRecoveryIsTimeToShowThePlansGreensAgain(t *testing.T) {
+	// The preempt ends at 35 s keeping phase 2 green (the plan's green
+	// too): recovered at once. One ending at 20 s with phase 2 green while
+	// the plan shows phase 4 recovers at 30 s, when the plan reaches
+	// phase 2.
+	actual := []maskAt{{0, phaseBit(2)}, {60 * sec, phaseBit(4)}}
+	got := appendRecoveries(nil, planLog, actual, []time.Duration{35 * sec, 20 * sec}, 90*s)
+	assert.Equal(t, []float64{0, 10}, got)
+	// All red on both sides is not "back in the plan".
+	allRed := []maskAt{{0, 0}, {40 * sec, phaseBit(2)}}
+	plan := []maskAt{{0, 0}, {5 * sec, phaseBit(2)}}
+	assert.Equal(t, []float64{40}, appendRecoveries(nil, plan, allRed, []time.Duration{0}, 90*s))
+	// Never recovered: counts until the end of the run.
+	assert.Equal(t, []float64{50}, appendRecoveries(nil, planLog, []maskAt{{0, phaseBit(8)}}, []time.Duration{40 * sec}, 90*s))
+}
+
+func TestMedian(t *testing.T) {
+	assert.Zero(t, median(nil))
+	assert.Equal(t, 2.0, median([]float64{3, 1, 2}))
+	assert.Equal(t, 2.5, median([]float64{4, 1, 3, 2}))
+}
