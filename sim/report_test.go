@@ -18,15 +18,15 @@ func TestGreenLostCountsOnlyPhasesNotServingTheEV(t *testing.T) {
 	// counts.
 	actual := []maskAt{{0, phaseBit(4)}, {10 * sec, 0}, {16 * sec, phaseBit(2)}, {60 * sec, phaseBit(4)}}
 	ev := []maskAt{{0, 0}, {10 * sec, phaseBit(2)}, {60 * sec, 0}}
-	assert.InDelta(t, 20.0, greenLost(planLog, actual, ev, 90*s), 1e-9)
+	assert.InDelta(t, 20.0, greenLost(planLog, actual, ev, 90*sec), 1e-9)
 	// Phase 2 never falls short of its planned green here, so the
 	// attribution changes nothing.
-	assert.InDelta(t, 20.0, greenLost(planLog, actual, nil, 90*s), 1e-9)
+	assert.InDelta(t, 20.0, greenLost(planLog, actual, nil, 90*sec), 1e-9)
 	// The plan against itself loses nothing.
-	assert.Zero(t, greenLost(planLog, planLog, nil, 90*s))
+	assert.Zero(t, greenLost(planLog, planLog, nil, 90*sec))
 	// Two cross phases green together count twice (phase-seconds).
 	both := []maskAt{{0, phaseBit(4) | phaseBit(8)}}
-	assert.InDelta(t, 20.0, greenLost(both, []maskAt{{0, 0}}, nil, 10*s), 1e-9)
+	assert.InDelta(t, 20.0, greenLost(both, []maskAt{{0, 0}}, nil, 10*sec), 1e-9)
 }
 
 func TestRecoveryIsTimeToShowThePlansGreensAgain(t *testing.T) {
@@ -35,14 +35,14 @@ func TestRecoveryIsTimeToShowThePlansGreensAgain(t *testing.T) {
 	// the plan shows phase 4 recovers at 30 s, when the plan reaches
 	// phase 2.
 	actual := []maskAt{{0, phaseBit(2)}, {60 * sec, phaseBit(4)}}
-	got := appendRecoveries(nil, planLog, actual, []time.Duration{35 * sec, 20 * sec}, 90*s)
+	got := appendRecoveries(nil, planLog, actual, []time.Duration{35 * sec, 20 * sec}, 90*sec)
 	assert.Equal(t, []float64{0, 10}, got)
 	// All red on both sides is not "back in the plan".
 	allRed := []maskAt{{0, 0}, {40 * sec, phaseBit(2)}}
 	plan := []maskAt{{0, 0}, {5 * sec, phaseBit(2)}}
-	assert.Equal(t, []float64{40}, appendRecoveries(nil, plan, allRed, []time.Duration{0}, 90*s))
+	assert.Equal(t, []float64{40}, appendRecoveries(nil, plan, allRed, []time.Duration{0}, 90*sec))
 	// Never recovered: counts until the end of the run.
-	assert.Equal(t, []float64{50}, appendRecoveries(nil, planLog, []maskAt{{0, phaseBit(8)}}, []time.Duration{40 * sec}, 90*s))
+	assert.Equal(t, []float64{50}, appendRecoveries(nil, planLog, []maskAt{{0, phaseBit(8)}}, []time.Duration{40 * sec}, 90*sec))
 }
 
 func TestMedian(t *testing.T) {
