@@ -78,6 +78,10 @@ const (
 	// matchPruneNats drops a candidate from the next step's history when
 	// its score is this much below the best: e^-12 is one in 160,000.
 	matchPruneNats = 12
+	// matchBreakNats is the transition score of a candidate no short
+	// route reaches: as unlikely as a route 8β longer than the straight
+	// line, so a chain of matches is not broken by one noisy fix.
+	matchBreakNats = 8
 	// matchSearchDepth is how many whole edges a transition may cross
 	// between the previous candidate's edge and the current one's.
 	matchSearchDepth = 2
@@ -290,17 +294,22 @@ func (m *Matcher) addCandidate(edge int32, off float64, xy XY, dist float64, dir
 }
 
 // transition adds to each current candidate the best of (previous score +
-// transition score) over the previous candidates. When no previous
-// candidate reaches any current one (the first fix, a gap, a jump), the
-// emission scores stand alone: the model restarts.
+// transition score) over the previous candidates. A candidate that no
+// short route from a previous one reaches (a gap in the fixes, a jump, a
+// road the bounded search cannot see) is not ruled out: it is scored as if
+// reached from the best previous candidate at matchBreakNats, so a fix
+// clearly on another road still wins there, as an HMM restarts after a
+// break.
 func (m *Matcher) transition(p XY) {
 	if m.nPrev == 0 {
 		return
 	}
 	n := m.net
 	t := transitionState{bestTotal: math.Inf(-1)}
+	floor := m.prev[0].score - matchBreakNats
 	for j := 0; j < m.nCur; j++ {
-		t.bestFrom[j] = math.Inf(-1)
+		t.bestFrom[j] = floor
+		t.bestTotal = max(t.bestTotal, m.cur[j].score+floor)
 	}
 	// A route longer than the fixes' separation plus both search radii
 	// and a couple of β is not how the vehicle went.
@@ -356,11 +365,8 @@ func (m *Matcher) transition(p XY) {
 			}
 		}
 	}
-	if !t.any {
-		return
-	}
 	for j := 0; j < m.nCur; j++ {
-		m.cur[j].score += t.bestFrom[j] // -Inf: unreachable, never chosen over a reachable one
+		m.cur[j].score += t.bestFrom[j]
 	}
 }
 
@@ -368,7 +374,6 @@ func (m *Matcher) transition(p XY) {
 type transitionState struct {
 	bestFrom  [matchMaxCands]float64 // best previous score + transition score into each current candidate
 	bestTotal float64                // best emission + bestFrom over the current candidates
-	any       bool
 }
 
 // gains reports whether previous candidate pc could improve current
@@ -386,7 +391,6 @@ func (m *Matcher) relax(t *transitionState, pc *matchCandidate, j int, routeM fl
 	if s := pc.score - excess/m.cfg.BetaM; s > t.bestFrom[j] {
 		t.bestFrom[j] = s
 		t.bestTotal = max(t.bestTotal, c.score+s)
-		t.any = true
 	}
 }
 

@@ -25,12 +25,13 @@ func (p *Path) edgeAt(alongM float64) int32 {
 	return p.edges[max(i, 0)]
 }
 
-// traceAlong drives graph path p at speed m/s with a fix every second:
+// traceAlong drives graph path p at speed m/s with a fix every everyS
+// seconds:
 // position with Gaussian noise of sigma metres on each axis, heading with
 // 5° of noise (NaN when withHeading is false), accuracy reported as sigma.
-func traceAlong(n *Network, p *Path, rng *rand.Rand, sigma, speed float64, withHeading bool) []tracedFix {
+func traceAlong(n *Network, p *Path, rng *rand.Rand, sigma, speed, everyS float64, withHeading bool) []tracedFix {
 	var out []tracedFix
-	for along := 0.0; along <= p.LengthM(); along += speed {
+	for along := 0.0; along <= p.LengthM(); along += speed * everyS {
 		pt, bearing := p.PointAt(along)
 		noise := gauss2(rng, sigma)
 		heading := math.NaN()
@@ -100,7 +101,7 @@ func TestMatchNoisyTracesLuxembourg(t *testing.T) {
 					continue
 				}
 				routes++
-				s.add(n, m, p, traceAlong(n, p, rng, sigma, 12, heading))
+				s.add(n, m, p, traceAlong(n, p, rng, sigma, 12, 1, heading))
 			}
 			floor := floors[sigma]
 			if !heading {
@@ -112,6 +113,27 @@ func TestMatchNoisyTracesLuxembourg(t *testing.T) {
 			assert.GreaterOrEqual(t, s.accuracy(), floor, "σ = %v m, heading %v", sigma, heading)
 		}
 	}
+}
+
+// TestMatchSparseFixes: a fix every 4 s at 15 m/s (60 m apart, often a
+// junction or two between them), where the bounded search between fixes
+// does not always reach: the matcher must not lose the vehicle.
+func TestMatchSparseFixes(t *testing.T) {
+	n := luxembourg(t)
+	rng := rand.New(rand.NewPCG(4, 15))
+	var s matchScore
+	m := NewMatcher(n, MatcherConfig{})
+	for routes := 0; routes < 20; {
+		p, err := n.Route(randomRoadPoint(n, rng), randomRoadPoint(n, rng))
+		if err != nil || p.LengthM() < 1000 {
+			continue
+		}
+		routes++
+		s.add(n, m, p, traceAlong(n, p, rng, 20, 15, 4, true))
+	}
+	t.Logf("σ = 20 m, a fix every 60 m: %d fixes, %.1f%% right (%.1f%% on the path within 2σ)", s.fixes,
+		100*s.accuracy(), 100*float64(s.right+s.onPath)/float64(s.fixes))
+	assert.GreaterOrEqual(t, s.accuracy(), 0.85)
 }
 
 func TestMatchNoisyTracesGrid(t *testing.T) {
@@ -126,7 +148,7 @@ func TestMatchNoisyTracesGrid(t *testing.T) {
 				continue
 			}
 			routes++
-			s.add(n, m, p, traceAlong(n, p, rng, sigma, 12, true))
+			s.add(n, m, p, traceAlong(n, p, rng, sigma, 12, 1, true))
 		}
 		t.Logf("grid, σ = %2.0f m: %d fixes, %.1f%% right", sigma, s.fixes, 100*s.accuracy())
 		assert.GreaterOrEqual(t, s.accuracy(), map[float64]float64{10: 0.9, 20: 0.85, 30: 0.75}[sigma])
@@ -157,7 +179,7 @@ func TestMatchParallelOneWays(t *testing.T) {
 			var s matchScore
 			nearerOther, middle := 0, xy(n, 0, 12.5).Y
 			for run := 0; run < 10; run++ {
-				trace := traceAlong(n, p, rng, 20, 12, heading)
+				trace := traceAlong(n, p, rng, 20, 12, 1, heading)
 				for _, f := range trace {
 					q := n.Projection().ToXY(f.LonLat)
 					if onWest := road.name == "westbound"; onWest && q.Y > middle || !onWest && q.Y < middle {
@@ -214,7 +236,7 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 	n := buildTestNet(t, gridInventory(6, 6, 150))
 	p, err := n.Route(ll(0, 0), ll(750, 750))
 	require.NoError(t, err)
-	trace := traceAlong(n, p, rand.New(rand.NewPCG(1, 1)), 20, 12, true)
+	trace := traceAlong(n, p, rand.New(rand.NewPCG(1, 1)), 20, 12, 1, true)
 	m := NewMatcher(n, MatcherConfig{})
 	c := p.NewCursor()
 	i := 0
