@@ -107,20 +107,23 @@ type roadHit struct {
 
 // Matcher matches one vehicle's fixes to the road graph with an online
 // hidden-Markov model in the spirit of Newson & Krumm (2009), the model of
-// OSRM, Valhalla and GraphHopper. The candidates of a fix are the nearest
-// points, in both directions of travel, of the roads within the search
-// radius. A candidate's emission score is Gaussian in its distance from the
-// fix, plus, when the vehicle is moving, a von Mises (circular Gaussian)
-// score of the angle between the fix's heading and the road's direction of
-// travel. Its
-// transition score from each candidate of the previous fix is
-// -(route distance − straight-line distance)/β, the route distance found by
-// a search of at most a couple of edges ahead (moving back along the same
+// OSRM, Valhalla and GraphHopper.
+//
+// The candidates of a fix are the nearest points, in both directions of
+// travel, of the roads within the search radius. A candidate's emission
+// score is Gaussian in its distance from the fix, plus, when the vehicle is
+// moving, a von Mises (circular Gaussian) score of the angle between the
+// fix's heading and the road's direction of travel. Its transition score
+// from each candidate of the previous fix is -(route distance −
+// straight-line distance)/β, the route found by a search of at most a
+// couple of edges ahead rather than a Dijkstra (moving back along the same
 // edge counts the distance twice, turning round costs UTurnM); a candidate
-// no short route reaches gets no transition. Each fix keeps, per
-// candidate, the best score of any sequence ending there (the forward step
-// of Viterbi) and reports the best candidate: robust to 20–30 m of noise,
-// and to a parallel road, which loses on heading or on continuity.
+// the search does not reach scores as a break (matchBreakNats below the
+// best previous candidate). Each fix keeps, per candidate, the best score
+// of any sequence ending there (the forward step of Viterbi) and reports
+// the best candidate at once, without waiting for later fixes: robust to
+// 20–30 m of noise, and to a parallel road, which loses on heading or on
+// continuity.
 //
 // A Matcher is one vehicle's state, not safe for concurrent use; its
 // buffers are fixed arrays, so Match does not allocate.
