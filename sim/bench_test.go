@@ -25,7 +25,7 @@ func BenchmarkLuxembourg24h(b *testing.B) {
 	for range b.N {
 		r, err := newRun(w, StrategyGreenwave, false)
 		require.NoError(b, err)
-		r.execute()
+		require.NoError(b, r.execute())
 		events += r.events
 	}
 	b.StopTimer()

@@ -155,7 +155,9 @@ func runStrategy(w *world, strategy string, opt Options, base *run) (RunReport, 
 	if opt.Progress != nil {
 		r.progress = func(done float64) { opt.Progress(strategy, done) }
 	}
-	r.execute()
+	if err := r.execute(); err != nil {
+		return RunReport{}, fmt.Errorf("%s run: %w", strategy, err)
+	}
 	return r.report(base), nil
 }
 

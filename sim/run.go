@@ -54,6 +54,7 @@ type run struct {
 	holdAfterPass []float64
 
 	events     uint64
+	err        error                     // the first driver error; ends the run
 	onDecision func(controller.Decision) // tests and tracing
 	// decisionCounts tallies the engine's releases and denials by reason,
 	// for the table's diagnostics.
@@ -194,16 +195,17 @@ func seconds(s float64) time.Duration { return time.Duration(math.Round(s * floa
 func (r *run) at(d time.Duration) time.Time { return r.w.epoch.Add(d) }
 
 // schedule is the queue's schedule for times the driver computed as now
-// plus a non-negative delay; the queue's refusal would be a driver bug, so
-// it panics loudly in that case rather than silently dropping an event.
+// plus a non-negative delay. The queue's refusal would be a driver bug: the
+// first one is kept and ends the run with an error rather than a silently
+// dropped event.
 func (r *run) schedule(at time.Duration, kind eventKind, a, b int32) {
-	if err := r.q.schedule(at, kind, a, b); err != nil {
-		panic(fmt.Sprintf("sim: %v: kind %d at %v, now %v", err, kind, at, r.q.Now()))
+	if err := r.q.schedule(at, kind, a, b); err != nil && r.err == nil {
+		r.err = fmt.Errorf("%w: kind %d at %v, now %v", err, kind, at, r.q.Now())
 	}
 }
 
 // execute runs the whole scenario.
-func (r *run) execute() {
+func (r *run) execute() error {
 	for i := range r.units {
 		r.syncUnit(int32(i))
 	}
@@ -211,7 +213,7 @@ func (r *run) execute() {
 		r.schedule(seconds(r.vehicles[i].trip.departS), evVehicleDepart, int32(i), 0)
 	}
 	r.schedule(r.endT, evEnd, 0, 0)
-	for {
+	for r.err == nil {
 		ev, ok := r.q.pop()
 		if !ok || ev.kind == evEnd {
 			break
@@ -248,11 +250,15 @@ func (r *run) execute() {
 			r.toEngine(controller.StatusInput(r.statuses.take(ev.b)))
 		}
 	}
+	if r.err != nil {
+		return r.err
+	}
 	r.q.now = r.endT
 	for i := range r.units {
 		r.syncUnit(int32(i))
 		r.closeUnit(&r.units[i])
 	}
+	return r.err
 }
 
 // ---- signals -------------------------------------------------------------
