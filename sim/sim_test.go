@@ -35,25 +35,38 @@ func runOf(t testing.TB, rep *Report, strategy string) RunReport {
 
 // The issue's must-show on the coordinated corridor: the green wave gets
 // the ambulances through without a stop and with at most a tenth of the
-// signal delay they suffer without preemption, and it takes less green
-// from the cross streets than conventional range preemption.
+// signal delay they suffer without preemption, and no run leaves a
+// preempt held.
 func TestCorridorGreenWave(t *testing.T) {
 	rep := simulate(t, "corridor")
-	none, rng, gw := runOf(t, rep, StrategyNone), runOf(t, rep, StrategyRange), runOf(t, rep, StrategyGreenwave)
+	none, gw := runOf(t, rep, StrategyNone), runOf(t, rep, StrategyGreenwave)
 	require.Greater(t, none.Totals.EVSignalDelayS, 60.0, "the corridor must delay an unassisted ambulance, or it proves nothing")
 	assert.Equal(t, 0, gw.Totals.EVStops, "greenwave: EV stops")
 	assert.LessOrEqual(t, gw.Totals.EVSignalDelayS, 0.1*none.Totals.EVSignalDelayS,
 		"greenwave EV signal delay %.1f s must be ≤ 10%% of none's %.1f s", gw.Totals.EVSignalDelayS, none.Totals.EVSignalDelayS)
-	assert.Greater(t, rng.Totals.CrossGreenLostS, gw.Totals.CrossGreenLostS,
-		"range must take more cross-street green than greenwave (range %.1f s, greenwave %.1f s; holds %.1f s vs %.1f s over %d vs %d preempts)",
-		rng.Totals.CrossGreenLostS, gw.Totals.CrossGreenLostS, rng.Totals.PreemptHoldS, gw.Totals.PreemptHoldS,
-		rng.Totals.Preempts, gw.Totals.Preempts)
 	for _, rr := range rep.Runs {
 		assert.Equal(t, 0, rr.Totals.UnreleasedPreempts, "%s: unreleased preempts", rr.Strategy)
 	}
 	assert.Zero(t, none.Totals.Preempts)
 	assert.Zero(t, none.Totals.CrossGreenLostS)
 	assert.Zero(t, none.Totals.CrossQueueDelayS)
+}
+
+// The issue's other corridor must-show: conventional range preemption takes
+// more green from the cross streets than the green wave. With the engine's
+// current policy it does not: the green-wave policy requests when the
+// earliest plausible ETA falls within the worst-case lead time (entry
+// 25 s + queue flush 6 s + margin 3 s), about 42 s ahead of the vehicle,
+// and holds ~39 s per signal; the range policy requests 300 m (~18 s)
+// ahead and holds ~16 s. Reported to the lead; the assertion stays as the
+// issue states it.
+func TestCorridorRangeTakesMoreCrossGreen(t *testing.T) {
+	rep := simulate(t, "corridor")
+	rng, gw := runOf(t, rep, StrategyRange), runOf(t, rep, StrategyGreenwave)
+	assert.Greater(t, rng.Totals.CrossGreenLostS, gw.Totals.CrossGreenLostS,
+		"range must take more cross-street green than greenwave (range %.1f s, greenwave %.1f s; holds %.1f s vs %.1f s over %d vs %d preempts)",
+		rng.Totals.CrossGreenLostS, gw.Totals.CrossGreenLostS, rng.Totals.PreemptHoldS, gw.Totals.PreemptHoldS,
+		rng.Totals.Preempts, gw.Totals.Preempts)
 }
 
 // Every shipped scenario: no run leaves a preempt held, and no hold
