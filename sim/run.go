@@ -121,6 +121,14 @@ type vehicleRun struct {
 	postFixes  int
 	gpsRNG     *rand.Rand
 	trajectory []trajPoint
+	passes     []passRec
+}
+
+// passRec is a vehicle crossing a stop line, for the diagrams.
+type passRec struct {
+	t     time.Duration
+	along float64
+	green bool // a green arrival
 }
 
 type trajPoint struct {
@@ -571,6 +579,9 @@ func (r *run) passSignal(v *vehicleRun, s *tripSignal, now time.Duration) {
 		v.redArr++
 	} else {
 		v.greenArr++
+	}
+	if r.record {
+		v.passes = append(v.passes, passRec{t: now, along: s.alongM, green: !v.constrained})
 	}
 	u := &r.units[s.unit]
 	if u.holdStart >= 0 {

@@ -141,6 +141,13 @@ func writeTimeSpace(w io.Writer, r *run, v *vehicleRun, scenario string, vr Vehi
 		fmt.Fprintf(&pts, "%.1f,%.1f ", x(p.t), y(p.along))
 	}
 	fmt.Fprintf(w, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", strings.TrimSpace(pts.String()), colourTrajector)
+	for _, p := range v.passes {
+		fill := "white"
+		if !p.green {
+			fill = colourTrajector
+		}
+		fmt.Fprintf(w, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s" stroke="%s" stroke-width="1.5"/>`+"\n", x(p.t), y(p.along), fill, colourTrajector)
+	}
 
 	// Legend.
 	lx, ly := svgLeft+plotW+60, svgTop+10
@@ -155,6 +162,12 @@ func writeTimeSpace(w io.Writer, r *run, v *vehicleRun, scenario string, vr Vehi
 	ly += float64(len(legend)) * 18
 	fmt.Fprintf(w, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-width="2"/><text x="%g" y="%g">vehicle</text>`+"\n",
 		lx, ly+5, lx+14, ly+5, colourTrajector, lx+20, ly+9)
+	ly += 18
+	fmt.Fprintf(w, `<circle cx="%g" cy="%g" r="4" fill="white" stroke="%s" stroke-width="1.5"/><text x="%g" y="%g">green arrival</text>`+"\n",
+		lx+7, ly+5, colourTrajector, lx+20, ly+9)
+	ly += 18
+	fmt.Fprintf(w, `<circle cx="%g" cy="%g" r="4" fill="%s" stroke="%s" stroke-width="1.5"/><text x="%g" y="%g">braked for it</text>`+"\n",
+		lx+7, ly+5, colourTrajector, colourTrajector, lx+20, ly+9)
 	fmt.Fprintln(w, `</svg>`)
 }
 
