@@ -129,6 +129,9 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 	return e, nil
 }
 
+// NumVehicles is how many vehicles the engine tracks (for metrics).
+func (e *Engine) NumVehicles() int { return len(e.vehicles) }
+
 // Config returns the engine's configuration with the defaults filled in.
 func (e *Engine) Config() Config { return e.cfg }
 
@@ -214,7 +217,11 @@ func (in *Input) vehicleID() string {
 func (e *Engine) Step(now time.Time, in Input) error {
 	e.begin()
 	if now.Before(e.now) {
-		return e.reject(now, in.vehicleID(), ReasonTimeBackwards, "", "now "+formatTime(now)+" is before the engine's last time "+formatTime(e.now))
+		err := e.reject(now, in.vehicleID(), ReasonTimeBackwards, "", "now "+formatTime(now)+" is before the engine's last time "+formatTime(e.now))
+		if in.Kind == InputStatus {
+			e.aboutIntersection(in.Status.IntersectionID)
+		}
+		return err
 	}
 	var err error
 	switch in.Kind {
@@ -307,6 +314,16 @@ func (e *Engine) reject(now time.Time, vehicleID, reason, field, detail string) 
 	e.decisions = append(e.decisions, Decision{At: now, Kind: DecisionReject, VehicleID: vehicleID,
 		Reason: reason, Field: field, Detail: detail})
 	return &RejectError{Reason: reason, Field: field, Detail: detail}
+}
+
+// aboutIntersection names the intersection in the last decision (a
+// refused status), cut to an identifier's length so that a hostile payload
+// cannot bloat the audit trail.
+func (e *Engine) aboutIntersection(id string) {
+	if len(id) > 64 {
+		id = id[:64]
+	}
+	e.decisions[len(e.decisions)-1].IntersectionID = id
 }
 
 func (e *Engine) rejectErr(now time.Time, vehicleID string, err error) error {

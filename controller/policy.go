@@ -515,15 +515,21 @@ func earliest(a, b time.Time) time.Time {
 // again.
 func (e *Engine) stepStatus(now time.Time, s *signals.Status) error {
 	if err := s.Validate(); err != nil {
-		return e.rejectErr(now, "", err)
+		err = e.rejectErr(now, "", err)
+		e.aboutIntersection(s.IntersectionID)
+		return err
 	}
 	ii, ok := e.net.IntersectionByID(s.IntersectionID)
 	if !ok {
-		return e.reject(now, "", ReasonUnknownInter, "intersection_id", "no intersection "+strconv.Quote(s.IntersectionID)+" in the map")
+		err := e.reject(now, "", ReasonUnknownInter, "intersection_id", "no intersection "+strconv.Quote(s.IntersectionID)+" in the map")
+		e.aboutIntersection(s.IntersectionID)
+		return err
 	}
 	is := &e.inters[ii]
 	if s.TS.Before(is.statusTS) {
-		return e.reject(now, "", ReasonStaleTS, "ts", "status ts "+formatTime(s.TS)+" is before the last one's "+formatTime(is.statusTS))
+		err := e.reject(now, "", ReasonStaleTS, "ts", "status ts "+formatTime(s.TS)+" is before the last one's "+formatTime(is.statusTS))
+		e.aboutIntersection(s.IntersectionID)
+		return err
 	}
 	e.now = now
 	is.statusTS = s.TS
