@@ -103,14 +103,14 @@ type vehicleRun struct {
 	trip  *tripSpec
 	state uint8 // 0 waiting, 1 driving, 2 arrived
 
-	pos, v      float64
-	profIdx     int
-	nextSig     int
-	joined      bool
-	joinA       float64
-	constrained bool
-	yellowGo    bool
-	stopped     bool
+	pos, v   float64
+	profIdx  int
+	nextSig  int
+	joined   bool
+	joinA    float64
+	braked   []bool // by trip signal: the vehicle braked for it (a red arrival)
+	yellowGo []bool // by trip signal: committed to clear its yellow
+	stopped  bool
 
 	departT, arriveT time.Duration
 	stops            int
@@ -186,7 +186,9 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 	r.vehicles = make([]vehicleRun, len(w.trips))
 	r.routes = make([]controller.Route, len(w.trips))
 	for i := range w.trips {
-		r.vehicles[i] = vehicleRun{trip: &w.trips[i], gpsRNG: rngFor(sc.Seed, "gps/"+w.trips[i].id)}
+		n := len(w.trips[i].signals)
+		r.vehicles[i] = vehicleRun{trip: &w.trips[i], gpsRNG: rngFor(sc.Seed, "gps/"+w.trips[i].id),
+			braked: make([]bool, n), yellowGo: make([]bool, n)}
 	}
 	if strategy != StrategyNone {
 		eng, err := newEngine(w, strategy)
@@ -498,15 +500,22 @@ func (r *run) stepVehicle(i int32) {
 	now := r.q.Now()
 	length := t.path.LengthM()
 	vd := t.profile.at(v.pos, &v.profIdx) * kin.SpeedFactor
-	target := length
-	signalTarget := false
-	if v.nextSig < len(t.signals) {
-		target, signalTarget = r.signalTarget(v, &t.signals[v.nextSig], target)
+	// The next signal, and any other whose stop line is within reach, may
+	// stop the vehicle; the nearest target wins.
+	target, binding := length, -1
+	reach := kin.stoppingDistance(v.v) + lookAheadM
+	for k := v.nextSig; k < len(t.signals); k++ {
+		if k > v.nextSig && t.signals[k].alongM-v.pos > reach {
+			break
+		}
+		if stop, ok := r.signalTarget(v, k); ok && stop < target {
+			target, binding = stop, k
+		}
 	}
 	pos, speed := kin.next(v.pos, v.v, vd, target)
-	if signalTarget {
+	if binding >= 0 {
 		if _, free := kin.next(v.pos, v.v, vd, length); speed < free-1e-9 {
-			v.constrained = true
+			v.braked[binding] = true
 		}
 	}
 	v.pos, v.v = pos, speed
@@ -528,21 +537,28 @@ func (r *run) stepVehicle(i int32) {
 	r.schedule(now+seconds(kin.StepS), evVehicleStep, i, 0)
 }
 
-// signalTarget is where the vehicle must stop for signal s, if anywhere
-// before target: the stop line, less the queue ahead of it (the queue it
-// joined once within reach of it), on red; on yellow when it can still stop
-// comfortably; on green while the queue ahead has not discharged.
-func (r *run) signalTarget(v *vehicleRun, s *tripSignal, target float64) (float64, bool) {
+// lookAheadM is how far beyond its stopping distance a vehicle looks for
+// signals other than the next: a red just past the next stop line (Luxembourg
+// has junctions drawn as several signalised nodes metres apart) is braked
+// for in time instead of met with a hard stop.
+const lookAheadM = 30.0
+
+// signalTarget is where the vehicle must stop for its path's signal k, if
+// anywhere: the stop line, less the queue ahead of it (the queue it joined
+// once within reach of it), on red; on yellow when it can still stop
+// comfortably; on green while the queue ahead has not discharged. Only the
+// next signal's queue counts: the vehicle joins one queue at a time.
+func (r *run) signalTarget(v *vehicleRun, k int) (float64, bool) {
 	kin := r.w.kin
+	s := &v.trip.signals[k]
 	r.syncUnit(s.unit)
 	u := &r.units[s.unit]
-	gap := s.alongM - v.pos
 	ahead := 0.0
-	if s.approach >= 0 {
+	if s.approach >= 0 && k == v.nextSig {
 		q := &u.queues[s.approach]
 		q.advance(r.q.Now().Seconds())
 		jam := r.w.sc.Traffic.JamSpacingM
-		if !v.joined && gap <= kin.stoppingDistance(v.v)+q.length()*jam+jam {
+		if !v.joined && s.alongM-v.pos <= kin.stoppingDistance(v.v)+q.length()*jam+jam {
 			v.joined = true
 			v.joinA = q.arrived
 		}
@@ -556,39 +572,40 @@ func (r *run) signalTarget(v *vehicleRun, s *tripSignal, target float64) (float6
 	stopAt := s.alongM - ahead
 	switch u.rs.Indication(s.phase) {
 	case signals.Red:
-		if !v.yellowGo {
-			return math.Min(target, stopAt), true
+		if !v.yellowGo[k] {
+			return stopAt, true
 		}
 	case signals.Yellow:
-		if !v.yellowGo {
+		if !v.yellowGo[k] {
 			if kin.stoppingDistance(v.v) <= stopAt-v.pos {
-				return math.Min(target, stopAt), true
+				return stopAt, true
 			}
-			v.yellowGo = true
+			v.yellowGo[k] = true
 		}
 	default:
 		if ahead > 0 {
-			return math.Min(target, stopAt), true
+			return stopAt, true
 		}
 	}
-	return target, false
+	return 0, false
 }
 
 func (r *run) passSignal(v *vehicleRun, s *tripSignal, now time.Duration) {
-	if v.constrained {
+	braked := v.braked[v.nextSig]
+	if braked {
 		v.redArr++
 	} else {
 		v.greenArr++
 	}
 	if r.record {
-		v.passes = append(v.passes, passRec{t: now, along: s.alongM, green: !v.constrained})
+		v.passes = append(v.passes, passRec{t: now, along: s.alongM, green: !braked})
 	}
 	u := &r.units[s.unit]
 	if u.holdStart >= 0 {
 		u.lastPass = now
 	}
 	v.nextSig++
-	v.joined, v.constrained, v.yellowGo = false, false, false
+	v.joined = false
 }
 
 func (r *run) recordTrajectory(v *vehicleRun, now time.Duration) {
