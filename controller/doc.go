@@ -52,9 +52,11 @@
 // also capped by RangeTimeout.
 //
 // A request is one passage of one vehicle through one intersection,
-// named "{vehicle_id}.{intersection_id}.{n}" with n counting the vehicle's
-// passages there (shortened with a hash when longer than the 64 characters
-// of an identifier). It is kept alive by re-sending the same request_id
+// named "{vehicle_id}.{intersection_id}.{n}" with n counting the passages
+// requested at that intersection since the engine started — so a later
+// passage always gets a new id, even from a vehicle forgotten in between
+// (shortened with a hash when longer than the 64 characters of an
+// identifier). It is kept alive by re-sending the same request_id
 // every RefreshPeriod with a later expires_at.
 //
 // # Safety rules

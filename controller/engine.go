@@ -94,6 +94,7 @@ type intersectionState struct {
 	// phase p (bit q-1 for phase q); only phases of the approaches.
 	compatible [signals.MaxPhase + 1]uint16
 	passages   []*passage // requested, granted or denied
+	requests   uint32     // passages requested here so far: the n of request ids
 	fault      bool
 	statusTS   time.Time
 }

@@ -253,11 +253,8 @@ func (e *Engine) tryRequest(p *passage) {
 	}
 	e.unlist(p)
 	if p.requestID == "" {
-		if p.v.visits == nil {
-			p.v.visits = make(map[int32]uint32, 4)
-		}
-		p.v.visits[p.inter]++
-		p.requestID = requestID(p.v.id, is.id, p.v.visits[p.inter])
+		is.requests++
+		p.requestID = requestID(p.v.id, is.id, is.requests)
 		p.firstAt = e.now
 	}
 	p.state = stateRequested
@@ -266,8 +263,13 @@ func (e *Engine) tryRequest(p *passage) {
 	e.sendPreempt(p, DecisionRequest)
 }
 
-// requestID names a vehicle's n-th passage through an intersection:
-// "{vehicle_id}.{intersection_id}.{n}". Identifiers are at most 64
+// requestID names a vehicle's passage through an intersection:
+// "{vehicle_id}.{intersection_id}.{n}", n counting the passages requested
+// at that intersection (by any vehicle) since the engine started. A count
+// per intersection rather than per vehicle keeps ids unique even for a
+// vehicle that was forgotten and comes back: a roadside unit refuses a
+// refreshed id whose hold it capped, so an id must never be reused for a
+// new passage. Identifiers are at most 64
 // characters, so when that is longer, the two ids are replaced by as much
 // of the vehicle id as fits and a hash of both, which keeps the id unique
 // and stable for the passage.

@@ -22,22 +22,46 @@ import (
 //     released or expires within max_preempt_s of its first request;
 //   - no preempt of a request_id follows its release;
 //   - a preempt is only issued for a vehicle whose last accepted fix said
-//     emergency: true, and that was heard within the grace period.
+//     emergency: true, and that was heard within the grace period;
+//   - no two live requests (issued, neither released nor expired) at one
+//     intersection are for conflicting phases, by a naive reference of the
+//     NEMA barrier rule (same phase, or both in 1,2,5,6, or both in
+//     3,4,7,8).
 type safetyChecker struct {
 	t        testing.TB
 	net      *routing.Network
 	cfg      Config
 	first    map[string]time.Time // request_id → first preempt
 	released map[string]bool
-	lastFix  map[string]time.Time // vehicle → engine time of its last accepted fix
-	emerg    map[string]bool      // vehicle → its last accepted fix's emergency
+	lastFix  map[string]time.Time   // vehicle → engine time of its last accepted fix
+	emerg    map[string]bool        // vehicle → its last accepted fix's emergency
+	live     map[string]liveRequest // request_id → what it holds
 	preempts int
 	releases int
 }
 
+type liveRequest struct {
+	intersection string
+	phase        int
+	expires      time.Time
+}
+
+func compatiblePhases(p, q int) bool {
+	group := func(x int) int {
+		switch x {
+		case 1, 2, 5, 6:
+			return 1
+		case 3, 4, 7, 8:
+			return 2
+		}
+		return 100 + x
+	}
+	return p == q || group(p) == group(q)
+}
+
 func newSafetyChecker(t testing.TB, net *routing.Network, cfg Config) *safetyChecker {
 	return &safetyChecker{t: t, net: net, cfg: cfg, first: map[string]time.Time{}, released: map[string]bool{},
-		lastFix: map[string]time.Time{}, emerg: map[string]bool{}}
+		lastFix: map[string]time.Time{}, emerg: map[string]bool{}, live: map[string]liveRequest{}}
 }
 
 func (c *safetyChecker) accepted(now time.Time, p Position) {
@@ -57,6 +81,7 @@ func (c *safetyChecker) check(rd Ready) {
 				t.Fatalf("release of %s, which was never requested", cmd.RequestID)
 			}
 			c.released[cmd.RequestID] = true
+			delete(c.live, cmd.RequestID)
 			continue
 		}
 		c.preempts++
@@ -89,6 +114,16 @@ func (c *safetyChecker) check(rd Ready) {
 		if heard := c.lastFix[cmd.VehicleID]; cmd.IssuedAt.Sub(heard) > c.cfg.SilenceGrace {
 			t.Fatalf("preempt %s for %s, silent since %v (issued %v)", cmd.RequestID, cmd.VehicleID, heard, cmd.IssuedAt)
 		}
+		for id, l := range c.live {
+			if !l.expires.After(cmd.IssuedAt) {
+				delete(c.live, id)
+				continue
+			}
+			if id != cmd.RequestID && l.intersection == cmd.IntersectionID && !compatiblePhases(l.phase, cmd.Phase) {
+				t.Fatalf("preempt %s (phase %d) while %s (phase %d) lives at %s", cmd.RequestID, cmd.Phase, id, l.phase, cmd.IntersectionID)
+			}
+		}
+		c.live[cmd.RequestID] = liveRequest{cmd.IntersectionID, cmd.Phase, cmd.ExpiresAt}
 	}
 }
 

@@ -65,7 +65,6 @@ type vehicle struct {
 	// (or range) will be reached; zero when not on a run or nothing ahead.
 	nextCross time.Time
 	passages  []*passage
-	visits    map[int32]uint32 // passages so far per intersection: request_id's n
 
 	advAt  time.Time
 	advSig uint64
