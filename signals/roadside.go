@@ -256,7 +256,27 @@ func (r *Roadside) Status(now time.Time) Status {
 		State:          r.State(),
 		GreenPhases:    r.GreenPhases(),
 		RequestID:      r.RequestID(),
+		GreenSince:     r.greenSince(),
+		GreenUntil:     r.plannedGreenEnd(),
 	}
+}
+
+// greenSince is when the phases now green became green; zero when none is.
+func (r *Roadside) greenSince() time.Time {
+	if !r.started || r.interval != intervalGreen || r.masks[r.stage] == 0 {
+		return time.Time{}
+	}
+	return r.greenStart
+}
+
+// plannedGreenEnd is when the green now showing will end by the unit's own
+// timing (its plan, or an entry or exit already under way); zero when
+// nothing is green or a hold keeps it green with no planned end.
+func (r *Roadside) plannedGreenEnd() time.Time {
+	if r.greenSince().IsZero() || r.mode == StateHold {
+		return time.Time{}
+	}
+	return r.intervalEnd
 }
 
 // NextChange returns when the unit next changes on its own: an interval

@@ -144,7 +144,7 @@ func TestPreemptOfGreenPhaseHoldsAtOnce(t *testing.T) {
 	assert.Equal(t, StateHold, h.r.State())
 	assert.Equal(t, "a", h.r.RequestID())
 	st := h.r.Status(at(11))
-	assert.Equal(t, Status{IntersectionID: "I-204", TS: at(11), State: StateHold, GreenPhases: []int{2, 6}, RequestID: "a"}, st)
+	assert.Equal(t, Status{IntersectionID: "I-204", TS: at(11), State: StateHold, GreenPhases: []int{2, 6}, RequestID: "a", GreenSince: at(0)}, st)
 	for _, ch := range h.log {
 		assert.False(t, ch.Phase != 0 && secs(ch.At) > 0, "no indication changes: %+v", ch)
 	}

@@ -75,6 +75,16 @@ type Status struct {
 	State          string // one of the State* constants
 	GreenPhases    []int  // ascending; empty while nothing is green
 	RequestID      string // the preempt being served; empty when none
+
+	// GreenSince and GreenUntil are optional additions to protocol v1 (the
+	// spec grows only by optional fields): when the phases now green became
+	// green, and when the unit's own plan will end them (absent while a
+	// preempt holds them, since the hold has no planned end). They are the
+	// timing facts an SAE J2735 SPaT message carries, and they let the
+	// controller ask for a preempt just early enough instead of at the
+	// worst case. Zero means absent; receivers must cope without them.
+	GreenSince time.Time
+	GreenUntil time.Time
 }
 
 // FieldError reports a wire payload that was refused, naming the offending
@@ -367,6 +377,8 @@ type statusWire struct {
 	State          *string `json:"state,omitempty"`
 	GreenPhases    []int   `json:"green_phases"`
 	RequestID      *string `json:"request_id,omitempty"`
+	GreenSince     *string `json:"green_since,omitempty"`
+	GreenUntil     *string `json:"green_until,omitempty"`
 }
 
 // MarshalJSON writes the wire form; green_phases is always an array (never
@@ -384,6 +396,14 @@ func (s Status) MarshalJSON() ([]byte, error) {
 	}
 	if s.RequestID != "" {
 		w.RequestID = &s.RequestID
+	}
+	if !s.GreenSince.IsZero() {
+		since := FormatTime(s.GreenSince)
+		w.GreenSince = &since
+	}
+	if !s.GreenUntil.IsZero() {
+		until := FormatTime(s.GreenUntil)
+		w.GreenUntil = &until
 	}
 	return json.Marshal(w)
 }
@@ -436,6 +456,16 @@ func parseStatus(b []byte) (Status, error) {
 		}
 		s.RequestID = *w.RequestID
 	}
+	if w.GreenSince != nil {
+		if s.GreenSince, err = ParseTime("green_since", *w.GreenSince); err != nil {
+			return Status{}, err
+		}
+	}
+	if w.GreenUntil != nil {
+		if s.GreenUntil, err = ParseTime("green_until", *w.GreenUntil); err != nil {
+			return Status{}, err
+		}
+	}
 	if err := s.Validate(); err != nil {
 		return Status{}, err
 	}
@@ -465,6 +495,12 @@ func (s Status) Validate() error {
 			return fieldErr(field, "phase "+strconv.Itoa(p)+" listed twice")
 		}
 		seen |= 1 << p
+	}
+	if len(s.GreenPhases) == 0 && !(s.GreenSince.IsZero() && s.GreenUntil.IsZero()) {
+		return fieldErr("green_since", "green_since and green_until describe the green phases, and none is green")
+	}
+	if !s.GreenSince.IsZero() && !s.GreenUntil.IsZero() && s.GreenUntil.Before(s.GreenSince) {
+		return fieldErr("green_until", "must not be before green_since")
 	}
 	return checkID("request_id", s.RequestID, false)
 }
