@@ -348,7 +348,11 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		return err
 	}
 	for _, rr := range rep.Runs {
-		if rr.run == nil || rr.Strategy == StrategyNone {
+		if rr.run == nil {
+			continue
+		}
+		if rr.Strategy == StrategyNone {
+			fmt.Fprintf(w, "none: %d hard brakes\n", rr.run.hardBrakes)
 			continue
 		}
 		keys := make([]string, 0, len(rr.run.decisionCounts))
@@ -360,8 +364,8 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		for _, k := range keys {
 			parts = append(parts, fmt.Sprintf("%s %d", k, rr.run.decisionCounts[k]))
 		}
-		fmt.Fprintf(w, "%s: %s; %d commands refused by roadside units; %d inputs rejected by the engine (late or duplicate fixes)\n",
-			rr.Strategy, strings.Join(parts, ", "), rr.run.refusedCmds, rr.run.engineRejects)
+		fmt.Fprintf(w, "%s: %s; %d commands refused by roadside units; %d inputs rejected by the engine (late or duplicate fixes); %d hard brakes\n",
+			rr.Strategy, strings.Join(parts, ", "), rr.run.refusedCmds, rr.run.engineRejects, rr.run.hardBrakes)
 	}
 	if len(rep.Runs) == 0 || len(rep.Runs[0].Vehicles) > 40 {
 		return nil

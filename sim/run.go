@@ -50,6 +50,7 @@ type run struct {
 	engineWakeAt  time.Duration // the pending tick, or -1
 	refusedCmds   int
 	engineRejects int
+	hardBrakes    int             // episodes of braking harder than ev.decel_mps2 (a red the vehicle did not see coming)
 	requestsSeen  map[string]bool // unit id + request id accepted by a unit
 	holdAfterPass []float64
 
@@ -103,14 +104,15 @@ type vehicleRun struct {
 	trip  *tripSpec
 	state uint8 // 0 waiting, 1 driving, 2 arrived
 
-	pos, v   float64
-	profIdx  int
-	nextSig  int
-	joined   bool
-	joinA    float64
-	braked   []bool // by trip signal: the vehicle braked for it (a red arrival)
-	yellowGo []bool // by trip signal: committed to clear its yellow
-	stopped  bool
+	pos, v      float64
+	profIdx     int
+	nextSig     int
+	joined      bool
+	joinA       float64
+	braked      []bool // by trip signal: the vehicle braked for it (a red arrival)
+	yellowGo    []bool // by trip signal: committed to clear its yellow
+	stopped     bool
+	hardBraking bool
 
 	departT, arriveT time.Duration
 	stops            int
@@ -518,6 +520,11 @@ func (r *run) stepVehicle(i int32) {
 			v.braked[binding] = true
 		}
 	}
+	hard := v.v > goAboveMps && v.v-speed > hardBrakeFactor*kin.Decel*kin.StepS
+	if hard && !v.hardBraking {
+		r.hardBrakes++
+	}
+	v.hardBraking = hard
 	v.pos, v.v = pos, speed
 	for v.nextSig < len(t.signals) && v.pos > t.signals[v.nextSig].alongM {
 		r.passSignal(v, &t.signals[v.nextSig], now)
@@ -536,6 +543,14 @@ func (r *run) stepVehicle(i int32) {
 	}
 	r.schedule(now+seconds(kin.StepS), evVehicleStep, i, 0)
 }
+
+// hardBrakeFactor: braking harder than this times the comfortable
+// deceleration is a hard brake, the vehicle meeting a red it did not see
+// coming (a preempt released or refused late). The model brakes a little
+// above the comfortable rate in ordinary cases (a queue growing towards a
+// vehicle that is braking for it), and snaps from a crawl to standing at
+// its target; neither is what the diagnostic is for.
+const hardBrakeFactor = 1.5
 
 // lookAheadM is how far beyond its stopping distance a vehicle looks for
 // signals other than the next: a red just past the next stop line (Luxembourg
