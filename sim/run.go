@@ -507,7 +507,7 @@ func (r *run) stepVehicle(i int32) {
 	target, binding := length, -1
 	reach := kin.stoppingDistance(v.v) + lookAheadM
 	for k := v.nextSig; k < len(t.signals); k++ {
-		if k > v.nextSig && t.signals[k].alongM-v.pos > reach {
+		if k > v.nextSig && t.signals[k].alongM-v.pos > reach+lookAheadQueueM {
 			break
 		}
 		if stop, ok := r.signalTarget(v, k); ok && stop < target {
@@ -558,33 +558,47 @@ const hardBrakeFactor = 1.5
 // for in time instead of met with a hard stop.
 const lookAheadM = 30.0
 
+// lookAheadQueueM extends the look-ahead by the length of a queue that may
+// stand at a signal beyond the next (about 14 cars).
+const lookAheadQueueM = 100.0
+
 // signalTarget is where the vehicle must stop for its path's signal k, if
 // anywhere: the stop line, less the queue ahead of it (the queue it joined
 // once within reach of it), on red; on yellow when it can still stop
-// comfortably; on green while the queue ahead has not discharged. Only the
-// next signal's queue counts: the vehicle joins one queue at a time.
+// comfortably; on green while the queue ahead has not discharged. The
+// vehicle joins one queue at a time, the next signal's; a later signal's
+// queue is taken as it stands, and never holds the vehicle before the
+// previous stop line.
 func (r *run) signalTarget(v *vehicleRun, k int) (float64, bool) {
 	kin := r.w.kin
 	s := &v.trip.signals[k]
 	r.syncUnit(s.unit)
 	u := &r.units[s.unit]
 	ahead := 0.0
-	if s.approach >= 0 && k == v.nextSig {
+	if s.approach >= 0 {
 		q := &u.queues[s.approach]
 		q.advance(r.q.Now().Seconds())
 		jam := r.w.sc.Traffic.JamSpacingM
-		if !v.joined && s.alongM-v.pos <= kin.stoppingDistance(v.v)+q.length()*jam+jam {
+		switch {
+		case k != v.nextSig:
+			ahead = q.length()
+		case !v.joined && s.alongM-v.pos <= kin.stoppingDistance(v.v)+q.length()*jam+jam:
 			v.joined = true
 			v.joinA = q.arrived
-		}
-		if v.joined {
+			fallthrough
+		case v.joined:
 			ahead = math.Max(0, v.joinA-q.departed)
-		} else {
+		default:
 			ahead = q.length()
 		}
 		ahead *= jam
 	}
 	stopAt := s.alongM - ahead
+	if k > v.nextSig {
+		// A queue reaching back past the previous stop line holds the
+		// vehicle at that line: it does not block the junction.
+		stopAt = math.Max(stopAt, v.trip.signals[k-1].alongM)
+	}
 	switch u.rs.Indication(s.phase) {
 	case signals.Red:
 		if !v.yellowGo[k] {
