@@ -96,6 +96,8 @@
 //	  main_share: 0.6            # of the green, to the main street (phases 1, 2, 5, 6)
 //	  progression_mps: 13.89     # offset = eastward distance / this: a background green
 //	                             # wave eastbound; 0 = no coordination
+//	  intersections:             # per-intersection exceptions (zero fields keep the rule)
+//	    - {intersection: C05, cycle_s: 120, main_share: 0.7, offset_s: 12}
 //	traffic:
 //	  main_veh_h: 600            # arrivals per approach served by phases 1, 2, 5, 6
 //	  side_veh_h: 300            # arrivals per other approach

@@ -73,9 +73,19 @@ type TimingSpec struct {
 // eastward distance from the westernmost signal divided by that speed, so
 // the main street's eastbound green starts travel a background green wave.
 type PlanSpec struct {
-	CycleS         float64 `yaml:"cycle_s"`
-	MainShare      float64 `yaml:"main_share"`
-	ProgressionMps float64 `yaml:"progression_mps"`
+	CycleS         float64        `yaml:"cycle_s"`
+	MainShare      float64        `yaml:"main_share"`
+	ProgressionMps float64        `yaml:"progression_mps"`
+	Intersections  []PlanOverride `yaml:"intersections"`
+}
+
+// PlanOverride gives one intersection its own cycle, main share or offset
+// (zero fields keep the rule's).
+type PlanOverride struct {
+	Intersection string   `yaml:"intersection"`
+	CycleS       float64  `yaml:"cycle_s"`
+	MainShare    float64  `yaml:"main_share"`
+	OffsetS      *float64 `yaml:"offset_s"`
 }
 
 // TrafficSpec is the background demand: per-approach arrival rates (veh/h)
@@ -474,6 +484,25 @@ func (sc *Scenario) Validate() error {
 		v.fail("plans.main_share", "must be in (0, 1), got %v", s)
 	}
 	v.num("plans.progression_mps", sc.Plans.ProgressionMps, 0, 60)
+	seenPlan := map[string]bool{}
+	for i, o := range sc.Plans.Intersections {
+		f := fmt.Sprintf("plans.intersections[%d]", i)
+		if !validID(o.Intersection) {
+			v.fail(f+".intersection", "must be an intersection id, got %q", o.Intersection)
+		} else if seenPlan[o.Intersection] {
+			v.fail(f+".intersection", "intersection %s given twice", o.Intersection)
+		}
+		seenPlan[o.Intersection] = true
+		if o.CycleS != 0 {
+			v.num(f+".cycle_s", o.CycleS, 20, 600)
+		}
+		if o.MainShare != 0 && !(o.MainShare > 0 && o.MainShare < 1) {
+			v.fail(f+".main_share", "must be in (0, 1), got %v", o.MainShare)
+		}
+		if o.OffsetS != nil {
+			v.num(f+".offset_s", *o.OffsetS, 0, 600)
+		}
+	}
 	t := &sc.Traffic
 	v.num("traffic.main_veh_h", t.MainVehH, 0, 5000)
 	v.num("traffic.side_veh_h", t.SideVehH, 0, 5000)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,6 +74,8 @@ func TestParseScenarioValidation(t *testing.T) {
 		{"negative jitter", "vehicles:", "gps: {jitter_s: -1}\nvehicles:", "gps.jitter_s", 7},
 		{"duplicate > 1", "vehicles:", "gps: {duplicate: 2}\nvehicles:", "gps.duplicate", 7},
 		{"latency", "vehicles:", "network: {command_latency_s: 100}\nvehicles:", "network.command_latency_s", 7},
+		{"plan override share", "vehicles:", "plans:\n  intersections: [{intersection: C01, main_share: 1.5}]\nvehicles:", "plans.intersections[0].main_share", 8},
+		{"plan override twice", "vehicles:", "plans:\n  intersections: [{intersection: C01}, {intersection: C01}]\nvehicles:", "plans.intersections[1].intersection", 8},
 		{"refresh after lease", "vehicles:", "controller: {lease_s: 10, refresh_s: 10}\nvehicles:", "controller.refresh_s", 7},
 		{"negative range", "vehicles:", "controller: {range_m: -300}\nvehicles:", "controller.range_m", 7},
 		{"trips every 0", "vehicles:", "random_trips: {count: 3, every_s: -1}\nvehicles:", "random_trips.every_s", 7},
@@ -126,6 +129,24 @@ func TestBuildWorldUnknownPlace(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "vehicles[0].to", fe.Field)
 	assert.Equal(t, 10, fe.Line)
+}
+
+func TestPlanOverrides(t *testing.T) {
+	src := strings.Replace(minimalScenario, "vehicles:", "plans:\n  intersections: [{intersection: C02, cycle_s: 120, offset_s: 7}]\nvehicles:", 1)
+	sc, err := ParseScenario([]byte(src), "t.yaml")
+	require.NoError(t, err)
+	w, err := buildWorld(sc)
+	require.NoError(t, err)
+	assert.Equal(t, 90*time.Second, w.units[0].plan.Cycle)
+	assert.Equal(t, 120*time.Second, w.units[1].plan.Cycle)
+	assert.Equal(t, 7*time.Second, w.units[1].plan.Offset)
+
+	sc, err = ParseScenario([]byte(strings.Replace(src, "intersection: C02", "intersection: C09", 1)), "t.yaml")
+	require.NoError(t, err)
+	_, err = buildWorld(sc)
+	var fe *FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "plans.intersections[0].intersection", fe.Field)
 }
 
 func TestShippedScenariosParse(t *testing.T) {

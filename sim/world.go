@@ -170,6 +170,7 @@ func (w *world) buildUnits() error {
 	inters := w.net.Intersections()
 	w.units = make([]unitSpec, len(inters))
 	seen := map[string]bool{}
+	seenPlans := map[string]bool{}
 	var minX float64 = math.Inf(1)
 	for _, in := range inters {
 		minX = math.Min(minX, in.XY.X)
@@ -182,12 +183,29 @@ func (w *world) buildUnits() error {
 		for _, a := range in.Approaches {
 			phases = append(phases, a.Phase)
 		}
-		plan, err := planFor(phases, sc.Plans, u.timing)
+		ps := sc.Plans
+		var override *PlanOverride
+		for j := range sc.Plans.Intersections {
+			if o := &sc.Plans.Intersections[j]; o.Intersection == in.ID {
+				override = o
+				seenPlans[in.ID] = true
+				if o.CycleS != 0 {
+					ps.CycleS = o.CycleS
+				}
+				if o.MainShare != 0 {
+					ps.MainShare = o.MainShare
+				}
+			}
+		}
+		plan, err := planFor(phases, ps, u.timing)
 		if err != nil {
 			return fmt.Errorf("plans: intersection %s: %w", in.ID, err)
 		}
-		if v := sc.Plans.ProgressionMps; v > 0 {
-			plan.Offset = time.Duration((in.XY.X - minX) / v * float64(time.Second))
+		switch {
+		case override != nil && override.OffsetS != nil:
+			plan.Offset = seconds(*override.OffsetS)
+		case ps.ProgressionMps > 0:
+			plan.Offset = time.Duration((in.XY.X - minX) / ps.ProgressionMps * float64(time.Second))
 		}
 		u.plan = plan
 		for _, a := range in.Approaches {
@@ -211,6 +229,13 @@ func (w *world) buildUnits() error {
 		if !seen[o.Intersection+"/"+o.Approach] {
 			errs = append(errs, &FieldError{File: sc.file, Line: sc.lineOf(fmt.Sprintf("traffic.approaches[%d]", i)),
 				Field: fmt.Sprintf("traffic.approaches[%d]", i), Reason: fmt.Sprintf("the map has no approach %s of intersection %s", o.Approach, o.Intersection)})
+		}
+	}
+	for i, o := range sc.Plans.Intersections {
+		if !seenPlans[o.Intersection] {
+			f := fmt.Sprintf("plans.intersections[%d].intersection", i)
+			errs = append(errs, &FieldError{File: sc.file, Line: sc.lineOf(f), Field: f,
+				Reason: fmt.Sprintf("the map has no intersection %s", o.Intersection)})
 		}
 	}
 	return errors.Join(errs...)
