@@ -366,4 +366,3 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
-
