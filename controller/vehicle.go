@@ -196,9 +196,19 @@ func (e *Engine) track(v *vehicle) {
 		}
 		if ok {
 			v.along, v.onPath = along, true
-			// Extended after the fix is evaluated, so that a stop line
-			// just passed is released as passed, not dropped.
-			v.extend = v.source == sourceRoad && !v.deadEnd && v.path.LengthM()-along < e.cfg.LookaheadM*extendAtFraction
+			if v.source == sourceRoad && !v.deadEnd {
+				left := v.path.LengthM() - along
+				extendAt := e.cfg.LookaheadM * extendAtFraction
+				if left < extendAt+matcherWarmUpM {
+					// The matcher follows the last stretch before an
+					// extension, so that it starts the new path from
+					// a position with history, on the right road.
+					e.matchFix(v)
+				}
+				// Extended after the fix is evaluated, so that a stop
+				// line just passed is released as passed, not dropped.
+				v.extend = left < extendAt && v.matched && e.matchAgrees(v, along)
+			}
 			return
 		}
 		// Off the path.
@@ -264,6 +274,20 @@ func (e *Engine) reversed(v *vehicle, along float64) bool {
 // 900 m at 20 m/s), while a new path is derived only every 2 km driven
 // (deriving one is the costliest thing a fix can trigger).
 const extendAtFraction = 1.0 / 3
+
+// matcherWarmUpM: how far before a road-ahead path is extended the map
+// matcher starts following the vehicle again (a dozen fixes at city speed).
+const matcherWarmUpM = 150.0
+
+// matchAgrees reports whether the vehicle's matched road position is where
+// its path says it is, going the same way: only then is the road ahead
+// derived from it a continuation of the path (a match on a cross street at
+// a junction would send it elsewhere, dropping the signals ahead).
+func (e *Engine) matchAgrees(v *vehicle, along float64) bool {
+	pt, pathBearing := v.path.PointAt(along)
+	_, roadBearing := e.net.PointOnEdge(v.pos.Edge, v.pos.OffsetM)
+	return pt.Dist(v.pos.XY) <= e.cfg.OffPathToleranceM && routing.AngleDiffDeg(pathBearing, roadBearing) <= 45
+}
 
 // minHeadingSpeedMps: below this speed a GPS heading is noise (the
 // matcher's default threshold).
