@@ -217,6 +217,7 @@ func (p *Place) UnmarshalYAML(n *yaml.Node) error {
 	return fmt.Errorf("line %d: a place is a name or [lon, lat]", n.Line)
 }
 
+// String is the place as the scenario wrote it.
 func (p Place) String() string {
 	if p.Name != "" {
 		return p.Name
@@ -376,6 +377,7 @@ type FieldError struct {
 	Reason string
 }
 
+// Error reads "file:line: field: reason".
 func (e *FieldError) Error() string {
 	if e.Line > 0 {
 		return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Field + ": " + e.Reason

@@ -171,7 +171,7 @@ func (w *world) buildUnits() error {
 	w.units = make([]unitSpec, len(inters))
 	seen := map[string]bool{}
 	seenPlans := map[string]bool{}
-	var minX float64 = math.Inf(1)
+	minX := math.Inf(1)
 	for _, in := range inters {
 		minX = math.Min(minX, in.XY.X)
 	}
