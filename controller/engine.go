@@ -341,7 +341,7 @@ func (e *Engine) decide(d Decision) { e.decisions = append(e.decisions, d) }
 // that a vehicle's wakeup can move in O(log n) without allocation.
 type wakeHeap []*vehicle
 
-func (h wakeHeap) less(i, j int) bool { return h[i].wakeAt.Before(h[j].wakeAt) }
+func (h wakeHeap) less(i, j int) bool { return h[i].wakeNs < h[j].wakeNs }
 
 func (h wakeHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
@@ -377,6 +377,8 @@ func (h wakeHeap) down(i int) {
 	}
 }
 
+var heapEpoch = time.Unix(0, 0)
+
 // set puts v in the heap at wakeAt t, or takes it out when t is zero.
 func (h *wakeHeap) set(v *vehicle, t time.Time) {
 	if t.IsZero() {
@@ -385,7 +387,7 @@ func (h *wakeHeap) set(v *vehicle, t time.Time) {
 		}
 		return
 	}
-	v.wakeAt = t
+	v.wakeAt, v.wakeNs = t, int64(t.Sub(heapEpoch)) // Sub saturates: order kept for any time
 	if v.heapIdx < 0 {
 		v.heapIdx = len(*h)
 		*h = append(*h, v)

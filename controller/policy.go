@@ -494,6 +494,9 @@ func (e *Engine) schedule(v *vehicle) {
 	if !t.IsZero() && t.Before(e.now) {
 		t = e.now // due now (e.g. grace ran out while nothing woke it)
 	}
+	if v.heapIdx >= 0 && t.Equal(v.wakeAt) {
+		return // the usual case between refreshes: nothing to move
+	}
 	e.wake.set(v, t)
 }
 

@@ -71,6 +71,7 @@ type vehicle struct {
 	advHas bool
 
 	wakeAt    time.Time
+	wakeNs    int64 // wakeAt as Unix nanoseconds: the heap's key, cheap to compare
 	heapIdx   int
 	dirty     bool
 	forgotten bool
@@ -276,8 +277,10 @@ func (e *Engine) reversed(v *vehicle, along float64) bool {
 const extendAtFraction = 1.0 / 3
 
 // matcherWarmUpM: how far before a road-ahead path is extended the map
-// matcher starts following the vehicle again (a dozen fixes at city speed).
-const matcherWarmUpM = 150.0
+// matcher starts following the vehicle again: a handful of fixes at city
+// speed, enough history for it to settle on the road (and matchAgrees
+// checks the result anyway).
+const matcherWarmUpM = 60.0
 
 // matchAgrees reports whether the vehicle's matched road position is where
 // its path says it is, going the same way: only then is the road ahead
