@@ -123,8 +123,12 @@
 //
 // # Performance
 //
-// Step for one fix costs about 1.5–3 µs of CPU with 1,000 vehicles on
-// emergency runs on the Luxembourg map, with no allocation in the steady
-// state (BenchmarkStep1000Vehicles; most of the cost is locating the fix on
-// the path and deriving new road-ahead paths, both in package routing).
+// BenchmarkStep1000Vehicles (1,000 vehicles on emergency runs on the
+// Luxembourg map, one fix each per second, Ready drained after every Step)
+// measures about 1.6–2.2 µs per fix on a shared 2-core machine, with no
+// allocation per fix in the steady state (66 B/op amortised: a new
+// road-ahead path every 2 km). Most of that is package routing: locating
+// the fix on the path, ETAs, and deriving road-ahead paths; the map
+// matcher (several µs a fix) runs only when a path has to be found, and
+// for the last 60 m before a road-ahead path is extended.
 package controller
