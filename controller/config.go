@@ -125,6 +125,14 @@ type Config struct {
 	// 15 min. Every preempt it held was released at SilenceGrace.
 	ForgetAfter time.Duration
 
+	// MaxClockSkew: a fix or route stamped (ts) more than this after the
+	// engine's time is refused. A device whose clock ran far ahead would
+	// otherwise make every later, correct fix look older than the last
+	// one accepted, locking the vehicle out. Default 30 s: GPS-disciplined
+	// units are within a second; this leaves room for a controller whose
+	// own clock lags.
+	MaxClockSkew time.Duration
+
 	// MaxVehicles bounds how many vehicles the engine tracks, so a flood
 	// of invented vehicle ids cannot exhaust memory. Default 100000.
 	MaxVehicles int
@@ -152,6 +160,7 @@ const (
 	DefaultAdvisorySignals       = 8
 	DefaultForgetAfter           = 15 * time.Minute
 	DefaultMaxVehicles           = 100000
+	DefaultMaxClockSkew          = 30 * time.Second
 )
 
 // withDefaults fills the zero fields and checks the result.
@@ -191,6 +200,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxVehicles == 0 {
 		c.MaxVehicles = DefaultMaxVehicles
 	}
+	dur(&c.MaxClockSkew, DefaultMaxClockSkew)
 
 	bad := func(field, reason string) (Config, error) {
 		return Config{}, errors.New("controller config: " + field + " " + reason)
@@ -230,6 +240,8 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("AdvisorySignals", "must not be negative, got "+strconv.Itoa(c.AdvisorySignals))
 	case c.ForgetAfter < c.SilenceGrace:
 		return bad("ForgetAfter", "must be at least SilenceGrace, got "+c.ForgetAfter.String())
+	case c.MaxClockSkew < 0:
+		return bad("MaxClockSkew", "must not be negative, got "+c.MaxClockSkew.String())
 	case c.MaxVehicles < 0:
 		return bad("MaxVehicles", "must not be negative, got "+strconv.Itoa(c.MaxVehicles))
 	}

@@ -63,6 +63,7 @@ const (
 	ReasonInvalid         = "invalid"        // the input fails validation (Field names what)
 	ReasonStaleSeq        = "stale_seq"      // seq not above the last accepted: duplicate or late
 	ReasonStaleTS         = "stale_ts"       // ts earlier than the last accepted one
+	ReasonFutureTS        = "future_ts"      // ts more than MaxClockSkew ahead of now
 	ReasonTimeBackwards   = "time_backwards" // now is earlier than the engine's last now
 	ReasonUnknownInter    = "unknown_intersection"
 	ReasonTooManyVehicles = "too_many_vehicles"

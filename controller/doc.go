@@ -79,7 +79,8 @@
 //   - Only vehicles whose last fix said emergency: true are requested.
 //   - Every input is validated; a refused one (invalid field, seq not above
 //     the last accepted — a duplicate or late fix —, ts or now going
-//     backwards, an unknown intersection, a route off the map) is a reject
+//     backwards, ts too far ahead of now, an unknown intersection, a route
+//     off the map) is a reject
 //     Decision and a *RejectError, and changes nothing.
 //
 // # Arbitration
@@ -109,8 +110,8 @@
 // 6 s silence grace; 30 m off-path tolerance; 5 m past the stop line; 3 km
 // look-ahead; 300 m range and 60 s range timeout; priority 1; 2 s
 // arbitration hysteresis; speed smoothing 0.3 per fix; 8 signals per
-// advisory; vehicles forgotten after 15 min of silence; at most 100,000
-// vehicles tracked.
+// advisory; vehicles forgotten after 15 min of silence; 30 s clock skew;
+// at most 100,000 vehicles tracked.
 //
 // # Outputs
 //

@@ -84,6 +84,9 @@ func (e *Engine) stepPosition(now time.Time, p *Position) error {
 	if err := p.validate(v == nil); err != nil {
 		return e.rejectErr(now, p.VehicleID, err)
 	}
+	if p.TS.Sub(now) > e.cfg.MaxClockSkew {
+		return e.reject(now, p.VehicleID, ReasonFutureTS, "ts", "ts "+formatTime(p.TS)+" is more than "+e.cfg.MaxClockSkew.String()+" ahead of now "+formatTime(now))
+	}
 	if v != nil && v.hasFix {
 		if p.Seq <= v.seq {
 			return e.reject(now, v.id, ReasonStaleSeq, "seq", "seq "+strconv.FormatUint(p.Seq, 10)+
@@ -369,6 +372,9 @@ func (e *Engine) dropPath(v *vehicle, reason string) {
 func (e *Engine) stepRoute(now time.Time, r *Route) error {
 	if err := r.Validate(); err != nil {
 		return e.rejectErr(now, r.VehicleID, err)
+	}
+	if r.TS.Sub(now) > e.cfg.MaxClockSkew {
+		return e.reject(now, r.VehicleID, ReasonFutureTS, "ts", "ts "+formatTime(r.TS)+" is more than "+e.cfg.MaxClockSkew.String()+" ahead of now "+formatTime(now))
 	}
 	v := e.vehicles[r.VehicleID]
 	if v != nil && !r.IsClear() && r.TS.Before(v.routeTS) {
