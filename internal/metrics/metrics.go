@@ -19,6 +19,8 @@ type Metrics struct {
 	// offending field (array indexes folded, "path[]"), so a vendor's
 	// broken unit shows up as one growing series.
 	MessagesRejected *prometheus.CounterVec
+	// InputsProcessed counts inputs the engine has stepped, by kind.
+	InputsProcessed *prometheus.CounterVec
 	// InputsDropped counts inputs dropped because the engine's queue was
 	// full (positions only: a newer fix supersedes them).
 	InputsDropped *prometheus.CounterVec
@@ -53,6 +55,9 @@ func New() *Metrics {
 		MessagesRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "greenwave_messages_rejected_total", Help: "Messages refused, by kind, reason and offending field.",
 		}, []string{"kind", "reason", "field"}),
+		InputsProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "greenwave_inputs_processed_total", Help: "Inputs stepped through the engine (accepted or refused by it), by kind.",
+		}, []string{"kind"}),
 		InputsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "greenwave_inputs_dropped_total", Help: "Inputs dropped because the engine queue was full, by kind.",
 		}, []string{"kind"}),
@@ -88,7 +93,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.MessagesReceived, m.MessagesRejected, m.InputsDropped,
+		m.MessagesReceived, m.MessagesRejected, m.InputsProcessed, m.InputsDropped,
 		m.CommandsPublished, m.CommandPublishRetries, m.CommandQueue,
 		m.AdvisoriesPublished, m.AdvisoriesDropped, m.Decisions,
 		m.Connected, m.Connections, m.StepSeconds,

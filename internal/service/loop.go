@@ -131,6 +131,7 @@ func (s *Service) loop(ctx context.Context) {
 				}
 			}
 			s.met.StepSeconds.Observe(time.Since(start).Seconds())
+			s.met.InputsProcessed.WithLabelValues(in.kind.String()).Inc()
 		case <-timer.C():
 			armed = false
 			start := time.Now()

@@ -51,7 +51,7 @@ func lonLat(x, y float64) orb.Point { return mapProj.ToLonLat(routing.XY{X: x, Y
 // writeCorridorMap writes the corridor as map-format GeoJSON into a temp
 // dir and returns its path. Timing is brisk (entry at most 5+0+3+1 = 9 s)
 // so a preempt is served well inside the lead time.
-func writeCorridorMap(t *testing.T) string {
+func writeCorridorMap(t testing.TB) string {
 	t.Helper()
 	inv := &routing.Inventory{}
 	road := func(id string, pts ...[2]float64) routing.Road {
