@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,11 +176,10 @@ type stack struct {
 }
 
 type stackOptions struct {
-	engine       controller.Config
-	serviceURL   string // default: the broker's
-	keepAlive    time.Duration
-	noService    bool
-	controllerID string
+	engine     controller.Config
+	serviceURL string // default: the broker's
+	keepAlive  time.Duration
+	noService  bool
 }
 
 func clientOpts(url, id string, log *zap.Logger) mqttx.Options {
@@ -358,13 +356,4 @@ func firstByIntersection(cmds []signals.Command, typ string) (order []string, fi
 		}
 	}
 	return order, first
-}
-
-func hasPrefixAny(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
