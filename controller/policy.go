@@ -99,6 +99,9 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 	clear(v.passages[len(kept):])
 	v.passages = kept
 
+	if !v.emergency {
+		return // nothing is wanted off an emergency run (serve checks too)
+	}
 	sigs := v.path.Signals()
 	for i := e.firstAhead(v, along); i < len(sigs); i++ {
 		s := &sigs[i]
@@ -110,38 +113,44 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 		if p != nil && (p.state.live() || p.final) {
 			continue
 		}
-		eta := v.path.ETA(along, s.AlongM, speed)
-		leadS := e.inters[s.Intersection].leadBaseS + e.queueFlushS(s.QueueFlushS)
-		var want bool
-		var untilS float64 // seconds until the policy would want it, at the current pace
+		// Whether the policy wants the signal now, and if not, in how
+		// many seconds it would at the current pace (for the wakeup that
+		// dead-reckons a silent vehicle into its lead time) and whether
+		// every signal further on is out of reach too.
+		var want, beyond bool
+		var untilS float64
 		if e.cfg.Policy == PolicyRange {
 			want = dist <= e.cfg.RangeM
+			beyond = !want
 			untilS = math.Inf(1)
 			if v.speedKnown && v.speed > 0.5 {
 				untilS = (dist - e.cfg.RangeM) / v.speed
 			}
 		} else {
+			eta := v.path.ETA(along, s.AlongM, speed)
+			leadS := e.inters[s.Intersection].leadBaseS + e.queueFlushS(s.QueueFlushS)
 			want = eta.MinS <= leadS
+			beyond = eta.MinS > e.maxLeadS
 			untilS = eta.MinS - leadS
 		}
-		want = want && v.emergency
-		if p == nil {
-			if !want {
-				if v.emergency && v.nextCross.IsZero() && untilS < math.Inf(1) {
-					v.nextCross = now.Add(time.Duration(math.Max(untilS, 0.1) * float64(time.Second)))
-				}
-				if e.cfg.Policy == PolicyRange && dist > e.cfg.RangeM || e.cfg.Policy == PolicyGreenWave && eta.MinS > e.maxLeadS {
-					break // every signal further on is further still
-				}
-				continue
+		if p != nil {
+			p.wants = want
+		}
+		if !want {
+			if p == nil && v.nextCross.IsZero() && untilS < math.Inf(1) {
+				v.nextCross = now.Add(time.Duration(math.Max(untilS, 0.1) * float64(time.Second)))
 			}
+			if beyond {
+				break // ETAs and distances grow along the path
+			}
+			continue
+		}
+		if p == nil {
 			p = e.newPassage(v, s)
+			p.wants = true
 		}
-		p.wants = want
 		e.estimate(p, along, speed)
-		if want {
-			e.tryRequest(p)
-		}
+		e.tryRequest(p)
 	}
 }
 
