@@ -19,8 +19,8 @@ const (
 	sourceDestination                    // the route to the destination it announced
 )
 
-// reverseBearingDeg: a vehicle matched to a road whose direction differs
-// from its path's by more than this is driving the path backwards (it
+// reverseBearingDeg: a moving vehicle whose reported heading differs from
+// its path's bearing by more than this is driving the path backwards (it
 // turned round): it has left the path.
 const reverseBearingDeg = 120
 
