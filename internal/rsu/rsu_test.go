@@ -1,0 +1,207 @@
+package rsu
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/greenwave-project/greenwave/controller"
+	"github.com/greenwave-project/greenwave/internal/clock"
+	"github.com/greenwave-project/greenwave/internal/mqttx"
+	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/signals"
+)
+
+// recorder is a Publisher that keeps what it is given.
+type recorder struct {
+	mu   sync.Mutex
+	msgs []mqttx.Message
+}
+
+func (r *recorder) Publish(_ context.Context, m mqttx.Message) error {
+	r.mu.Lock()
+	r.msgs = append(r.msgs, m)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recorder) statuses(t *testing.T, topics mqttx.Topics, id string) []signals.Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []signals.Status
+	for _, m := range r.msgs {
+		if kind, mid, _ := topics.Parse(m.Topic); kind == mqttx.KindSignalStatus && mid == id {
+			require.True(t, m.Retained, "statuses are retained")
+			require.EqualValues(t, 1, m.QoS)
+			s, err := signals.ParseStatus(m.Payload)
+			require.NoError(t, err)
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func twoJunctions(t *testing.T) *routing.Network {
+	t.Helper()
+	proj := routing.NewProjection(orb.Point{6.1, 49.6})
+	ll := func(x, y float64) orb.Point { return proj.ToLonLat(routing.XY{X: x, Y: y}) }
+	inv := &routing.Inventory{Roads: []routing.Road{
+		{ID: "a", SpeedMps: 13.9, Coords: []orb.Point{ll(0, 0), ll(500, 0)}},
+		{ID: "b", SpeedMps: 13.9, Coords: []orb.Point{ll(500, 0), ll(1000, 0)}},
+		{ID: "c", SpeedMps: 13.9, Coords: []orb.Point{ll(500, 0), ll(500, 300)}},
+		{ID: "d", SpeedMps: 13.9, Coords: []orb.Point{ll(1000, 0), ll(1000, 300)}},
+	}}
+	for i, x := range []float64{500, 1000} {
+		inv.Intersections = append(inv.Intersections, routing.Intersection{
+			ID: []string{"J1", "J2"}[i], LonLat: ll(x, 0),
+			Timing: routing.Timing{MinGreenS: 5, YellowS: 3, AllRedS: 1, MaxPreemptS: 60},
+			Approaches: []routing.Approach{{ID: "EB", BearingDeg: 90, Phase: 2}, {ID: "SB", BearingDeg: 180, Phase: 4}},
+		})
+	}
+	n, err := routing.Build(inv)
+	require.NoError(t, err)
+	return n
+}
+
+type harness struct {
+	sim    *Simulator
+	rec    *recorder
+	clk    *clock.Scaled
+	topics mqttx.Topics
+}
+
+func start(t *testing.T) *harness {
+	t.Helper()
+	topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
+	clk := clock.NewScaled(time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), 50)
+	s, err := New(twoJunctions(t), Options{Topics: topics, Clock: clk})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"J1", "J2"}, s.Intersections())
+	h := &harness{sim: s, rec: &recorder{}, clk: clk, topics: topics}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx, h.rec) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	return h
+}
+
+func (h *harness) waitStatus(t *testing.T, id string, ok func(signals.Status) bool) signals.Status {
+	t.Helper()
+	var found signals.Status
+	require.Eventually(t, func() bool {
+		for _, s := range h.rec.statuses(t, h.topics, id) {
+			if ok(s) {
+				found = s
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, time.Millisecond)
+	return found
+}
+
+func (h *harness) preempt(t *testing.T, id, req, controllerID string, lease time.Duration) {
+	now := h.clk.Now()
+	c := signals.Command{Type: signals.CommandPreempt, RequestID: req, ControllerID: controllerID, IntersectionID: id,
+		VehicleID: "amb-1", Approach: "EB", Phase: 2, Priority: 1, EtaS: 20, IssuedAt: now, ExpiresAt: now.Add(lease)}
+	b, err := json.Marshal(c)
+	require.NoError(t, err)
+	h.sim.onCommand(h.topics.Command(id), b)
+}
+
+func TestPublishesEveryUnitAtStart(t *testing.T) {
+	h := start(t)
+	for _, id := range []string{"J1", "J2"} {
+		st := h.waitStatus(t, id, func(signals.Status) bool { return true })
+		assert.Equal(t, signals.StateNormal, st.State)
+	}
+}
+
+func TestPreemptHoldsThenExpires(t *testing.T) {
+	h := start(t)
+	h.waitStatus(t, "J1", func(signals.Status) bool { return true })
+	h.preempt(t, "J1", "amb-1.J1.1", "cc-1", 30*time.Second)
+	hold := h.waitStatus(t, "J1", func(s signals.Status) bool { return s.State == signals.StateHold })
+	assert.Equal(t, "amb-1.J1.1", hold.RequestID)
+	assert.Equal(t, []int{2}, hold.GreenPhases)
+	// Nobody refreshes it: the unit lets it go at expires_at.
+	end := h.waitStatus(t, "J1", func(s signals.Status) bool {
+		return s.TS.After(hold.TS) && s.State != signals.StateHold
+	})
+	assert.Empty(t, end.RequestID)
+	assert.False(t, end.TS.Before(hold.TS.Add(5*time.Second)), "ended at %v, held from %v", end.TS, hold.TS)
+	// J2 was never touched.
+	for _, s := range h.rec.statuses(t, h.topics, "J2") {
+		assert.Equal(t, signals.StateNormal, s.State)
+	}
+}
+
+func TestControllerOfflineEndsItsPreemptsOnly(t *testing.T) {
+	h := start(t)
+	h.waitStatus(t, "J1", func(signals.Status) bool { return true })
+	h.preempt(t, "J1", "a.J1.1", "cc-1", time.Hour)
+	h.preempt(t, "J2", "b.J2.1", "cc-2", time.Hour)
+	hold := h.waitStatus(t, "J1", func(s signals.Status) bool { return s.State == signals.StateHold })
+	h.waitStatus(t, "J2", func(s signals.Status) bool { return s.State == signals.StateHold })
+
+	offline, _ := json.Marshal(controller.ControllerStatus{ControllerID: "cc-1", State: controller.ControllerOffline, TS: h.clk.Now()})
+	h.sim.onControllerStatus(h.topics.ControllerStatus("cc-1"), offline)
+	h.waitStatus(t, "J1", func(s signals.Status) bool {
+		return s.TS.After(hold.TS) && (s.State == signals.StateExit || s.State == signals.StateNormal)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := h.sim.Stats(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.ControllersGone)
+	j2 := h.rec.statuses(t, h.topics, "J2")
+	assert.Equal(t, signals.StateHold, j2[len(j2)-1].State, "cc-2's preempt stays")
+}
+
+func TestRefusesBadInputWithoutChange(t *testing.T) {
+	h := start(t)
+	h.waitStatus(t, "J1", func(signals.Status) bool { return true })
+	now := h.clk.Now()
+	good := signals.Command{Type: signals.CommandPreempt, RequestID: "r", ControllerID: "cc-1", IntersectionID: "J1",
+		VehicleID: "v", Approach: "EB", Phase: 2, Priority: 1, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+	b, _ := json.Marshal(good)
+	h.sim.onCommand(h.topics.Command("J2"), b) // topic and body disagree
+	h.sim.onCommand(h.topics.Command("J1"), []byte(`{"type":"preempt"`))
+	h.sim.onControllerStatus(h.topics.ControllerStatus("cc-1"), []byte(`{"controller_id":"cc-9","state":"offline"}`))
+	h.sim.onControllerStatus(h.topics.ControllerStatus("cc-1"), []byte(`{"controller_id":"cc-1","state":"asleep"}`))
+	bad := good
+	bad.IntersectionID, bad.Phase = "J1", 7 // a phase J1 does not have
+	b, _ = json.Marshal(bad)
+	h.sim.onCommand(h.topics.Command("J1"), b)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.Eventually(t, func() bool {
+		st, err := h.sim.Stats(ctx)
+		return err == nil && st.CommandsRefused == 1
+	}, 5*time.Second, time.Millisecond, "the wrong-phase preempt reaches the unit and is refused there")
+	st, err := h.sim.Stats(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st.CommandsApplied)
+	assert.Zero(t, st.ControllersGone)
+	for _, id := range []string{"J1", "J2"} {
+		for _, s := range h.rec.statuses(t, h.topics, id) {
+			assert.Equal(t, signals.StateNormal, s.State)
+		}
+	}
+}
+
+func TestResyncRepublishesEverything(t *testing.T) {
+	h := start(t)
+	h.waitStatus(t, "J1", func(signals.Status) bool { return true })
+	h.waitStatus(t, "J2", func(signals.Status) bool { return true })
+	before := len(h.rec.statuses(t, h.topics, "J2"))
+	h.sim.Resync()
+	require.Eventually(t, func() bool { return len(h.rec.statuses(t, h.topics, "J2")) > before }, 5*time.Second, time.Millisecond)
+}
