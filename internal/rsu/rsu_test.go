@@ -60,7 +60,7 @@ func twoJunctions(t *testing.T) *routing.Network {
 	for i, x := range []float64{500, 1000} {
 		inv.Intersections = append(inv.Intersections, routing.Intersection{
 			ID: []string{"J1", "J2"}[i], LonLat: ll(x, 0),
-			Timing: routing.Timing{MinGreenS: 5, YellowS: 3, AllRedS: 1, MaxPreemptS: 60},
+			Timing:     routing.Timing{MinGreenS: 5, YellowS: 3, AllRedS: 1, MaxPreemptS: 60},
 			Approaches: []routing.Approach{{ID: "EB", BearingDeg: 90, Phase: 2}, {ID: "SB", BearingDeg: 180, Phase: 4}},
 		})
 	}
