@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenwave-project/greenwave/routing"
@@ -96,4 +97,55 @@ func BenchmarkStep1000Vehicles(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		step(vehicles*warmup + i)
 	}
+}
+
+// On the real map, vehicles following the road for kilometres (their
+// road-ahead paths extended as they go) have their preempts released as
+// passed. The only left_path releases allowed are at the very start, where
+// a vehicle standing on a junction node may first be matched to the wrong
+// road out of it; an extension never drops a signal still ahead.
+func TestLuxembourgRunsReleaseAsPassed(t *testing.T) {
+	net := luxembourg(t)
+	const vehicles, fixes = 40, 400
+	fl := newFleet(t, net, vehicles, fixes, 2)
+	eng, err := New(Config{ControllerID: "cc-1"}, net)
+	require.NoError(t, err)
+	checker := newSafetyChecker(t, net, eng.Config())
+	base := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	reasons := map[string]int{}
+	requests, lateLeftPath := 0, 0
+	for k := 0; k < fixes; k++ {
+		for i := range fl.fixes {
+			p := fl.fixes[i][k]
+			now := base.Add(time.Duration(k)*time.Second + time.Duration(i)*time.Millisecond)
+			for {
+				next := eng.Ready().NextWakeup
+				if next.IsZero() || !next.Before(now) {
+					break
+				}
+				eng.Tick(next)
+				checker.check(eng.Ready())
+			}
+			p.TS = now
+			require.NoError(t, eng.Step(now, PositionInput(p)))
+			checker.accepted(now, p)
+			rd := eng.Ready()
+			checker.check(rd)
+			for _, d := range rd.Decisions {
+				switch d.Kind {
+				case DecisionRelease:
+					reasons[d.Reason]++
+					if d.Reason == ReasonLeftPath && k > 10 {
+						lateLeftPath++
+					}
+				case DecisionRequest:
+					requests++
+				}
+			}
+		}
+	}
+	t.Logf("%d requests, releases by reason %v", requests, reasons)
+	require.Greater(t, requests, 50)
+	assert.Zero(t, lateLeftPath, "left_path releases after the start")
+	assert.Greater(t, reasons[ReasonPassed], requests/2)
 }

@@ -60,7 +60,8 @@ type vehicle struct {
 	onPath  bool
 	along   float64 // on path, at heardAt
 	deadEnd bool    // the road-ahead path stops short of LookaheadM: do not extend it
-	extend  bool    // the road-ahead path is running out: extend it after this fix
+
+	extend bool // the road-ahead path is running out: extend it after this fix
 	// nextCross: when, at the current pace, the next signal's lead time
 	// (or range) will be reached; zero when not on a run or nothing ahead.
 	nextCross time.Time
@@ -151,11 +152,47 @@ func (e *Engine) stepPosition(now time.Time, p *Position) error {
 	if v.extend {
 		v.extend = false
 		if e.matchFix(v) {
-			e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonLeftPath, "")
-			e.evaluate(v, v.along, true)
+			if next := e.net.RoadAhead(v.pos, e.cfg.LookaheadM); e.continues(v, next) {
+				e.setPath(v, next, ReasonLeftPath, "")
+				e.evaluate(v, v.along, true)
+			}
 		}
 	}
 	return nil
+}
+
+// continues reports whether next, a road-ahead path derived from the
+// vehicle's matched position, continues its current path: every signal
+// still ahead on the current path is on next too, entered on the same
+// approach at the same distance to go (within the off-path tolerance). A
+// match on a branch at a junction (a slip road leaving at a shallow angle)
+// would give a path elsewhere; the current one is then kept, and the
+// extension retried at the next fix.
+func (e *Engine) continues(v *vehicle, next *routing.Path) bool {
+	c := next.NewCursor()
+	nextAlong, _, ok := c.Locate(v.xy, e.cfg.OffPathToleranceM)
+	if !ok {
+		return false
+	}
+	old, fresh := v.path.Signals(), next.Signals()
+	for i := e.firstAhead(v, v.along); i < len(old); i++ {
+		toGo := old[i].AlongM - v.along
+		if toGo > next.LengthM()-nextAlong {
+			break // beyond next's end: cannot tell, and next will not need it
+		}
+		found := false
+		for j := range fresh {
+			if fresh[j].Intersection == old[i].Intersection && fresh[j].Approach == old[i].Approach &&
+				math.Abs(fresh[j].AlongM-nextAlong-toGo) <= e.cfg.OffPathToleranceM {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *Engine) newVehicle(now time.Time, id string) (*vehicle, error) {
