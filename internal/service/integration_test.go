@@ -260,3 +260,38 @@ func (s *stack) driveUntilHold(t *testing.T, vehicle string) signals.Command {
 	p := preemptsFor(s.obs.commands(t), vehicle)
 	return p[len(p)-1]
 }
+
+// SIGINT/SIGTERM mid-hold: the service releases what it holds, says
+// offline itself (a clean disconnect sends no Last Will), and the unit
+// returns to its plan.
+func TestGracefulShutdownReleasesAndSaysOffline(t *testing.T) {
+	brokertest.Each(t, func(t *testing.T, b brokertest.Broker) {
+		s := newStack(t, b, stackOptions{engine: controller.Config{Lease: 80 * time.Second, RefreshPeriod: 5 * time.Second}})
+		held := s.driveUntilHold(t, "amb-6")
+
+		s.stopSvc() // what the signal handler's context cancellation does
+		select {
+		case err := <-s.svcDone:
+			require.NoError(t, err)
+			s.svcDone <- nil // for the cleanup
+		case <-time.After(realWait):
+			t.Fatal("service did not stop")
+		}
+		s.waitFor("release on shutdown", func() bool {
+			for _, c := range s.obs.commands(t) {
+				if c.Type == signals.CommandRelease && c.RequestID == held.RequestID {
+					return true
+				}
+			}
+			return false
+		})
+		s.waitFor("offline", func() bool {
+			st := s.obs.controllerStates("cc-1")
+			return st[len(st)-1] == controller.ControllerOffline
+		})
+		back := s.waitStatus("I1", "back to normal", func(st seenStatus) bool {
+			return st.TS.After(held.IssuedAt) && st.State == signals.StateNormal
+		})
+		assert.True(t, back.TS.Before(held.ExpiresAt), "ended by the release, not by expiry")
+	})
+}
