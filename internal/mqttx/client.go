@@ -108,9 +108,10 @@ type Client struct {
 	mu   sync.Mutex
 	subs map[string]subscription // by filter
 
-	connects  atomic.Int64
-	firstUp   chan struct{} // closed after the first onConnect completes
-	firstOnce sync.Once
+	connects   atomic.Int64
+	subscribed atomic.Bool   // every subscription made on the current connection
+	firstUp    chan struct{} // closed after the first onConnect completes
+	firstOnce  sync.Once
 }
 
 type subscription struct {
@@ -208,6 +209,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 		SetConnectRetryInterval(minDuration(time.Second, opts.MaxReconnectInterval)).
 		SetOnConnectHandler(func(paho.Client) { c.onConnect() }).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			c.subscribed.Store(false)
 			c.log.Warn("mqtt connection lost", zap.String("broker", opts.BrokerURL), zap.Error(err))
 			if opts.OnConnectionLost != nil {
 				opts.OnConnectionLost(err)
@@ -252,6 +254,7 @@ func minDuration(a, b time.Duration) time.Duration {
 // onConnect re-makes every subscription (the session is clean, so the
 // broker forgot them) before telling the owner.
 func (c *Client) onConnect() {
+	c.subscribed.Store(false)
 	n := c.connects.Add(1)
 	c.log.Info("mqtt connected", zap.String("broker", c.opts.BrokerURL), zap.Int64("connection", n))
 	c.mu.Lock()
@@ -261,7 +264,11 @@ func (c *Client) onConnect() {
 	}
 	c.mu.Unlock()
 	if err := c.subscribeAll(subs); err != nil {
+		// Connected stays false: a client that cannot subscribe is deaf,
+		// and its owner's health check must say so.
 		c.log.Error("mqtt subscribe failed", zap.Error(err))
+	} else {
+		c.subscribed.Store(true)
 	}
 	if c.opts.OnConnect != nil {
 		c.opts.OnConnect()
@@ -290,28 +297,31 @@ func (c *Client) subscribeAll(subs map[string]subscription) error {
 			return errors.New("connection lost while subscribing")
 		}
 		tok := c.pc.SubscribeMultiple(pending, nil)
-		if !tok.WaitTimeout(c.opts.PublishTimeout) {
-			return fmt.Errorf("subscribe: no SUBACK within %v", c.opts.PublishTimeout)
-		}
-		if err := tok.Error(); err != nil {
-			return fmt.Errorf("subscribe: %w", err)
-		}
-		st, ok := tok.(*paho.SubscribeToken)
-		if !ok {
-			return nil
-		}
-		for filter, granted := range st.Result() {
-			if granted <= 2 {
-				delete(pending, filter)
+		var problem error
+		switch {
+		case !tok.WaitTimeout(c.opts.PublishTimeout):
+			problem = fmt.Errorf("no SUBACK within %v", c.opts.PublishTimeout)
+		case tok.Error() != nil:
+			problem = tok.Error()
+		default:
+			if st, ok := tok.(*paho.SubscribeToken); ok {
+				for filter, granted := range st.Result() {
+					if granted <= 2 {
+						delete(pending, filter)
+					}
+				}
+			} else {
+				clear(pending)
 			}
-		}
-		if len(pending) == 0 {
-			return nil
+			if len(pending) == 0 {
+				return nil
+			}
+			problem = fmt.Errorf("broker refused %d filter(s)", len(pending))
 		}
 		if attempt == 10 {
-			return fmt.Errorf("subscribe: broker refused %d filter(s) 10 times", len(pending))
+			return fmt.Errorf("subscribe: %w (10 attempts)", problem)
 		}
-		c.log.Warn("mqtt broker refused a subscription; retrying", zap.Int("filters", len(pending)), zap.Int("attempt", attempt))
+		c.log.Warn("mqtt subscribe failed; retrying", zap.Error(problem), zap.Int("attempt", attempt))
 		time.Sleep(delay)
 		delay = min(2*delay, time.Second)
 	}
@@ -373,8 +383,9 @@ func (c *Client) PublishNoWait(m Message) error {
 	return nil
 }
 
-// Connected reports whether the connection is up right now.
-func (c *Client) Connected() bool { return c.pc.IsConnectionOpen() }
+// Connected reports whether the connection is up and every subscription
+// was made on it: what a health check should ask.
+func (c *Client) Connected() bool { return c.pc.IsConnectionOpen() && c.subscribed.Load() }
 
 // Connections counts the connections made so far (1 after Connect, +1 per
 // reconnect).
