@@ -40,8 +40,9 @@
 //     network.command_latency_s plus a uniform jitter; a unit's link keeps
 //     order (MQTT QoS 1 on one connection). Each unit is advanced at its
 //     NextChange and whenever a command arrives or a vehicle looks at it;
-//     a status whose state or request id changed goes back to the engine
-//     after network.status_latency_s.
+//     a status whose state, request id or green phases changed goes back
+//     to the engine after network.status_latency_s (what internal/rsu
+//     publishes).
 //
 // # Vehicles
 //

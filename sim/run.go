@@ -72,12 +72,13 @@ type unitRun struct {
 	gen       int32         // generation of the pending change event
 	scheduled time.Duration // its time, or -1
 
-	green    uint16 // phases green now
-	state    string
-	sentReq  string
-	sentSt   string
-	cmdLink  time.Duration // arrival time of the last command on the link (FIFO)
-	statLink time.Duration
+	green     uint16 // phases green now
+	state     string
+	sentReq   string
+	sentGreen uint16
+	sentSt    string
+	cmdLink   time.Duration // arrival time of the last command on the link (FIFO)
+	statLink  time.Duration
 
 	reqPhase  map[string]int
 	reqExpiry map[string]time.Duration
@@ -292,9 +293,13 @@ func (r *run) syncUnit(i int32) {
 		}
 	}
 	if r.eng != nil {
+		// A status goes out whenever the state, the request served or the
+		// green phases change, as the roadside-unit simulator publishes
+		// (internal/rsu): the controller's lead time depends on when
+		// greens begin and end.
 		st, req := u.rs.State(), u.rs.RequestID()
-		if st != u.sentSt || req != u.sentReq {
-			u.sentSt, u.sentReq = st, req
+		if st != u.sentSt || req != u.sentReq || u.green != u.sentGreen {
+			u.sentSt, u.sentReq, u.sentGreen = st, req, u.green
 			status := u.rs.Status(r.at(now))
 			u.statLink = max(u.statLink, now+seconds(r.w.sc.Network.StatusLatencyS))
 			r.schedule(u.statLink, evStatusArrive, i, r.statuses.put(status))
