@@ -24,7 +24,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	strategies := fs.String("strategies", strings.Join(sim.Strategies, ","), "comma-separated strategies to run: none, range, greenwave")
 	asJSON := fs.Bool("json", false, "print exactly one JSON object instead of the table")
 	svgDir := fs.String("svg", "", "write one time-space diagram per vehicle trip and strategy into this directory")
-	seed := fs.Int64("seed", -1, "override the scenario's seed (≥ 0)")
+	seed := fs.Uint64("seed", 0, "override the scenario's seed")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--seed N]")
 		fs.PrintDefaults()
@@ -52,9 +52,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if *seed >= 0 {
-		sc.Seed = uint64(*seed)
-	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "seed" {
+			sc.Seed = *seed
+		}
+	})
 	opt := sim.Options{Record: *svgDir != ""}
 	for _, s := range strings.Split(*strategies, ",") {
 		if s = strings.TrimSpace(s); s != "" {

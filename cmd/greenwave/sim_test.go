@@ -50,9 +50,9 @@ func TestSimJSON(t *testing.T) {
 
 func TestSimTableSeedAndSVG(t *testing.T) {
 	dir := t.TempDir()
-	code, stdout, stderr := runGreenwave("sim", "--seed", "3", "--svg", dir, "--strategies", "range", simScenario)
+	code, stdout, stderr := runGreenwave("sim", "--seed", "0", "--svg", dir, "--strategies", "range", simScenario)
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "scenario grid-crossing, seed 3")
+	assert.Contains(t, stdout, "scenario grid-crossing, seed 0", "--seed 0 overrides the scenario's 7")
 	assert.Contains(t, stdout, "range")
 	files, err := filepath.Glob(filepath.Join(dir, "*.svg"))
 	require.NoError(t, err)
@@ -69,6 +69,8 @@ func TestSimErrors(t *testing.T) {
 	code, _, stderr = runGreenwave("sim", simScenario, "--strategies", "teleport")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, `unknown strategy "teleport"`)
+	code, _, _ = runGreenwave("sim", simScenario, "--seed", "-5")
+	assert.Equal(t, 1, code, "a negative seed is refused")
 	code, _, stderr = runGreenwave("sim", "does-not-exist.yaml")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "does-not-exist.yaml")
