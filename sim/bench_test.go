@@ -12,7 +12,7 @@ import (
 // routes, plans) is built once outside the timer; each iteration is one
 // full run. Goal: ≤ 10 s per run on one core:
 //
-//	GOMAXPROCS=1 go test -run=^$ -bench=Luxembourg24h -benchtime=1x ./sim
+//	GOMAXPROCS=1 go test -run=^$ -bench=Luxembourg24h$ -benchtime=1x ./sim
 func BenchmarkLuxembourg24h(b *testing.B) {
 	sc, err := LoadScenario("testdata/luxembourg-24h.yaml")
 	require.NoError(b, err)
@@ -31,4 +31,20 @@ func BenchmarkLuxembourg24h(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(events)/float64(b.N), "events/run")
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkLuxembourg24hAllStrategies is what `greenwave sim
+// luxembourg-24h.yaml` does: build the world (map, 200 routes, plans), then
+// run none, range and greenwave.
+//
+//	GOMAXPROCS=1 go test -run=^$ -bench=Luxembourg24hAll -benchtime=1x ./sim
+func BenchmarkLuxembourg24hAllStrategies(b *testing.B) {
+	sc, err := LoadScenario("testdata/luxembourg-24h.yaml")
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for range b.N {
+		rep, err := Simulate(sc, Options{})
+		require.NoError(b, err)
+		require.Len(b, rep.Runs, 3)
+	}
 }

@@ -154,5 +154,6 @@
 // # Performance
 //
 //	go test -run=^$ -bench=EventLoop ./sim                                 # raw queue, events/s
-//	GOMAXPROCS=1 go test -run=^$ -bench=Luxembourg24h -benchtime=1x ./sim   # 24 h, 200 trips
+//	GOMAXPROCS=1 go test -run=^$ -bench='Luxembourg24h$' -benchtime=1x ./sim       # 24 h, 200 trips, greenwave
+//	GOMAXPROCS=1 go test -run=^$ -bench=Luxembourg24hAll -benchtime=1x ./sim       # world + none + range + greenwave
 package sim
