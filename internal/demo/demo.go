@@ -249,6 +249,13 @@ type trip struct {
 	depart   time.Time
 }
 
+// firstSignalM is the least distance from the start to the route's first
+// signal past the one it starts in. Nearer, no controller could help: the
+// unit may need 25 s (min green, pedestrian clearance, yellow, all red) to
+// end a conflicting green safely, and the ambulance is there in 20. The
+// demo shows what preemption can do, so it leaves such routes out.
+const firstSignalM = 400
+
 // pickTrips draws n routes between signalised intersections, each between
 // DefaultMinTripM and DefaultMaxTripM long with at least four signals, from
 // a seeded generator so that the same seed gives the same demo.
@@ -264,6 +271,9 @@ func pickTrips(net *routing.Network, n int, seed uint64) ([]trip, error) {
 		}
 		path, err := net.Route(a.LonLat, b.LonLat)
 		if err != nil || path.LengthM() < DefaultMinTripM || path.LengthM() > DefaultMaxTripM*1.3 || len(path.Signals()) < 4 {
+			continue
+		}
+		if sig := path.Signals(); (sig[0].AlongM < 1 && sig[1].AlongM < firstSignalM) || (sig[0].AlongM >= 1 && sig[0].AlongM < firstSignalM) {
 			continue
 		}
 		trips = append(trips, trip{id: fmt.Sprintf("amb-%d", len(trips)+1), from: a, to: b, path: path})
