@@ -12,7 +12,7 @@ import (
 // routes, plans) is built once outside the timer; each iteration is one
 // full run. Goal: ≤ 10 s per run on one core:
 //
-//	GOMAXPROCS=1 go test -run=^$ -bench=Luxembourg24h$ -benchtime=1x ./sim
+//	GOMAXPROCS=1 go test -run=^$ -bench='Luxembourg24h$' -benchtime=1x ./sim
 func BenchmarkLuxembourg24h(b *testing.B) {
 	sc, err := LoadScenario("testdata/luxembourg-24h.yaml")
 	require.NoError(b, err)
