@@ -128,10 +128,8 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 			}
 		} else {
 			eta := v.path.ETA(along, s.AlongM, speed)
-			leadS := e.inters[s.Intersection].leadBaseS + e.queueFlushS(s.QueueFlushS)
-			want = eta.MinS <= leadS
+			want, untilS = e.greenWaveWant(&e.inters[s.Intersection], s.Phase, e.queueFlushS(s.QueueFlushS), eta)
 			beyond = eta.MinS > e.maxLeadS
-			untilS = eta.MinS - leadS
 		}
 		if p != nil {
 			p.wants = want
@@ -547,6 +545,7 @@ func (e *Engine) stepStatus(now time.Time, s *signals.Status) error {
 	}
 	e.now = now
 	is.statusTS = s.TS
+	is.timing.update(s)
 	if s.State == signals.StateFault {
 		if !is.fault {
 			is.fault = true
