@@ -36,6 +36,11 @@ type Options struct {
 	Logger    *zap.Logger // default: no logging
 	Cycle     time.Duration
 	MainShare float64
+	// OmitGreenTimes leaves green_since and green_until (the optional SPaT
+	// facts of docs/protocol-notes.md) out of the statuses, as a roadside
+	// that reports only protocol v1's core fields does. The controller
+	// then plans for the worst case.
+	OmitGreenTimes bool
 }
 
 // Publisher is what the simulator needs of an MQTT client.
@@ -325,6 +330,9 @@ func (s *Simulator) untilNextChange(now time.Time) time.Duration {
 func (s *Simulator) publishChanged(now time.Time, all bool) {
 	for _, id := range s.ids {
 		st := s.units[id].Status(now)
+		if s.opts.OmitGreenTimes {
+			st.GreenSince, st.GreenUntil = time.Time{}, time.Time{}
+		}
 		prev, seen := s.last[id]
 		if !all && seen && sameStatus(prev, st) {
 			continue
@@ -345,7 +353,8 @@ func (s *Simulator) publishChanged(now time.Time, all bool) {
 }
 
 func sameStatus(a, b signals.Status) bool {
-	return a.State == b.State && a.RequestID == b.RequestID && slices.Equal(a.GreenPhases, b.GreenPhases)
+	return a.State == b.State && a.RequestID == b.RequestID && slices.Equal(a.GreenPhases, b.GreenPhases) &&
+		a.GreenSince.Equal(b.GreenSince) && a.GreenUntil.Equal(b.GreenUntil)
 }
 
 // publishLoop publishes queued statuses in order. A failed publish (broker

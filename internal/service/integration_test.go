@@ -295,3 +295,71 @@ func TestGracefulShutdownReleasesAndSaysOffline(t *testing.T) {
 		assert.True(t, back.TS.Before(held.ExpiresAt), "ended by the release, not by expiry")
 	})
 }
+
+// With roadside units that report their planned green times (SPaT), the
+// engine leaves alone a green the plan shows anyway while the vehicle can
+// get through on it. Whatever the plan's phase when the vehicle comes,
+// every junction is either preempted in time (held before the vehicle
+// gets there, released after it passed) or showed the vehicle's phase
+// green as it arrived — and nothing is requested out of order.
+func TestCorridorWithPlannedGreenTimes(t *testing.T) {
+	brokertest.Each(t, func(t *testing.T, b brokertest.Broker) {
+		s := newStack(t, b, stackOptions{spat: true})
+		var seq uint64
+		tr := s.drive("amb-7", &seq, 150, 1700, 20, true)
+		s.waitFor("every fix consumed", func() bool {
+			return value(s.met.InputsProcessed.WithLabelValues("position")) >= float64(len(tr.fixes))
+		})
+		// Let any release of the last junction come through.
+		s.waitFor("nothing live", func() bool {
+			ctx, cancel := context.WithTimeout(context.Background(), realWait)
+			defer cancel()
+			live, err := s.svc.LivePreempts(ctx)
+			return err == nil && len(live) == 0
+		})
+		cmds := s.obs.commands(t)
+		order, first := firstByIntersection(cmds, signals.CommandPreempt)
+		_, releases := firstByIntersection(cmds, signals.CommandRelease)
+		prev := -1
+		for _, id := range order {
+			i := indexOf(corridor, id)
+			require.Greater(t, i, prev, "requested out of order: %v", order)
+			prev = i
+		}
+		for i, id := range corridor {
+			arrive := tr.at(corridorX[i])
+			if c, ok := first[id]; ok {
+				assert.Equal(t, "EB", c.Approach)
+				assert.Equal(t, 2, c.Phase)
+				assert.True(t, c.IssuedAt.Before(arrive), "%s requested at %v, vehicle there at %v", id, c.IssuedAt, arrive)
+				hold := s.waitStatus(id, "hold", func(st seenStatus) bool {
+					return st.State == signals.StateHold && st.RequestID == c.RequestID
+				})
+				assert.True(t, hold.TS.Before(arrive), "%s held at %v, vehicle there at %v", id, hold.TS, arrive)
+				rel, ok := releases[id]
+				require.True(t, ok, "release of %s", id)
+				assert.True(t, rel.IssuedAt.After(arrive))
+				t.Logf("%s: preempted %.1f s ahead", id, arrive.Sub(c.IssuedAt).Seconds())
+				continue
+			}
+			// Not preempted: the plan's green carried it.
+			var last seenStatus
+			for _, st := range s.obs.statuses(t, id) {
+				if !st.TS.After(arrive) {
+					last = st
+				}
+			}
+			t.Logf("%s: through on the plan's green", id)
+			assert.Contains(t, last.GreenPhases, 2, "%s neither preempted nor green when the vehicle arrived at %v (last status %+v)", id, arrive, last.Status)
+		}
+	})
+}
+
+func indexOf(ids []string, id string) int {
+	for i, x := range ids {
+		if x == id {
+			return i
+		}
+	}
+	return -1
+}

@@ -180,6 +180,11 @@ type stackOptions struct {
 	serviceURL string // default: the broker's
 	keepAlive  time.Duration
 	noService  bool
+	// spat makes the roadside units report their planned green times
+	// (green_until). Off, the engine plans for the worst case and preempts
+	// every signal ahead; on, it lets a green the plan shows anyway carry
+	// the vehicle through without a preempt.
+	spat bool
 }
 
 func clientOpts(url, id string, log *zap.Logger) mqttx.Options {
@@ -207,7 +212,7 @@ func newStack(t *testing.T, b brokertest.Broker, so stackOptions) *stack {
 	require.NoError(t, err)
 	t.Cleanup(func() { obs.Disconnect(0) })
 
-	s.units, err = rsu.New(net, rsu.Options{Topics: topics, Clock: s.clk, Logger: log.Named("rsu")})
+	s.units, err = rsu.New(net, rsu.Options{Topics: topics, Clock: s.clk, Logger: log.Named("rsu"), OmitGreenTimes: !so.spat})
 	require.NoError(t, err)
 	rsuDone := make(chan error, 1)
 	go func() { rsuDone <- s.units.Serve(ctx, clientOpts(b.URL(), "rsu", log)) }()
