@@ -350,18 +350,19 @@ func (p *printer) event(format string, args ...any) {
 
 func writeSummary(w io.Writer, s *Summary) {
 	fmt.Fprintf(w, "\nsummary (clock %gx real time)\n", s.Speedup)
-	fmt.Fprintf(w, "%-7s %8s %8s %14s %6s %12s %10s %24s %9s\n", "vehicle", "length", "signals", "green arrival", "stops", "travel time", "free flow", "preemption off (sim)", "saved")
+	fmt.Fprintf(w, "%-7s %8s %8s %10s %14s %6s %12s %10s %24s %9s\n", "vehicle", "length", "signals", "preempted", "green arrival", "stops", "travel time", "free flow", "preemption off (sim)", "saved")
 	var saved, off float64
 	for _, v := range s.Vehicles {
 		offText := fmt.Sprintf("%s, %d stops", dur(v.Off.TravelTimeS), v.Off.Stops)
-		fmt.Fprintf(w, "%-7s %7.1fkm %8d %14s %6d %12s %10s %24s %9s\n", v.ID, v.LengthM/1000, v.Signals,
+		fmt.Fprintf(w, "%-7s %7.1fkm %8d %10d %14s %6d %12s %10s %24s %9s\n", v.ID, v.LengthM/1000, v.Signals, v.Preempts,
 			fmt.Sprintf("%d/%d", v.GreenArrivals, v.Signals), v.Stops, dur(v.TravelS), dur(v.Off.FreeFlowS), offText, dur(v.Off.TravelTimeS-v.TravelS))
 		saved += v.Off.TravelTimeS - v.TravelS
 		off += v.Off.TravelTimeS
 	}
 	if off > 0 {
 		fmt.Fprintf(w, "\ntime saved: %s in total, %.0f%% of the trips' time with preemption off\n", dur(saved), 100*saved/off)
-		fmt.Fprintln(w, "(free flow: the same trip with every signal green and no traffic, the best any preemption can do)")
+		fmt.Fprintln(w, "(preempted: signals the controller asked for; the others were green on their plan when the ambulance came.")
+		fmt.Fprintln(w, " free flow: the same trip with every signal green and no traffic, the best any preemption can do.)")
 	}
 }
 
