@@ -2,6 +2,7 @@ package mqttx_test
 
 import (
 	"context"
+	"fmt"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -222,9 +223,12 @@ func TestEveryFilterSubscribedDespiteRetainedInFlight(t *testing.T) {
 		for _, id := range []string{"I1", "I2", "I3", "I4"} {
 			require.NoError(t, pub.Publish(context.Background(), mqttx.Message{Topic: "g/signals/" + id + "/status", Payload: []byte("s"), QoS: 1, Retained: true}))
 		}
-		for range 10 {
+		for i := range 10 {
 			got := make(inbox, 100)
-			c := connect(t, b.URL(), "svc", func(o *mqttx.Options) {
+			// A fresh client id each time: mochi cleans up a disconnected
+			// client's subscriptions by id, asynchronously, and may take a
+			// new client's of the same id with them.
+			c := connect(t, b.URL(), fmt.Sprintf("svc-%d", i), func(o *mqttx.Options) {
 				o.Subscriptions = []mqttx.Subscription{
 					{Filter: "g/signals/+/status", QoS: 1, Handler: got.handler},
 					{Filter: "g/vehicles/+/position", QoS: 1, Handler: got.handler},
