@@ -28,8 +28,9 @@
 //
 //   - Vehicles depart at their time, announce their route (path,
 //     destination or none) over the uplink, and take a GPS fix every
-//     period: Gaussian noise (σ = gps.noise_m on each axis, heading and
-//     speed noise likewise), lost with probability gps.loss, delivered
+//     period: Gaussian noise (σ = gps.noise_m on each axis, independent per
+//     fix or, with gps.noise_correlation_s, a slowly drifting Gauss-Markov
+//     error; heading and speed noise likewise), lost with probability gps.loss, delivered
 //     after gps.latency_s plus a uniform jitter in [0, gps.jitter_s) —
 //     hence out of order — and duplicated with probability gps.duplicate.
 //     Arrived vehicles send three more fixes with emergency off.
@@ -123,8 +124,8 @@
 //	  every_s: 60
 //	  min_length_m: 1500         # straight-line distance between the ends
 //	  announce: destination
-//	gps: {period_s: 1, noise_m: 3, heading_noise_deg: 5, speed_noise_mps: 0.3,
-//	      loss: 0, latency_s: 0, jitter_s: 0, duplicate: 0}
+//	gps: {period_s: 1, noise_m: 3, noise_correlation_s: 0, heading_noise_deg: 5,
+//	      speed_noise_mps: 0.3, loss: 0, latency_s: 0, jitter_s: 0, duplicate: 0}
 //	network: {command_latency_s: 0.1, command_jitter_s: 0, status_latency_s: 0.1}
 //	controller:                  # controller.Config overrides for range and greenwave (0 = engine default)
 //	  range_m: 300

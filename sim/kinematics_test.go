@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -59,4 +60,21 @@ func TestKinematicsStandsAtTarget(t *testing.T) {
 	pos, v := testKin.next(50, 0, 15, 50.01)
 	assert.Equal(t, 50.01, pos)
 	assert.Equal(t, 0.0, v)
+}
+
+// The correlated GPS error keeps its σ and is correlated from fix to fix
+// as exp(-Δt/τ).
+func TestGaussMarkovKeepsSigma(t *testing.T) {
+	rng := rngFor(1, "test")
+	const sigma, dt, tau, n = 25.0, 1.0, 20.0, 200000
+	e := rng.NormFloat64() * sigma
+	var sum2, lag float64
+	for range n {
+		next := gaussMarkov(e, rng.NormFloat64()*sigma, dt, tau)
+		sum2 += next * next
+		lag += next * e
+		e = next
+	}
+	assert.InDelta(t, sigma, math.Sqrt(sum2/n), 0.5)
+	assert.InDelta(t, math.Exp(-dt/tau), lag/sum2, 0.02)
 }

@@ -121,6 +121,7 @@ type vehicleRun struct {
 	redArr           int
 
 	seq        uint64
+	errX, errY float64 // the receiver's current position error (correlated noise)
 	postFixes  int
 	gpsRNG     *rand.Rand
 	trajectory []trajPoint
@@ -665,6 +666,15 @@ func (r *run) takeFix(i int32) {
 	dh, dv := rng.NormFloat64()*g.HeadingNoiseDeg, rng.NormFloat64()*g.SpeedNoiseMps
 	j1, dup, j2 := rng.Float64(), rng.Float64() < g.Duplicate, rng.Float64()
 
+	if tau := g.NoiseCorrelationS; tau > 0 {
+		if v.seq == 0 {
+			v.errX, v.errY = nx, ny // the first fix starts from the stationary distribution
+		} else {
+			v.errX = gaussMarkov(v.errX, nx, g.PeriodS, tau)
+			v.errY = gaussMarkov(v.errY, ny, g.PeriodS, tau)
+		}
+		nx, ny = v.errX, v.errY
+	}
 	pt, bearing := v.trip.path.PointAt(v.pos)
 	pt.X += nx
 	pt.Y += ny
@@ -694,6 +704,15 @@ func (r *run) takeFix(i int32) {
 		}
 	}
 	r.schedule(now+seconds(g.PeriodS), evGPSFix, i, 0)
+}
+
+// gaussMarkov is one step of a first-order Gauss-Markov error: it keeps
+// exp(-dt/τ) of the previous error and takes the rest from draw (a fresh
+// N(0, σ²) sample), so the error stays N(0, σ²) while drifting with time
+// constant τ.
+func gaussMarkov(prev, draw, dt, tau float64) float64 {
+	a := math.Exp(-dt / tau)
+	return a*prev + math.Sqrt(1-a*a)*draw
 }
 
 // ---- pools ---------------------------------------------------------------

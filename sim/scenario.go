@@ -155,15 +155,20 @@ type TripsSpec struct {
 // Gaussian noise, lost with probability Loss, delivered after LatencyS plus
 // a uniform jitter in [0, JitterS) (so fixes may arrive out of order), and
 // duplicated with probability Duplicate (the copy with its own jitter).
+// NoiseCorrelationS > 0 makes the position error a first-order
+// Gauss-Markov process with that time constant (real receivers' errors
+// drift slowly, multipath aside) instead of independent per fix; its σ is
+// NoiseM either way.
 type GPSSpec struct {
-	PeriodS         float64 `yaml:"period_s"`
-	NoiseM          float64 `yaml:"noise_m"`
-	HeadingNoiseDeg float64 `yaml:"heading_noise_deg"`
-	SpeedNoiseMps   float64 `yaml:"speed_noise_mps"`
-	Loss            float64 `yaml:"loss"`
-	LatencyS        float64 `yaml:"latency_s"`
-	JitterS         float64 `yaml:"jitter_s"`
-	Duplicate       float64 `yaml:"duplicate"`
+	PeriodS           float64 `yaml:"period_s"`
+	NoiseM            float64 `yaml:"noise_m"`
+	NoiseCorrelationS float64 `yaml:"noise_correlation_s"`
+	HeadingNoiseDeg   float64 `yaml:"heading_noise_deg"`
+	SpeedNoiseMps     float64 `yaml:"speed_noise_mps"`
+	Loss              float64 `yaml:"loss"`
+	LatencyS          float64 `yaml:"latency_s"`
+	JitterS           float64 `yaml:"jitter_s"`
+	Duplicate         float64 `yaml:"duplicate"`
 }
 
 // NetworkSpec is the controller ↔ roadside link. Messages on it keep their
@@ -587,6 +592,7 @@ func (sc *Scenario) Validate() error {
 	g := sc.GPS
 	v.num("gps.period_s", g.PeriodS, 0.1, 60)
 	v.num("gps.noise_m", g.NoiseM, 0, 200)
+	v.num("gps.noise_correlation_s", g.NoiseCorrelationS, 0, 3600)
 	v.num("gps.heading_noise_deg", g.HeadingNoiseDeg, 0, 180)
 	v.num("gps.speed_noise_mps", g.SpeedNoiseMps, 0, 20)
 	v.num("gps.loss", g.Loss, 0, 0.99)
