@@ -42,6 +42,7 @@ const (
 	ReasonSuperseded   = "superseded"    // a conflicting request outranked it
 	ReasonFault        = "fault"         // the roadside reports fault
 	ReasonForgotten    = "forgotten"     // the vehicle was forgotten (ForgetAfter)
+	ReasonShutdown     = "shutdown"      // the controller is stopping (ReleaseAll)
 )
 
 // Reasons of deny decisions (plus ReasonFault).

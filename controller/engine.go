@@ -246,12 +246,9 @@ func (e *Engine) Step(now time.Time, in Input) error {
 // vehicles idle for ForgetAfter. A now earlier than the engine's last time
 // is ignored (recorded as a reject Decision).
 func (e *Engine) Tick(now time.Time) {
-	e.begin()
-	if now.Before(e.now) {
-		_ = e.reject(now, "", ReasonTimeBackwards, "", "tick at "+formatTime(now)+" is before the engine's last time "+formatTime(e.now))
+	if !e.advance(now, "tick") {
 		return
 	}
-	e.now = now
 	for len(e.wake) > 0 && !e.wake[0].wakeAt.After(now) {
 		v := e.wake[0]
 		e.wake.remove(v)

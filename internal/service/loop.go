@@ -183,12 +183,6 @@ func (s *Service) handle(rd controller.Ready) {
 }
 
 func (s *Service) sendCommand(c signals.Command) {
-	switch c.Type {
-	case signals.CommandPreempt:
-		s.live[c.RequestID] = c
-	case signals.CommandRelease:
-		delete(s.live, c.RequestID)
-	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		s.log.Error("command not encodable", zap.String("request_id", c.RequestID), zap.Error(err))
@@ -198,37 +192,17 @@ func (s *Service) sendCommand(c signals.Command) {
 	s.met.CommandQueue.Set(float64(s.commands.Len()))
 }
 
-// reassert re-sends, after a reconnect, every live preempt whose expiry is
-// still ahead. While the connection was down the broker may have published
-// our Last Will, and the roadside units then ended our preempts; a
-// re-sent preempt (same request_id) is taken as a new request. Its
-// expires_at is the engine's; the engine's next refresh moves it on.
+// reassert re-sends, after a reconnect, every live preempt with a fresh
+// expires_at: while the connection was down the broker may have published
+// our Last Will, and the roadside units then ended our preempts.
 func (s *Service) reassert() {
-	now := s.clock.Now()
-	n := 0
-	for _, c := range s.live {
-		if !c.ExpiresAt.After(now) {
-			continue
-		}
-		s.sendCommand(c)
-		n++
-	}
-	if n > 0 {
-		s.log.Info("reconnected: re-asserted live preempts", zap.Int("preempts", n))
-	}
+	s.engine.Reassert(s.clock.Now())
 }
 
 // shutdown releases every live preempt and queues the retained `offline`.
 func (s *Service) shutdown() {
-	now := s.clock.Now()
-	for _, c := range s.live {
-		rel := signals.Command{Type: signals.CommandRelease, RequestID: c.RequestID, ControllerID: c.ControllerID,
-			IntersectionID: c.IntersectionID, VehicleID: c.VehicleID, Approach: c.Approach, Phase: c.Phase,
-			Priority: c.Priority, IssuedAt: now}
-		s.decided(controller.Decision{At: now, Kind: controller.DecisionRelease, VehicleID: c.VehicleID,
-			IntersectionID: c.IntersectionID, RequestID: c.RequestID, Reason: "shutdown"})
-		s.sendCommand(rel)
-	}
+	s.engine.ReleaseAll(s.clock.Now(), controller.ReasonShutdown)
+	s.handle(s.engine.Ready())
 	s.commands.Push(s.statusMessage(controller.ControllerOffline))
 	s.log.Info("shutting down: released live preempts, offline queued")
 }
@@ -400,10 +374,6 @@ func (s *Service) Query(ctx context.Context, f func()) error {
 // asked of the engine goroutine.
 func (s *Service) LivePreempts(ctx context.Context) ([]string, error) {
 	var ids []string
-	err := s.Query(ctx, func() {
-		for id := range s.live {
-			ids = append(ids, id)
-		}
-	})
+	err := s.Query(ctx, func() { ids = s.engine.LiveRequestIDs(ids) })
 	return ids, err
 }

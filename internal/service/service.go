@@ -18,7 +18,6 @@ import (
 	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
 )
 
 // Defaults of Config.
@@ -79,10 +78,6 @@ type Service struct {
 	commands   *mqttx.Queue
 	advisories chan mqttx.Message
 
-	// live is the last preempt of every request not yet released: what a
-	// reconnect re-asserts and a shutdown releases. Engine goroutine only.
-	live map[string]signals.Command
-
 	running    atomic.Bool
 	connected  atomic.Pointer[func() bool]
 	publishing atomic.Bool // the command publisher holds messages taken off the queue
@@ -133,7 +128,6 @@ func New(net *routing.Network, cfg Config) (*Service, error) {
 		queries:    make(chan func()),
 		commands:   mqttx.NewQueue(),
 		advisories: make(chan mqttx.Message, cfg.AdvisoryQueue),
-		live:       map[string]signals.Command{},
 	}
 	if cfg.Audit != nil {
 		s.audit = bufio.NewWriter(cfg.Audit)
