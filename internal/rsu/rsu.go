@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"time"
@@ -125,35 +124,13 @@ func New(net *routing.Network, opts Options) (*Simulator, error) {
 	return s, nil
 }
 
-// signalTiming converts the inventory's timing (seconds) to the signal
-// side's (durations).
-func signalTiming(t routing.Timing) signals.Timing {
-	d := func(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
-	return signals.Timing{MinGreen: d(t.MinGreenS), PedClearance: d(t.PedClearanceS), Yellow: d(t.YellowS),
-		AllRed: d(t.AllRedS), MaxPreempt: d(t.MaxPreemptS)}
-}
-
-// newUnit builds an intersection's unit. An intersection with more stages
-// than the cycle holds at min green gets the shortest longer cycle (in
-// 10 s steps) that can, as a traffic engineer would time it.
+// newUnit builds an intersection's unit on its normal plan.
 func newUnit(in *routing.Intersection, opts Options) (*signals.Roadside, error) {
-	t := signalTiming(in.Timing)
-	var phases []int
-	for _, a := range in.Approaches {
-		if !slices.Contains(phases, a.Phase) {
-			phases = append(phases, a.Phase)
-		}
+	plan, t, err := controller.NormalPlan(in, opts.Cycle, opts.MainShare)
+	if err != nil {
+		return nil, err
 	}
-	var lastErr error
-	for c := opts.Cycle; c <= signals.MaxCycle; c += 10 * time.Second {
-		plan, err := signals.DefaultPlan(phases, c, opts.MainShare, t)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		return signals.NewRoadside(in.ID, plan, t)
-	}
-	return nil, lastErr
+	return signals.NewRoadside(in.ID, plan, t)
 }
 
 // Intersections lists the simulated intersections, sorted.
