@@ -68,7 +68,7 @@ type TimingSpec struct {
 }
 
 // PlanSpec is the rule that gives every intersection its fixed-time plan
-// (signals.DefaultPlan): cycle, the main street's share of the green, and
+// (controller.NormalPlan, the rule the roadside-unit simulator uses): cycle, the main street's share of the green, and
 // offsets. With ProgressionMps > 0 each intersection's offset is its
 // eastward distance from the westernmost signal divided by that speed, so
 // the main street's eastbound green starts travel a background green wave.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/signals"
 )
@@ -153,14 +154,6 @@ func buildWorld(sc *Scenario) (*world, error) {
 	return w, nil
 }
 
-// signalTiming converts the inventory's timing (seconds) to the signal
-// side's (durations).
-func signalTiming(t routing.Timing) signals.Timing {
-	d := func(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
-	return signals.Timing{MinGreen: d(t.MinGreenS), PedClearance: d(t.PedClearanceS), Yellow: d(t.YellowS),
-		AllRed: d(t.AllRedS), MaxPreempt: d(t.MaxPreemptS)}
-}
-
 // isMainPhase is the NEMA main-street barrier group (1, 2, 5, 6), the one
 // signals.DefaultPlan gives the main share.
 func isMainPhase(p int) bool { return p == 1 || p == 2 || p == 5 || p == 6 }
@@ -178,11 +171,7 @@ func (w *world) buildUnits() error {
 	satFlow := sc.Traffic.SatFlowVehHLane * float64(sc.Traffic.Lanes)
 	for i := range inters {
 		in := &inters[i]
-		u := unitSpec{id: in.ID, timing: signalTiming(in.Timing)}
-		var phases []int
-		for _, a := range in.Approaches {
-			phases = append(phases, a.Phase)
-		}
+		u := unitSpec{id: in.ID}
 		ps := sc.Plans
 		var override *PlanOverride
 		for j := range sc.Plans.Intersections {
@@ -197,10 +186,13 @@ func (w *world) buildUnits() error {
 				}
 			}
 		}
-		plan, err := planFor(phases, ps, u.timing)
+		// The engine's conversion, so that a junction is timed here as
+		// the roadside-unit simulator times it on the street.
+		plan, timing, err := controller.NormalPlan(in, seconds(ps.CycleS), ps.MainShare)
 		if err != nil {
 			return fmt.Errorf("plans: intersection %s: %w", in.ID, err)
 		}
+		u.timing = timing
 		switch {
 		case override != nil && override.OffsetS != nil:
 			plan.Offset = seconds(*override.OffsetS)
@@ -255,23 +247,6 @@ func approachCapacity(plan signals.Plan, t signals.Timing, phase int, satFlowVeh
 		}
 	}
 	return satFlowVehH * effective / plan.Cycle.Seconds()
-}
-
-// planFor builds an intersection's plan with signals.DefaultPlan. An
-// intersection with more stages than the scenario's cycle can hold at min
-// green gets the shortest longer cycle (in 10 s steps) that can: a real
-// engineer would time such a junction on its own.
-func planFor(phases []int, ps PlanSpec, t signals.Timing) (signals.Plan, error) {
-	cycle := time.Duration(ps.CycleS * float64(time.Second))
-	var lastErr error
-	for c := cycle; c <= signals.MaxCycle; c += 10 * time.Second {
-		plan, err := signals.DefaultPlan(phases, c, ps.MainShare, t)
-		if err == nil {
-			return plan, nil
-		}
-		lastErr = err
-	}
-	return signals.Plan{}, lastErr
 }
 
 // place resolves a scenario place to [lon, lat].
