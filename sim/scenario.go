@@ -68,8 +68,8 @@ type TimingSpec struct {
 }
 
 // PlanSpec is the rule that gives every intersection its fixed-time plan
-// (controller.NormalPlan, the rule the roadside-unit simulator uses): cycle, the main street's share of the green, and
-// offsets. With ProgressionMps > 0 each intersection's offset is its
+// (controller.NormalPlan, the rule the roadside-unit simulator uses):
+// cycle, the main street's share of the green, and offsets. With ProgressionMps > 0 each intersection's offset is its
 // eastward distance from the westernmost signal divided by that speed, so
 // the main street's eastbound green starts travel a background green wave.
 type PlanSpec struct {
