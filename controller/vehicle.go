@@ -231,7 +231,7 @@ func (e *Engine) matchFix(v *vehicle) bool {
 // vehicle has no path or has left it.
 func (e *Engine) track(v *vehicle) {
 	if v.path != nil {
-		along, _, ok := v.cursor.Locate(v.xy, e.cfg.OffPathToleranceM)
+		along, _, ok := v.cursor.Locate(v.xy, e.offPathTolerance(v))
 		if ok && e.reversed(v, along) {
 			ok = false
 		}
@@ -351,7 +351,7 @@ func (e *Engine) setPath(v *vehicle, path *routing.Path, dropReason, routeReason
 	v.deadEnd = v.source == sourceRoad && path.LengthM() < e.cfg.LookaheadM-1
 	v.along, v.onPath = 0, false
 	if v.hasFix {
-		if along, _, ok := v.cursor.Locate(v.xy, e.cfg.OffPathToleranceM); ok {
+		if along, _, ok := v.cursor.Locate(v.xy, e.offPathTolerance(v)); ok {
 			v.along, v.onPath = along, true
 		}
 	}
@@ -475,4 +475,21 @@ func (e *Engine) deadReckon(v *vehicle) float64 {
 	}
 	along := v.along + v.speed*e.now.Sub(v.heardAt).Seconds()
 	return math.Min(along, v.path.LengthM())
+}
+
+// maxOffPathToleranceM caps the accuracy-scaled tolerance: wider, a road
+// running alongside the path would pass for it.
+const maxOffPathToleranceM = 100
+
+// offPathTolerance is how far v's fix may lie from its path before v counts
+// as having left it: OffPathToleranceM, widened to three times the fix's
+// reported accuracy. A fix that says it is good to 25 m is 30 m off its
+// road often enough that a fixed 30 m tolerance releases preempts as
+// left_path on noise alone (the simulator's chaos scenario did).
+func (e *Engine) offPathTolerance(v *vehicle) float64 {
+	tol := e.cfg.OffPathToleranceM
+	if a := 3 * v.fix.AccuracyM; a > tol && !math.IsNaN(a) {
+		tol = math.Min(a, math.Max(maxOffPathToleranceM, e.cfg.OffPathToleranceM))
+	}
+	return tol
 }
