@@ -354,3 +354,41 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+type controllerStatusWire struct {
+	ControllerID *string `json:"controller_id"`
+	State        *string `json:"state"`
+	TS           *string `json:"ts"`
+}
+
+// ParseControllerStatus decodes and validates a controller's presence
+// message received on the topic of topicControllerID. controller_id and
+// state are required; ts is checked when present, but a Last Will
+// registered by another implementation without it is still honoured, since
+// ignoring an `offline` would leave its preempts to their expiry.
+func ParseControllerStatus(topicControllerID string, b []byte) (ControllerStatus, error) {
+	var w controllerStatusWire
+	if err := signals.DecodePayload(b, &w); err != nil {
+		return ControllerStatus{}, err
+	}
+	var s ControllerStatus
+	switch {
+	case w.ControllerID == nil:
+		return ControllerStatus{}, fieldErr("controller_id", "required")
+	case *w.ControllerID != topicControllerID:
+		return ControllerStatus{}, fieldErr("controller_id", "must equal the topic's controller id "+strconv.Quote(topicControllerID))
+	case w.State == nil:
+		return ControllerStatus{}, fieldErr("state", "required")
+	case *w.State != ControllerOnline && *w.State != ControllerOffline:
+		return ControllerStatus{}, fieldErr("state", `must be "online" or "offline", got `+strconv.Quote(*w.State))
+	}
+	s.ControllerID, s.State = *w.ControllerID, *w.State
+	if w.TS != nil {
+		ts, err := signals.ParseTime("ts", *w.TS)
+		if err != nil {
+			return ControllerStatus{}, err
+		}
+		s.TS = ts
+	}
+	return s, nil
+}

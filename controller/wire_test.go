@@ -300,3 +300,28 @@ func FuzzParseRoute(f *testing.F) {
 		}
 	})
 }
+
+func TestParseControllerStatus(t *testing.T) {
+	st, err := ParseControllerStatus("cc-1", []byte(`{"controller_id":"cc-1","state":"offline","ts":"2026-11-22T08:15:00Z"}`))
+	require.NoError(t, err)
+	assert.Equal(t, ControllerStatus{ControllerID: "cc-1", State: ControllerOffline, TS: time.Date(2026, 11, 22, 8, 15, 0, 0, time.UTC)}, st)
+
+	st, err = ParseControllerStatus("cc-1", []byte(`{"controller_id":"cc-1","state":"online"}`))
+	require.NoError(t, err, "a presence message without ts is still honoured")
+	assert.Equal(t, ControllerOnline, st.State)
+
+	for payload, field := range map[string]string{
+		`{"state":"online"}`:                                          "controller_id",
+		`{"controller_id":"cc-2","state":"online"}`:                   "controller_id",
+		`{"controller_id":"cc-1"}`:                                    "state",
+		`{"controller_id":"cc-1","state":"asleep"}`:                   "state",
+		`{"controller_id":"cc-1","state":"online","ts":"yesterday"}`:  "ts",
+		`{"controller_id":"cc-1","state":"online","ts":"2026-11-22"}`: "ts",
+		`{"controller_id":1,"state":"online"}`:                        "controller_id",
+	} {
+		_, err := ParseControllerStatus("cc-1", []byte(payload))
+		var fe *signals.FieldError
+		require.ErrorAs(t, err, &fe, payload)
+		assert.Equal(t, field, fe.Field, payload)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/greenwave-project/greenwave/signals"
 )
 
 // Scenario is one simulation set-up, read from a YAML file (see doc.go for
@@ -431,7 +433,7 @@ func (v *validator) place(field string, p *Place) {
 		return
 	}
 	if p.Name != "" {
-		if !validID(p.Name) {
+		if !signals.ValidID(p.Name) {
 			v.fail(field, "a place name must match ^[A-Za-z0-9._-]{1,64}$, got %q", p.Name)
 		}
 		return
@@ -447,7 +449,7 @@ func (sc *Scenario) Validate() error {
 	v := &validator{sc: sc}
 	if sc.Name == "" {
 		v.fail("name", "required")
-	} else if !validID(sc.Name) {
+	} else if !signals.ValidID(sc.Name) {
 		v.fail("name", "must match ^[A-Za-z0-9._-]{1,64}$, got %q", sc.Name)
 	}
 	v.pos("duration_s", sc.DurationS, maxDurationS)
@@ -494,7 +496,7 @@ func (sc *Scenario) Validate() error {
 	seenPlan := map[string]bool{}
 	for i, o := range sc.Plans.Intersections {
 		f := fmt.Sprintf("plans.intersections[%d]", i)
-		if !validID(o.Intersection) {
+		if !signals.ValidID(o.Intersection) {
 			v.fail(f+".intersection", "must be an intersection id, got %q", o.Intersection)
 		} else if seenPlan[o.Intersection] {
 			v.fail(f+".intersection", "intersection %s given twice", o.Intersection)
@@ -523,10 +525,10 @@ func (sc *Scenario) Validate() error {
 	t.approachOverride = map[string]bool{}
 	for i, a := range t.Approaches {
 		f := fmt.Sprintf("traffic.approaches[%d]", i)
-		if !validID(a.Intersection) {
+		if !signals.ValidID(a.Intersection) {
 			v.fail(f+".intersection", "must be an intersection id, got %q", a.Intersection)
 		}
-		if !validID(a.Approach) {
+		if !signals.ValidID(a.Approach) {
 			v.fail(f+".approach", "must be an approach id, got %q", a.Approach)
 		}
 		v.num(f+".veh_h", a.VehH, 0, 5000)
@@ -552,7 +554,7 @@ func (sc *Scenario) Validate() error {
 		ve := &sc.Vehicles[i]
 		f := fmt.Sprintf("vehicles[%d]", i)
 		switch {
-		case !validID(ve.ID):
+		case !signals.ValidID(ve.ID):
 			v.fail(f+".id", "must match ^[A-Za-z0-9._-]{1,64}$, got %q", ve.ID)
 		case ids[ve.ID]:
 			v.fail(f+".id", "duplicate vehicle id %q", ve.ID)
@@ -658,21 +660,6 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
-}
-
-// validID reports whether s is a wire identifier (^[A-Za-z0-9._-]{1,64}$):
-// vehicle ids end up in the controller's commands.
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // Epoch is the scenario's virtual time zero.

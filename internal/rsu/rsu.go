@@ -168,32 +168,17 @@ func (s *Simulator) onCommand(topic string, payload []byte) {
 	s.events <- event{kind: evCommand, command: c}
 }
 
-// controllerStatusWire is the controller presence payload as far as a
-// roadside unit needs it.
-type controllerStatusWire struct {
-	ControllerID *string `json:"controller_id"`
-	State        *string `json:"state"`
-}
-
 func (s *Simulator) onControllerStatus(topic string, payload []byte) {
 	_, id, ok := s.opts.Topics.Parse(topic)
 	if !ok || len(payload) == 0 {
 		return
 	}
-	var w controllerStatusWire
-	err := signals.DecodePayload(payload, &w)
-	switch {
-	case err != nil:
-	case w.ControllerID == nil || *w.ControllerID != id:
-		err = &signals.FieldError{Field: "controller_id", Reason: "must equal the topic's controller id " + id}
-	case w.State == nil || (*w.State != controller.ControllerOnline && *w.State != controller.ControllerOffline):
-		err = &signals.FieldError{Field: "state", Reason: `must be "online" or "offline"`}
-	}
+	st, err := controller.ParseControllerStatus(id, payload)
 	if err != nil {
 		s.log.Warn("rsu: controller status refused", zap.String("topic", topic), fieldOf(err), zap.Error(err))
 		return
 	}
-	if *w.State == controller.ControllerOffline {
+	if st.State == controller.ControllerOffline {
 		s.events <- event{kind: evControllerOffline, controller: id}
 	}
 }
