@@ -47,7 +47,7 @@
 //
 // # Vehicles
 //
-// Emergency vehicles follow the kinematics documented on kinematics: fixed
+// Emergency vehicles follow the kinematics documented on Kinematics: fixed
 // step ev.step_s (0.1 s), acceleration ev.accel_mps2 (2.5), comfortable
 // deceleration ev.decel_mps2 (3.5), desired speed the road's free-flow
 // speed × ev.speed_factor (1.2). At the next signal on its path a vehicle

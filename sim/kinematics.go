@@ -2,7 +2,7 @@ package sim
 
 import "math"
 
-// kinematics is the emergency vehicle's longitudinal model, integrated with
+// Kinematics is the emergency vehicle's longitudinal model, integrated with
 // a fixed step (the scenario's ev.step_s, 0.1 s by default) as events:
 //
 //   - it accelerates at Accel (m/s²) towards its desired speed, the road's
@@ -21,25 +21,34 @@ import "math"
 // The same integration without any signal gives the trip's free-flow time,
 // so a vehicle's signal delay is exactly the time signals and queues cost
 // it, zero when nothing ever made it brake.
-type kinematics struct {
+type Kinematics struct {
 	Accel       float64 // m/s²
 	Decel       float64 // comfortable deceleration, m/s², positive
 	SpeedFactor float64 // desired speed / road free-flow speed
 	StepS       float64 // integration step, s
 }
 
-// noTarget is the stop target of a vehicle with nothing ahead to stop for.
-var noTarget = math.Inf(1)
+// DefaultKinematics is the model a scenario gets when its `ev` section
+// leaves a field out, and the one the live demo's ambulances drive with, so
+// that the demo's preemption-off comparison (run by the simulator) and its
+// live trips drive alike: 2.5 m/s² acceleration, 3.5 m/s² comfortable
+// braking, 1.2 times the road's free-flow speed, 0.1 s steps.
+func DefaultKinematics() Kinematics {
+	return Kinematics{Accel: 2.5, Decel: 3.5, SpeedFactor: 1.2, StepS: 0.1}
+}
 
-// snapM is how close to its stop target a vehicle counts as standing at it.
+// NoTarget is the stop target of a vehicle with nothing ahead to stop for.
+var NoTarget = math.Inf(1)
+
+// SnapM is how close to its stop target a vehicle counts as standing at it.
 // Without it the stopping rule approaches the target geometrically and
 // never quite arrives.
-const snapM = 0.05
+const SnapM = 0.05
 
-// next returns the position and speed after one step, from position pos
+// Next returns the position and speed after one step, from position pos
 // (m along the route) at speed v towards desired speed vDesired, not
-// passing target (noTarget when there is none).
-func (k kinematics) next(pos, v, vDesired, target float64) (float64, float64) {
+// passing target (NoTarget when there is none).
+func (k Kinematics) Next(pos, v, vDesired, target float64) (float64, float64) {
 	var vn float64
 	if v < vDesired {
 		vn = math.Min(v+k.Accel*k.StepS, vDesired)
@@ -47,27 +56,27 @@ func (k kinematics) next(pos, v, vDesired, target float64) (float64, float64) {
 		vn = math.Max(v-k.Decel*k.StepS, vDesired)
 	}
 	if gap := target - pos; gap < math.Inf(1) {
-		if gap <= snapM {
+		if gap <= SnapM {
 			return math.Max(pos, target), 0
 		}
-		vn = math.Min(vn, k.safeSpeed(gap))
-		if pos+vn*k.StepS >= target-snapM {
+		vn = math.Min(vn, k.SafeSpeed(gap))
+		if pos+vn*k.StepS >= target-SnapM {
 			return target, 0
 		}
 	}
 	return pos + vn*k.StepS, vn
 }
 
-// safeSpeed is the largest speed v such that driving one step at v and then
+// SafeSpeed is the largest speed v such that driving one step at v and then
 // braking at Decel stops within gap: v·dt + v²/(2·Decel) = gap.
-func (k kinematics) safeSpeed(gap float64) float64 {
+func (k Kinematics) SafeSpeed(gap float64) float64 {
 	b, dt := k.Decel, k.StepS
 	return -b*dt + math.Sqrt(b*b*dt*dt+2*b*gap)
 }
 
-// stoppingDistance is how far a vehicle at speed v travels before it stands
+// StoppingDistance is how far a vehicle at speed v travels before it stands
 // when it starts braking at the next step: one step at v, then v²/(2·Decel).
 // A yellow farther than this is stopped for; a nearer one is cleared.
-func (k kinematics) stoppingDistance(v float64) float64 {
+func (k Kinematics) StoppingDistance(v float64) float64 {
 	return v*k.StepS + v*v/(2*k.Decel)
 }

@@ -499,7 +499,7 @@ func (r *run) routeMessage(v *vehicleRun, now time.Duration) (controller.Route, 
 	return route, true
 }
 
-// stepVehicle integrates vehicle i over one step: see kinematics for the
+// stepVehicle integrates vehicle i over one step: see Kinematics for the
 // motion and doc.go for how signals and queues stop it.
 func (r *run) stepVehicle(i int32) {
 	v := &r.vehicles[i]
@@ -511,7 +511,7 @@ func (r *run) stepVehicle(i int32) {
 	// The next signal, and any other whose stop line is within reach, may
 	// stop the vehicle; the nearest target wins.
 	target, binding := length, -1
-	reach := kin.stoppingDistance(v.v) + lookAheadM
+	reach := kin.StoppingDistance(v.v) + lookAheadM
 	for k := v.nextSig; k < len(t.signals); k++ {
 		if k > v.nextSig && t.signals[k].alongM-v.pos > reach+lookAheadQueueM {
 			break
@@ -520,9 +520,9 @@ func (r *run) stepVehicle(i int32) {
 			target, binding = stop, k
 		}
 	}
-	pos, speed := kin.next(v.pos, v.v, vd, target)
+	pos, speed := kin.Next(v.pos, v.v, vd, target)
 	if binding >= 0 {
-		if _, free := kin.next(v.pos, v.v, vd, length); speed < free-1e-9 {
+		if _, free := kin.Next(v.pos, v.v, vd, length); speed < free-1e-9 {
 			v.braked[binding] = true
 		}
 	}
@@ -535,14 +535,14 @@ func (r *run) stepVehicle(i int32) {
 	for v.nextSig < len(t.signals) && v.pos > t.signals[v.nextSig].alongM {
 		r.passSignal(v, &t.signals[v.nextSig], now)
 	}
-	if !v.stopped && speed < stopBelowMps && pos < length-snapM {
+	if !v.stopped && speed < stopBelowMps && pos < length-SnapM {
 		v.stopped = true
 		v.stops++
 	} else if v.stopped && speed > goAboveMps {
 		v.stopped = false
 	}
 	r.recordTrajectory(v, now)
-	if pos >= length-snapM {
+	if pos >= length-SnapM {
 		v.state = vehArrived
 		v.arriveT = now
 		return
@@ -588,7 +588,7 @@ func (r *run) signalTarget(v *vehicleRun, k int) (float64, bool) {
 		switch {
 		case k != v.nextSig:
 			ahead = q.length()
-		case !v.joined && s.alongM-v.pos <= kin.stoppingDistance(v.v)+q.length()*jam+jam:
+		case !v.joined && s.alongM-v.pos <= kin.StoppingDistance(v.v)+q.length()*jam+jam:
 			v.joined = true
 			v.joinA = q.arrived
 			fallthrough
@@ -612,7 +612,7 @@ func (r *run) signalTarget(v *vehicleRun, k int) (float64, bool) {
 		}
 	case signals.Yellow:
 		if !v.yellowGo[k] {
-			if kin.stoppingDistance(v.v) <= stopAt-v.pos {
+			if kin.StoppingDistance(v.v) <= stopAt-v.pos {
 				return stopAt, true
 			}
 			v.yellowGo[k] = true

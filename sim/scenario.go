@@ -117,7 +117,7 @@ type ApproachRate struct {
 	VehH         float64 `yaml:"veh_h"`
 }
 
-// EVSpec is the emergency vehicles' kinematics (see kinematics).
+// EVSpec is the emergency vehicles' kinematics (see Kinematics).
 type EVSpec struct {
 	AccelMps2   float64 `yaml:"accel_mps2"`
 	DecelMps2   float64 `yaml:"decel_mps2"`
@@ -329,18 +329,18 @@ func (sc *Scenario) applyDefaults() {
 	if t.MaxSaturation == 0 {
 		t.MaxSaturation = 0.9
 	}
-	e := &sc.EV
+	e, kin := &sc.EV, DefaultKinematics()
 	if e.AccelMps2 == 0 {
-		e.AccelMps2 = 2.5
+		e.AccelMps2 = kin.Accel
 	}
 	if e.DecelMps2 == 0 {
-		e.DecelMps2 = 3.5
+		e.DecelMps2 = kin.Decel
 	}
 	if e.SpeedFactor == 0 {
-		e.SpeedFactor = 1.2
+		e.SpeedFactor = kin.SpeedFactor
 	}
 	if e.StepS == 0 {
-		e.StepS = 0.1
+		e.StepS = kin.StepS
 	}
 	for i := range sc.Vehicles {
 		v := &sc.Vehicles[i]

@@ -24,7 +24,7 @@ type world struct {
 	sc      *Scenario
 	net     *routing.Network
 	epoch   time.Time
-	kin     kinematics
+	kin     Kinematics
 	units   []unitSpec // by intersection index
 	trips   []tripSpec
 	anchors map[string]orb.Point
@@ -119,7 +119,7 @@ func rngFor(seed uint64, name string) *rand.Rand {
 // buildWorld loads or generates the map and resolves plans and trips.
 func buildWorld(sc *Scenario) (*world, error) {
 	w := &world{sc: sc, epoch: sc.Epoch(), anchors: map[string]orb.Point{}}
-	w.kin = kinematics{Accel: sc.EV.AccelMps2, Decel: sc.EV.DecelMps2, SpeedFactor: sc.EV.SpeedFactor, StepS: sc.EV.StepS}
+	w.kin = Kinematics{Accel: sc.EV.AccelMps2, Decel: sc.EV.DecelMps2, SpeedFactor: sc.EV.SpeedFactor, StepS: sc.EV.StepS}
 	var err error
 	switch {
 	case sc.Map.File != "":
@@ -368,9 +368,9 @@ func (w *world) freeFlowTime(t *tripSpec) float64 {
 	pos, v := 0.0, 0.0
 	idx := 0
 	steps := 0
-	for pos < length-snapM && steps < 10_000_000 {
+	for pos < length-SnapM && steps < 10_000_000 {
 		vd := t.profile.at(pos, &idx) * w.kin.SpeedFactor
-		pos, v = w.kin.next(pos, v, vd, length)
+		pos, v = w.kin.Next(pos, v, vd, length)
 		steps++
 	}
 	return float64(steps) * w.kin.StepS

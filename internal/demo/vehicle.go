@@ -9,54 +9,24 @@ import (
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/sim"
 )
 
-// The ambulances' longitudinal model. These are the simulator's defaults
-// (sim.EVSpec), so the live trip and the preemption-off trip the simulator
-// computes drive alike. The model below mirrors the simulator's (accelerate
-// towards the road's speed times the factor, never pass a stop target,
-// speed first then position); the sim package does not export its
-// kinematics yet — when it does, drive should call it instead.
-const (
-	evAccelMps2   = 2.5
-	evDecelMps2   = 3.5
-	evSpeedFactor = 1.2
-	evStepS       = 0.1
-	snapM         = 0.05
-	// fixPeriod is the ambulances' GPS rate, the usual 1 Hz.
-	fixPeriod = time.Second
-)
+// fixPeriod is the ambulances' GPS rate, the usual 1 Hz.
+const fixPeriod = time.Second
 
-func nextKinematics(pos, v, vDesired, target float64) (float64, float64) {
-	var vn float64
-	if v < vDesired {
-		vn = math.Min(v+evAccelMps2*evStepS, vDesired)
-	} else {
-		vn = math.Max(v-evDecelMps2*evStepS, vDesired)
-	}
-	if gap := target - pos; !math.IsInf(gap, 1) {
-		if gap <= snapM {
-			return math.Max(pos, target), 0
-		}
-		b, dt := evDecelMps2, evStepS
-		vn = math.Min(vn, -b*dt+math.Sqrt(b*b*dt*dt+2*b*gap))
-		if pos+vn*evStepS >= target-snapM {
-			return target, 0
-		}
-	}
-	return pos + vn*evStepS, vn
-}
-
-func stoppingDistance(v float64) float64 { return v*evStepS + v*v/(2*evDecelMps2) }
+// kin is the simulator's emergency-vehicle model, so that the live trip and
+// the preemption-off trip the simulator computes drive alike.
+var kin = sim.DefaultKinematics()
 
 // desiredSpeed is the road's free-flow speed at along, times the factor.
 func desiredSpeed(p *routing.Path, along float64) float64 {
 	const probe = 5.0
 	a := math.Min(along, p.LengthM()-probe)
 	if t := p.FreeFlowTimeS(a, a+probe); t > 0 {
-		return evSpeedFactor * probe / t
+		return kin.SpeedFactor * probe / t
 	}
-	return evSpeedFactor * routing.DefaultSpeedMps
+	return kin.SpeedFactor * routing.DefaultSpeedMps
 }
 
 // drive runs one ambulance: announces its route (retained), then moves
@@ -101,7 +71,7 @@ func drive(ctx context.Context, c *mqttx.Client, topics mqttx.Topics, clk clock.
 			SpeedMps: new(v), HeadingDeg: new(heading), AccuracyM: new(3.0), Emergency: emergency}
 		return c.Publish(ctx, mqttx.Message{Topic: topics.Position(tr.id), Payload: mustJSON(pos), QoS: 1})
 	}
-	step := time.Duration(evStepS * float64(time.Second))
+	step := time.Duration(kin.StepS * float64(time.Second))
 	timer.Reset(0)
 	for {
 		select {
@@ -116,18 +86,18 @@ func drive(ctx context.Context, c *mqttx.Client, topics mqttx.Topics, clk clock.
 			if next < len(sigs) {
 				s := sigs[next]
 				gap := s.AlongM - along
-				if !w.green(s.ID, s.Phase) && (braked[next] || stoppingDistance(v) < gap) {
+				if !w.green(s.ID, s.Phase) && (braked[next] || kin.StoppingDistance(v) < gap) {
 					braked[next] = true
 					target = math.Max(along, s.AlongM-1)
 				}
 			}
 			end := tr.path.LengthM()
 			target = math.Min(target, end)
-			along, v = nextKinematics(along, v, desiredSpeed(tr.path, along), target)
+			along, v = kin.Next(along, v, desiredSpeed(tr.path, along), target)
 			if v > 3 {
 				moving = true
 			}
-			if moving && v < 0.5 && along < end-snapM {
+			if moving && v < 0.5 && along < end-sim.SnapM {
 				res.Stops++
 				moving = false
 				if next < len(sigs) {
@@ -149,7 +119,7 @@ func drive(ctx context.Context, c *mqttx.Client, topics mqttx.Topics, clk clock.
 					return res, ctx.Err()
 				}
 			}
-			if along >= end-snapM && v == 0 {
+			if along >= end-sim.SnapM && v == 0 {
 				res.TravelS = simT.Sub(tr.depart).Seconds()
 				// Lights off: whatever it still holds is released.
 				_ = publish(simT, false)
