@@ -122,11 +122,16 @@ func MosquittoPath() (string, error) {
 
 // Mosquitto starts Mosquitto on a free loopback port with anonymous access
 // and no persistence, stopped at the end of the test. It skips the test
-// when Mosquitto is not installed.
+// when Mosquitto is not installed, unless GREENWAVE_REQUIRE_MOSQUITTO is
+// set (CI sets it), where a missing broker fails the test instead of
+// quietly halving what was checked.
 func Mosquitto(tb testing.TB) Broker {
 	tb.Helper()
 	path, err := MosquittoPath()
 	if err != nil {
+		if os.Getenv("GREENWAVE_REQUIRE_MOSQUITTO") != "" {
+			tb.Fatal(err.Error() + " (GREENWAVE_REQUIRE_MOSQUITTO is set)")
+		}
 		tb.Skip(err.Error())
 	}
 	dir := tb.TempDir()
