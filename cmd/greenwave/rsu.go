@@ -10,9 +10,7 @@ import (
 
 	"github.com/greenwave-project/greenwave/internal/config"
 	"github.com/greenwave-project/greenwave/internal/logx"
-	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/rsu"
-	"github.com/greenwave-project/greenwave/routing"
 )
 
 func init() {
@@ -46,16 +44,12 @@ func runRSU(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := mq.Validate(); err != nil {
 		return err
 	}
-	log, err := logx.New(stderr, logFormat.Value, logLevel.Value)
+	ed, err := openEdge(stderr, logFormat.Value, logLevel.Value, *mapFile, mq.TopicRoot)
 	if err != nil {
 		return err
 	}
+	log, net, topics := ed.log, ed.net, ed.topics
 	defer func() { _ = log.Sync() }()
-	net, err := routing.LoadMapFile(*mapFile)
-	if err != nil {
-		return err
-	}
-	topics, _ := mqttx.NewTopics(mq.TopicRoot)
 	sim, err := rsu.New(net, rsu.Options{Topics: topics, Logger: log, Cycle: *cycle, MainShare: *mainShare, OmitGreenTimes: !*spat})
 	if err != nil {
 		return err

@@ -13,9 +13,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/config"
 	"github.com/greenwave-project/greenwave/internal/logx"
 	"github.com/greenwave-project/greenwave/internal/metrics"
-	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/service"
-	"github.com/greenwave-project/greenwave/routing"
 )
 
 func init() {
@@ -69,16 +67,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	eng.ControllerID = *controllerID
 	eng.Policy = controller.Policy(policy.Value)
 
-	log, err := logx.New(stderr, logFormat.Value, logLevel.Value)
+	ed, err := openEdge(stderr, logFormat.Value, logLevel.Value, *mapFile, mq.TopicRoot)
 	if err != nil {
 		return err
 	}
+	log, net, topics := ed.log, ed.net, ed.topics
 	defer func() { _ = log.Sync() }()
-	net, err := routing.LoadMapFile(*mapFile)
-	if err != nil {
-		return err
-	}
-	topics, _ := mqttx.NewTopics(mq.TopicRoot)
 	cfg := service.Config{Topics: topics, Engine: eng, Logger: log, Metrics: metrics.New(), ShutdownTimeout: *shutdownTimeout}
 	if *auditFile != "" {
 		f, err := os.OpenFile(*auditFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
