@@ -36,7 +36,8 @@
 // located on the path by a routing.Cursor; the routing.Matcher, which
 // matches a fix to the road graph, runs only when a path has to be found:
 // no path yet, or the vehicle left it (more than OffPathToleranceM away,
-// or heading against it).
+// widened to three times the fix's accuracy_m up to 100 m so that a poor
+// fix is not taken for a departure; or heading against it).
 //
 // # Policy
 //
@@ -45,7 +46,15 @@
 // the intersection's worst-case entry (min green + pedestrian clearance +
 // yellow + all red) + the approach's queue flush (DefaultQueueFlush where
 // the map gives none) + Margin. Signals are requested just in time, in
-// turn, as the vehicle comes within reach of each.
+// turn, as the vehicle comes within reach of each. When the roadside's
+// status reports that the vehicle's phase is green with a planned end
+// (the optional green_until), no entry is needed while it lasts: the
+// request waits until that end is within Margin, and is never made if the
+// vehicle gets through first (see greenWaveWant).
+//
+// The driver calls Reassert after reconnecting to the broker (the
+// roadside units may have ended our preempts on our Last Will) and
+// ReleaseAll when it stops.
 //
 // Range (the conventional baseline): a signal is requested when the vehicle
 // is within RangeM of it along its path, whatever its speed; its hold is
