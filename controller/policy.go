@@ -127,7 +127,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 				untilS = (dist - e.cfg.RangeM) / v.speed
 			}
 		} else {
-			eta := v.path.ETA(along, s.AlongM, speed)
+			eta := v.cursor.ETA(along, s.AlongM, speed)
 			want, untilS = e.greenWaveWant(&e.inters[s.Intersection], s.Phase, e.queueFlushS(s.QueueFlushS), eta)
 			beyond = eta.MinS > e.maxLeadS
 		}
@@ -154,7 +154,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 
 // estimate refreshes p's ETA, distance and lead time from along.
 func (e *Engine) estimate(p *passage, along, speed float64) {
-	eta := p.v.path.ETA(along, p.alongM, speed)
+	eta := p.v.cursor.ETA(along, p.alongM, speed)
 	p.arriveAt = e.now.Add(time.Duration(clampETA(eta.S) * float64(time.Second)))
 	p.distM = math.Max(0, p.alongM-along)
 	p.leadS = e.inters[p.inter].leadBaseS + e.queueFlushS(p.queueFlushS)
@@ -643,7 +643,7 @@ func (e *Engine) advise(v *vehicle) {
 			state = p.state
 		}
 		e.advSignals = append(e.advSignals, AdvisorySignal{IntersectionID: s.ID,
-			EtaS: round1(clampETA(v.path.ETA(along, s.AlongM, speed).S)), DistanceM: round1(math.Max(0, s.AlongM-along)),
+			EtaS: round1(clampETA(v.cursor.ETA(along, s.AlongM, speed).S)), DistanceM: round1(math.Max(0, s.AlongM-along)),
 			State: stateNames[state]})
 	}
 	e.advisories = append(e.advisories, Advisory{VehicleID: v.id, TS: e.now, RouteID: v.routeID,

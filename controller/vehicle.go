@@ -304,7 +304,7 @@ func (e *Engine) reversed(v *vehicle, along float64) bool {
 	if math.IsNaN(v.fix.HeadingDeg) || !(v.fix.SpeedMps >= minHeadingSpeedMps) {
 		return false
 	}
-	_, pathBearing := v.path.PointAt(along)
+	_, pathBearing := v.cursor.PointAt(along)
 	return routing.AngleDiffDeg(pathBearing, v.fix.HeadingDeg) > reverseBearingDeg
 }
 
@@ -327,7 +327,7 @@ const matcherWarmUpM = 60.0
 // derived from it a continuation of the path (a match on a cross street at
 // a junction would send it elsewhere, dropping the signals ahead).
 func (e *Engine) matchAgrees(v *vehicle, along float64) bool {
-	pt, pathBearing := v.path.PointAt(along)
+	pt, pathBearing := v.cursor.PointAt(along)
 	_, roadBearing := e.net.PointOnEdge(v.pos.Edge, v.pos.OffsetM)
 	return pt.Dist(v.pos.XY) <= e.cfg.OffPathToleranceM && routing.AngleDiffDeg(pathBearing, roadBearing) <= 45
 }

@@ -49,13 +49,19 @@ const (
 // band is S/(1+u) to S·(1+u) with u = 0.10 + 0.25·d/(d+500 m): the
 // further the stop line, the less the current speed says.
 func (p *Path) ETA(fromAlong, toAlong, smoothedSpeedMps float64) ETA {
+	return p.etaFrom(fromAlong, toAlong, smoothedSpeedMps, 0)
+}
+
+// etaFrom is ETA searching the path's cumulative distances for fromAlong
+// from index lo (see Cursor.searchStart).
+func (p *Path) etaFrom(fromAlong, toAlong, smoothedSpeedMps float64, lo int) ETA {
 	length := p.LengthM()
 	from, to := clamp(fromAlong, 0, length), clamp(toAlong, 0, length)
 	if math.IsNaN(fromAlong) || math.IsNaN(toAlong) || !(to > from) {
 		return ETA{}
 	}
 	d := to - from
-	road := p.FreeFlowTimeS(from, to) / EmergencySpeedFactor
+	road := p.freeFlowFrom(from, to, lo) / EmergencySpeedFactor
 	s := road
 	if v := smoothedSpeedMps; v >= 0 && !math.IsInf(v, 0) {
 		v = max(v, etaMinSpeedMps)

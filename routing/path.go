@@ -2,7 +2,6 @@ package routing
 
 import (
 	"math"
-	"sort"
 
 	"github.com/paulmach/orb"
 )
@@ -70,11 +69,11 @@ func (p *Path) LonLats() []orb.Point {
 // AlongM (shared, read-only).
 func (p *Path) Signals() []PathSignal { return p.signals }
 
-// segmentAt returns the index s of the segment [pts[s], pts[s+1]] holding
-// the point alongM from the start (alongM clamped to the path).
-func (p *Path) segmentAt(alongM float64) int {
-	// First point farther than alongM, minus one.
-	s := sort.SearchFloat64s(p.cum, alongM)
+// segmentOf turns i, the first index with cum[i] >= alongM, into the index
+// s of the segment [pts[s], pts[s+1]] holding alongM: the first point
+// farther than alongM, minus one.
+func (p *Path) segmentOf(alongM float64, i int) int {
+	s := i
 	if s > 0 && (s == len(p.cum) || p.cum[s] > alongM) {
 		s--
 	}
@@ -84,11 +83,46 @@ func (p *Path) segmentAt(alongM float64) int {
 	return s
 }
 
+// searchFrom is sort.SearchFloat64s(a[lo:], x)+lo for a sorted a: the
+// first index at or after lo with a[i] >= x (len(a) when none). It gallops
+// from lo before bisecting, so a point a few segments after a known one
+// (a stop line ahead of the vehicle) is found in a few steps, and it is
+// written out rather than calling sort.Search because it runs several
+// times per fix.
+func searchFrom(a []float64, lo int, x float64) int {
+	hi := len(a)
+	for step := 1; lo < hi; step *= 2 {
+		probe := lo + step - 1
+		if probe >= hi {
+			break
+		}
+		if a[probe] >= x {
+			hi = probe
+			break
+		}
+		lo = probe + 1
+	}
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if !(a[h] >= x) {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	return lo
+}
+
 // PointAt returns the point alongM metres from the path's start (clamped to
 // the path) and the path's bearing there.
 func (p *Path) PointAt(alongM float64) (XY, float64) {
+	return p.pointAtFrom(alongM, 0)
+}
+
+// pointAtFrom is PointAt searching cum from index lo (see searchStart).
+func (p *Path) pointAtFrom(alongM float64, lo int) (XY, float64) {
 	alongM = clamp(alongM, 0, p.LengthM())
-	s := p.segmentAt(alongM)
+	s := p.segmentOf(alongM, searchFrom(p.cum, lo, alongM))
 	a, b := p.pts[s], p.pts[s+1]
 	t := 0.0
 	if l := p.cum[s+1] - p.cum[s]; l > 0 {
@@ -113,25 +147,38 @@ func (p *Path) bearingOfSegment(s int) float64 {
 	return 0
 }
 
-// timeAt is the free-flow time from the path's start to alongM.
-func (p *Path) timeAt(alongM float64) float64 {
+// timeAtFrom is the free-flow time from the path's start to alongM
+// (clamped to the path), searching cum from index lo, which must be at
+// most the first index with cum[i] >= alongM (clamped); it also returns
+// that index, from which a farther point can be searched in turn.
+func (p *Path) timeAtFrom(alongM float64, lo int) (float64, int) {
 	alongM = clamp(alongM, 0, p.LengthM())
-	s := p.segmentAt(alongM)
+	i := searchFrom(p.cum, lo, alongM)
+	s := p.segmentOf(alongM, i)
 	l := p.cum[s+1] - p.cum[s]
 	if l <= 0 {
-		return p.tcum[s]
+		return p.tcum[s], i
 	}
-	return p.tcum[s] + (p.tcum[s+1]-p.tcum[s])*(alongM-p.cum[s])/l
+	return p.tcum[s] + (p.tcum[s+1]-p.tcum[s])*(alongM-p.cum[s])/l, i
 }
 
 // FreeFlowTimeS is the free-flow time between two distances along the path
 // (each clamped to the path; zero when toAlong is not after fromAlong), in
-// O(log n) from the cumulative times.
+// O(log n) from the cumulative times. toAlong is searched from fromAlong's
+// index onwards: stop lines are usually a few segments ahead.
 func (p *Path) FreeFlowTimeS(fromAlong, toAlong float64) float64 {
+	return p.freeFlowFrom(fromAlong, toAlong, 0)
+}
+
+// freeFlowFrom is FreeFlowTimeS searching cum for fromAlong from index lo
+// (see searchStart).
+func (p *Path) freeFlowFrom(fromAlong, toAlong float64, lo int) float64 {
 	if !(toAlong > fromAlong) {
 		return 0
 	}
-	return math.Max(0, p.timeAt(toAlong)-p.timeAt(fromAlong))
+	from, i := p.timeAtFrom(fromAlong, lo)
+	to, _ := p.timeAtFrom(toAlong, i)
+	return math.Max(0, to-from)
 }
 
 // pathBuilder accumulates a path's polyline, times and signals.

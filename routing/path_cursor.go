@@ -136,3 +136,35 @@ func (c *Cursor) NextSignal() int { return c.next }
 
 // Path returns the path the cursor moves on.
 func (c *Cursor) Path() *Path { return c.path }
+
+// searchStart is the index from which the path's cumulative distances can
+// be searched for alongM: the cursor's segment when every point before it
+// is short of alongM (the usual case, alongM at or just ahead of the
+// vehicle), else 0. Starting there finds the same index as a search of the
+// whole path, in a step or two, on memory Locate has just read.
+func (c *Cursor) searchStart(alongM float64) int {
+	p := c.path
+	alongM = clamp(alongM, 0, p.LengthM())
+	if lo := c.seg; lo > 0 && lo < len(p.cum) && p.cum[lo-1] < alongM {
+		return lo
+	}
+	return 0
+}
+
+// PointAt is the cursor's path's PointAt (the same point and bearing),
+// found from the cursor's segment rather than by a search of the whole
+// path: the engine asks for the vehicle's own position on every fix.
+func (c *Cursor) PointAt(alongM float64) (XY, float64) {
+	return c.path.pointAtFrom(alongM, c.searchStart(alongM))
+}
+
+// ETA is the cursor's path's ETA (the same estimate), with fromAlong found
+// from the cursor's segment rather than by a search of the whole path:
+// the engine estimates from the vehicle's position several times a fix.
+func (c *Cursor) ETA(fromAlong, toAlong, smoothedSpeedMps float64) ETA {
+	lo := 0
+	if !math.IsNaN(fromAlong) {
+		lo = c.searchStart(fromAlong)
+	}
+	return c.path.etaFrom(fromAlong, toAlong, smoothedSpeedMps, lo)
+}

@@ -1,0 +1,71 @@
+package routing
+
+import (
+	"math"
+	"math/rand"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// searchFrom must find exactly what sort.SearchFloat64s finds from any
+// valid starting index, including for values before, between, on and
+// beyond the points, NaN, and repeated points: the path's ETAs and
+// positions depend on it bit for bit.
+func TestSearchFromMatchesSortSearch(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for trial := 0; trial < 2000; trial++ {
+		a := make([]float64, rng.Intn(40))
+		x := 0.0
+		for i := range a {
+			if rng.Intn(8) > 0 {
+				x += rng.Float64() * 50
+			}
+			a[i] = x
+		}
+		probes := []float64{-1, math.NaN(), x, x + 1}
+		for k := 0; k < 10; k++ {
+			probes = append(probes, rng.Float64()*(x+10))
+		}
+		probes = append(probes, a...)
+		for _, q := range probes {
+			want := sort.SearchFloat64s(a, q)
+			for lo := 0; lo <= len(a); lo++ {
+				if lo > want && !math.IsNaN(q) {
+					break // lo must not pass the answer
+				}
+				require.Equal(t, want, searchFrom(a, lo, q), "a=%v x=%v lo=%d", a, q, lo)
+			}
+		}
+	}
+}
+
+// A cursor's PointAt and ETA, which search from its segment, give exactly
+// the path's own answers wherever the cursor is and whatever is asked:
+// behind it, on its segment's ends, ahead, beyond the path, NaN.
+func TestCursorSearchesAgreeWithPath(t *testing.T) {
+	n, p, fixes := luxembourgTrace(t, 10)
+	rng := rand.New(rand.NewSource(3))
+	c := p.NewCursor()
+	cum := p.cum
+	for _, f := range fixes {
+		_, _, ok := c.Locate(n.Projection().ToXY(f.LonLat), 100)
+		require.True(t, ok)
+		asks := []float64{c.AlongM(), c.AlongM() + rng.Float64()*50, c.AlongM() - rng.Float64()*50,
+			cum[c.seg], cum[c.seg+1], -3, p.LengthM() + 7, math.NaN(), rng.Float64() * p.LengthM()}
+		for _, a := range asks {
+			pt, b := p.PointAt(a)
+			cpt, cb := c.PointAt(a)
+			if !math.IsNaN(a) { // NaN in, NaN out: not comparable with ==
+				require.Equal(t, pt, cpt, "along %v", a)
+				require.Equal(t, b, cb, "along %v", a)
+			}
+			for _, to := range []float64{a + 1, a + rng.Float64()*900, p.LengthM(), a - 1} {
+				for _, v := range []float64{math.NaN(), 0, 12.5, 40} {
+					require.Equal(t, p.ETA(a, to, v), c.ETA(a, to, v), "from %v to %v speed %v", a, to, v)
+				}
+			}
+		}
+	}
+}
