@@ -77,9 +77,18 @@ func (n *Network) SearchIntersections(lo, hi XY, fn func(i int32) bool) {
 // PointOnEdge returns the point offsetM metres from the start of edge i
 // (clamped to the edge) and the edge's bearing there.
 func (n *Network) PointOnEdge(i int32, offsetM float64) (XY, float64) {
+	pt, s := n.pointOnEdge(i, offsetM)
+	g, _ := n.EdgeGeometry(i)
+	return pt, BearingDeg(g[s], g[s+1])
+}
+
+// pointOnEdge is PointOnEdge's point and the index of the geometry segment
+// it is on, without the bearing (an atan2) that building a path does not
+// need.
+func (n *Network) pointOnEdge(i int32, offsetM float64) (XY, int) {
 	g, cum := n.EdgeGeometry(i)
 	if offsetM <= 0 {
-		return g[0], BearingDeg(g[0], g[1])
+		return g[0], 0
 	}
 	for s := 1; s < len(g); s++ {
 		if offsetM <= cum[s] || s == len(g)-1 {
@@ -89,16 +98,13 @@ func (n *Network) PointOnEdge(i int32, offsetM float64) (XY, float64) {
 				t = math.Min(1, (offsetM-cum[s-1])/segLen)
 			}
 			a, b := g[s-1], g[s]
-			return XY{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, BearingDeg(a, b)
+			return XY{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, s - 1
 		}
 	}
-	return g[len(g)-1], BearingDeg(g[len(g)-2], g[len(g)-1])
+	return g[len(g)-1], len(g) - 2
 }
 
 // EntryBearingDeg is the bearing of travel on the last segment of edge i,
 // as a vehicle arrives at its To node: what an intersection's approaches
 // are matched against.
-func (n *Network) EntryBearingDeg(i int32) float64 {
-	g, _ := n.EdgeGeometry(i)
-	return BearingDeg(g[len(g)-2], g[len(g)-1])
-}
+func (n *Network) EntryBearingDeg(i int32) float64 { return n.edges[i].entryBearing }

@@ -31,6 +31,10 @@ type Edge struct {
 	SpeedMps float64 // free-flow speed
 
 	geomStart, geomEnd int32 // [geomStart, geomEnd) into Network.geom
+	// The bearings of the first and last segments, computed once: walking
+	// the road ahead compares them at every junction, and each is an
+	// atan2.
+	firstBearing, entryBearing float64
 }
 
 // TravelTimeS is the free-flow time to traverse the whole edge.
@@ -294,8 +298,10 @@ func (n *Network) addEdge(from, to, road int32, speed float64, pts []XY, reverse
 		n.geom = append(n.geom, p)
 		n.cum = append(n.cum, length)
 	}
+	end := int32(len(n.geom))
 	n.edges = append(n.edges, Edge{From: from, To: to, Road: road, Twin: -1, LengthM: length, SpeedMps: speed,
-		geomStart: start, geomEnd: int32(len(n.geom))})
+		geomStart: start, geomEnd: end, firstBearing: BearingDeg(n.geom[start], n.geom[start+1]),
+		entryBearing: BearingDeg(n.geom[end-2], n.geom[end-1])})
 	return int32(len(n.edges) - 1)
 }
 

@@ -214,14 +214,14 @@ func (b *pathBuilder) addEdge(e int32, fromOff, toOff float64) {
 	n := b.p.net
 	edge := &n.edges[e]
 	g, cum := n.EdgeGeometry(e)
-	start, _ := n.PointOnEdge(e, fromOff)
+	start, _ := n.pointOnEdge(e, fromOff)
 	b.add(start, edge.SpeedMps)
 	for i := 1; i < len(g)-1; i++ {
 		if cum[i] > fromOff && cum[i] < toOff {
 			b.add(g[i], edge.SpeedMps)
 		}
 	}
-	end, _ := n.PointOnEdge(e, toOff)
+	end, _ := n.pointOnEdge(e, toOff)
 	b.add(end, edge.SpeedMps)
 }
 
@@ -268,7 +268,13 @@ func (b *pathBuilder) finish() *Path {
 // nodes between edges (and on the last edge's end node when the path
 // reaches it); one on the first edge's start node is behind the vehicle.
 func (n *Network) pathFromEdges(edges []int32, fromOff, toOff float64) *Path {
-	b := newPathBuilder(n, 8*len(edges)+2)
+	// Each edge adds at most its geometry's points: sized so, the
+	// builder never grows its slices, nor allocates far more than it uses.
+	capacity := 2
+	for _, e := range edges {
+		capacity += int(n.edges[e].geomEnd - n.edges[e].geomStart)
+	}
+	b := newPathBuilder(n, capacity)
 	b.p.edges, b.p.edgeAlong = make([]int32, 0, len(edges)), make([]float64, 0, len(edges))
 	for i, e := range edges {
 		lo, hi := 0.0, n.edges[e].LengthM

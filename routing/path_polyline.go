@@ -214,8 +214,7 @@ func (n *Network) straightestNext(e int32) int32 {
 		if o == twin {
 			continue
 		}
-		g, _ := n.EdgeGeometry(o)
-		if d := AngleDiffDeg(in, BearingDeg(g[0], g[1])); d < bestDiff {
+		if d := AngleDiffDeg(in, n.edges[o].firstBearing); d < bestDiff {
 			best, bestDiff = o, d
 		}
 	}
