@@ -127,7 +127,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 				untilS = (dist - e.cfg.RangeM) / v.speed
 			}
 		} else {
-			eta := v.cursor.ETA(along, s.AlongM, speed)
+			eta := v.cursor.ETAToSignal(along, i, speed)
 			want, untilS = e.greenWaveWant(&e.inters[s.Intersection], s.Phase, e.queueFlushS(s.QueueFlushS), eta)
 			beyond = eta.MinS > e.maxLeadS
 		}
@@ -643,7 +643,7 @@ func (e *Engine) advise(v *vehicle) {
 			state = p.state
 		}
 		e.advSignals = append(e.advSignals, AdvisorySignal{IntersectionID: s.ID,
-			EtaS: round1(clampETA(v.cursor.ETA(along, s.AlongM, speed).S)), DistanceM: round1(math.Max(0, s.AlongM-along)),
+			EtaS: round1(clampETA(v.cursor.ETAToSignal(along, i, speed).S)), DistanceM: round1(math.Max(0, s.AlongM-along)),
 			State: stateNames[state]})
 	}
 	e.advisories = append(e.advisories, Advisory{VehicleID: v.id, TS: e.now, RouteID: v.routeID,

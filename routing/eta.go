@@ -55,13 +55,27 @@ func (p *Path) ETA(fromAlong, toAlong, smoothedSpeedMps float64) ETA {
 // etaFrom is ETA searching the path's cumulative distances for fromAlong
 // from index lo (see Cursor.searchStart).
 func (p *Path) etaFrom(fromAlong, toAlong, smoothedSpeedMps float64, lo int) ETA {
+	return p.eta(fromAlong, toAlong, smoothedSpeedMps, lo, -1)
+}
+
+// eta is ETA searching for fromAlong from index lo; sig >= 0 says toAlong
+// is signal sig's stop line, whose free-flow time is then read from
+// sigTime instead of searched for.
+func (p *Path) eta(fromAlong, toAlong, smoothedSpeedMps float64, lo, sig int) ETA {
 	length := p.LengthM()
 	from, to := clamp(fromAlong, 0, length), clamp(toAlong, 0, length)
 	if math.IsNaN(fromAlong) || math.IsNaN(toAlong) || !(to > from) {
 		return ETA{}
 	}
 	d := to - from
-	road := p.freeFlowFrom(from, to, lo) / EmergencySpeedFactor
+	fromT, i := p.timeAtFrom(from, lo)
+	var toT float64
+	if sig >= 0 {
+		toT = p.sigTime[sig]
+	} else {
+		toT, _ = p.timeAtFrom(to, i)
+	}
+	road := math.Max(0, toT-fromT) / EmergencySpeedFactor
 	s := road
 	if v := smoothedSpeedMps; v >= 0 && !math.IsInf(v, 0) {
 		v = max(v, etaMinSpeedMps)

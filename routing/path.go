@@ -26,6 +26,7 @@ type Path struct {
 	tcum    []float64 // free-flow time from the start to each point
 	invLen2 []float64 // 1/length² of each segment (0 for none), for the cursor's projections
 	signals []PathSignal
+	sigTime []float64 // free-flow time from the start to each signal's stop line (see indexSignals)
 	// For a path on the graph: the edges it drives and the distance along
 	// the path at which each is entered (the first is the path's start).
 	edges     []int32
@@ -260,7 +261,19 @@ func (b *pathBuilder) finish() *Path {
 			p.invLen2[s] = 1 / (d.X*d.X + d.Y*d.Y)
 		}
 	}
+	p.indexSignals()
 	return p
+}
+
+// indexSignals records the free-flow time to each signal's stop line,
+// exactly as timeAtFrom gives it, so that an ETA to a signal (several a
+// fix, for the policy and the advisories) need not search the path for
+// it. It runs once the path's signals are final.
+func (p *Path) indexSignals() {
+	p.sigTime = make([]float64, len(p.signals))
+	for i := range p.signals {
+		p.sigTime[i], _ = p.timeAtFrom(p.signals[i].AlongM, 0)
+	}
 }
 
 // pathFromEdges builds the path driving edges in order, from fromOff on the

@@ -168,3 +168,19 @@ func (c *Cursor) ETA(fromAlong, toAlong, smoothedSpeedMps float64) ETA {
 	}
 	return c.path.etaFrom(fromAlong, toAlong, smoothedSpeedMps, lo)
 }
+
+// ETAToSignal is ETA(fromAlong, Signals()[i].AlongM, smoothedSpeedMps) on
+// the cursor's path, the same estimate, with the stop line's free-flow
+// time read from the path (recorded when it was built) rather than
+// searched for: the engine estimates to the signals ahead on every fix.
+func (c *Cursor) ETAToSignal(fromAlong float64, i int, smoothedSpeedMps float64) ETA {
+	p := c.path
+	lo := 0
+	if !math.IsNaN(fromAlong) {
+		lo = c.searchStart(fromAlong)
+	}
+	if len(p.sigTime) != len(p.signals) { // a path not built by pathBuilder
+		return p.etaFrom(fromAlong, p.signals[i].AlongM, smoothedSpeedMps, lo)
+	}
+	return p.eta(fromAlong, p.signals[i].AlongM, smoothedSpeedMps, lo, i)
+}

@@ -71,6 +71,7 @@ func (n *Network) PathFromPolyline(lonlat []orb.Point) (*Path, error) {
 		return nil, fmt.Errorf("path: all %d points are the same: the path has no length", len(pts))
 	}
 	n.polylineSignals(&b)
+	p.indexSignals()
 	return p, nil
 }
 

@@ -69,3 +69,29 @@ func TestCursorSearchesAgreeWithPath(t *testing.T) {
 		}
 	}
 }
+
+// ETAToSignal, which reads the stop line's time recorded with the path,
+// gives exactly ETA to the stop line, on graph paths (the road ahead) and
+// announced polylines alike.
+func TestETAToSignalAgreesWithETA(t *testing.T) {
+	n, p, fixes := luxembourgTrace(t, 10)
+	poly, err := n.PathFromPolyline(p.LonLats())
+	require.NoError(t, err)
+	ahead := n.RoadAhead(RoadPos{Edge: 0}, 5000)
+	signals := 0
+	for _, path := range []*Path{p, poly, ahead} {
+		c := path.NewCursor()
+		signals += len(path.Signals())
+		for k, f := range fixes {
+			c.Locate(n.Projection().ToXY(f.LonLat), 1e9)
+			for i, s := range path.Signals() {
+				for _, from := range []float64{c.AlongM(), c.AlongM() + 30, s.AlongM - 1, s.AlongM, -5, math.NaN()} {
+					for _, v := range []float64{math.NaN(), 0, float64(k % 30)} {
+						require.Equal(t, path.ETA(from, s.AlongM, v), c.ETAToSignal(from, i, v), "signal %d from %v speed %v", i, from, v)
+					}
+				}
+			}
+		}
+	}
+	require.NotZero(t, signals, "no signal on the test paths: nothing was compared")
+}
