@@ -42,8 +42,12 @@ type passage struct {
 	listed      bool // in the intersection's passages
 
 	requestID string
-	firstAt   time.Time // first preempt of this request_id: max hold counts from here
-	sentAt    time.Time // last preempt sent
+	// holdUntil: when the hold reaches the intersection's limit, counted
+	// from the first preempt of this request_id. Kept rather than derived
+	// from the first preempt's time: every fix checks it, and deriving it
+	// reads the intersection's state.
+	holdUntil time.Time
+	refreshAt time.Time // when the last preempt sent is due for a refresh
 	expiresAt time.Time
 
 	// At the last evaluation:
@@ -262,7 +266,7 @@ func (e *Engine) tryRequest(p *passage) {
 	if p.requestID == "" {
 		is.requests++
 		p.requestID = requestID(p.v.id, is.id, is.requests)
-		p.firstAt = e.now
+		p.holdUntil = e.now.Add(is.maxHold)
 	}
 	p.state = stateRequested
 	p.final = false
@@ -311,7 +315,7 @@ func (e *Engine) deny(p *passage, reason, holder string) {
 // holdDeadline is when p's hold would reach the intersection's limit,
 // counted from its first request: no expires_at goes past it.
 func (e *Engine) holdDeadline(p *passage) time.Time {
-	return p.firstAt.Add(e.inters[p.inter].maxHold)
+	return p.holdUntil
 }
 
 // keepAlive refreshes a live preempt when due, with a fresh ETA, and
@@ -323,7 +327,7 @@ func (e *Engine) keepAlive(p *passage, along, speed float64) {
 		e.release(p, ReasonMaxHold)
 		return
 	}
-	if !e.now.Before(p.sentAt.Add(e.cfg.RefreshPeriod)) {
+	if !e.now.Before(p.refreshAt) {
 		e.estimate(p, along, speed)
 		e.sendPreempt(p, DecisionRefresh)
 	}
@@ -347,7 +351,7 @@ func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
 	e.commands = append(e.commands, signals.Command{Type: signals.CommandPreempt, RequestID: p.requestID,
 		ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
 		Phase: p.phase, Priority: p.v.priority, EtaS: eta, IssuedAt: e.now, ExpiresAt: expires})
-	p.sentAt, p.expiresAt = e.now, expires
+	p.refreshAt, p.expiresAt = e.now.Add(e.cfg.RefreshPeriod), expires
 	e.decide(Decision{At: e.now, Kind: kind, VehicleID: p.v.id, IntersectionID: is.id, RequestID: p.requestID,
 		EtaS: eta, LeadS: p.leadS, DistanceM: p.distM, ExpiresAt: expires})
 	e.touch(p.v)
@@ -486,7 +490,7 @@ func (e *Engine) schedule(v *vehicle) {
 		for _, p := range v.passages {
 			if p.state.live() {
 				live = true
-				t = earliest(t, p.sentAt.Add(e.cfg.RefreshPeriod))
+				t = earliest(t, p.refreshAt)
 				t = earliest(t, e.holdDeadline(p))
 			}
 		}
