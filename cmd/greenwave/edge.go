@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"io"
 
 	"go.uber.org/zap"
 
+	"github.com/greenwave-project/greenwave/internal/config"
 	"github.com/greenwave-project/greenwave/internal/logx"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
@@ -34,4 +37,18 @@ func openEdge(stderr io.Writer, logFormat, logLevel, mapFile, topicRoot string) 
 	// The root was validated with the rest of the MQTT settings.
 	topics, _ := mqttx.NewTopics(topicRoot)
 	return edge{log: log, net: net, topics: topics}, nil
+}
+
+// parseEdgeFlags loads the flags of an MQTT-facing command (flags, then
+// GREENWAVE_* environment, then --config file) and insists on the map,
+// which neither serve nor rsu can run without.
+func parseEdgeFlags(fs *flag.FlagSet, args []string, mapFile *string) error {
+	if err := config.Load(fs, args, config.Getenv); err != nil {
+		return err
+	}
+	if *mapFile == "" {
+		fs.Usage()
+		return errors.New("--map is required")
+	}
+	return nil
 }

@@ -34,12 +34,8 @@ func runRSU(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stderr, "usage: greenwave rsu --map FILE --broker URL [flags]\n\nEvery flag can also be set as GREENWAVE_<NAME> in the environment or as <name>: in the --config YAML file (flags win).")
 		fs.PrintDefaults()
 	}
-	if err := config.Load(fs, args, config.Getenv); err != nil {
+	if err := parseEdgeFlags(fs, args, mapFile); err != nil {
 		return err
-	}
-	if *mapFile == "" {
-		fs.Usage()
-		return fmt.Errorf("--map is required")
 	}
 	if err := mq.Validate(); err != nil {
 		return err

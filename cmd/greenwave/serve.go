@@ -51,12 +51,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			"Every flag can also be set as GREENWAVE_<NAME> in the environment or as <name>: in the --config YAML file (flags win).")
 		fs.PrintDefaults()
 	}
-	if err := config.Load(fs, args, config.Getenv); err != nil {
+	if err := parseEdgeFlags(fs, args, mapFile); err != nil {
 		return err
-	}
-	if *mapFile == "" {
-		fs.Usage()
-		return fmt.Errorf("--map is required")
 	}
 	if mq.ClientID == "" {
 		mq.ClientID = "greenwave-serve-" + *controllerID
