@@ -3,6 +3,7 @@ package routing
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/paulmach/orb"
@@ -164,6 +165,10 @@ func (p *Path) arrivalBearing(alongM float64) float64 {
 // maxRoadAheadEdges bounds RoadAhead's walk whatever maxDistM it is given.
 const maxRoadAheadEdges = 10000
 
+// roadAheadScanEdges is how many edges RoadAhead checks for a loop by a
+// linear scan before it builds a set.
+const roadAheadScanEdges = 64
+
 // RoadAhead is the path of a vehicle at pos when no route is known: it
 // follows the road, taking at each node the continuation whose bearing is
 // nearest to the bearing of arrival (never the U-turn onto the twin edge),
@@ -181,15 +186,31 @@ func (n *Network) RoadAhead(pos RoadPos, maxDistM float64) *Path {
 	}
 	cur := pos.Edge
 	off := clamp(pos.OffsetM, 0, n.edges[cur].LengthM)
-	edges := []int32{cur}
-	taken := map[int32]bool{cur: true}
+	edges := make([]int32, 1, 64)
+	edges[0] = cur
+	// A walk of a few kilometres takes tens of edges: a linear scan for a
+	// loop beats a set until it is long.
+	var taken map[int32]bool
 	remaining := maxDistM - (n.edges[cur].LengthM - off)
 	for remaining > 0 && len(edges) < maxRoadAheadEdges {
 		next := n.straightestNext(cur)
-		if next < 0 || taken[next] {
+		if next < 0 {
 			break
 		}
-		taken[next] = true
+		if len(edges) == roadAheadScanEdges {
+			taken = make(map[int32]bool, 2*roadAheadScanEdges)
+			for _, e := range edges {
+				taken[e] = true
+			}
+		}
+		if taken != nil {
+			if taken[next] {
+				break
+			}
+			taken[next] = true
+		} else if slices.Contains(edges, next) {
+			break
+		}
 		edges = append(edges, next)
 		remaining -= n.edges[next].LengthM
 		cur = next

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -202,6 +203,30 @@ func TestRoadAhead(t *testing.T) {
 	round := ring.RoadAhead(RoadPos{Edge: inEdge, OffsetM: inOff}, 2000)
 	ringLen := 4 * math.Hypot(30, 30)
 	assert.InDelta(t, 120+ringLen, round.LengthM(), 1, "in, once round, and stop")
+
+	// The same on a ring of more edges than RoadAhead scans linearly for
+	// a loop before it keeps a set of them.
+	const sides, radius = 3 * roadAheadScanEdges / 2, 800.0
+	corner := func(i int) XY {
+		a := -2 * math.Pi * float64(i) / sides
+		return XY{radius * math.Cos(a), radius * math.Sin(a)}
+	}
+	roads := []Road{testRoad("entry", true, 10, XY{radius + 200, 0}, corner(0))}
+	perimeter := 0.0
+	for i := range sides {
+		roads = append(roads, testRoad("side-"+strconv.Itoa(i), true, 10, corner(i), corner(i+1)))
+		perimeter += corner(i).Dist(corner(i + 1))
+	}
+	bigRing := buildTestNet(t, &Inventory{Roads: roads})
+	require.Greater(t, bigRing.NumEdges(), roadAheadScanEdges)
+	entry, err := bigRing.snap("from", ll(radius+150, 0))
+	require.NoError(t, err)
+	entryEdge, entryOff := entry.edge, entry.off
+	if _, b := bigRing.PointOnEdge(entryEdge, entryOff); AngleDiffDeg(b, 270) > 1 {
+		entryEdge, entryOff = bigRing.Edge(entryEdge).Twin, bigRing.Edge(entryEdge).LengthM-entryOff
+	}
+	bigRound := bigRing.RoadAhead(RoadPos{Edge: entryEdge, OffsetM: entryOff}, 100*perimeter)
+	assert.InDelta(t, 150+perimeter, bigRound.LengthM(), 1, "in, once round the big ring, and stop")
 
 	// A dead end: the path stops there.
 	dead := buildTestNet(t, &Inventory{Roads: []Road{testRoad("cul-de-sac", false, 8, XY{0, 0}, XY{120, 0})}})
