@@ -66,7 +66,9 @@ type Engine struct {
 	vehicles map[string]*vehicle
 	inters   []intersectionState
 	maxLeadS float64 // the longest lead time of any approach: no signal further in time is requested
-	wake     wakeHeap
+	// lastOrigin is the last ETA origin made (see etaOrigin).
+	lastOrigin routing.ETAOrigin
+	wake       wakeHeap
 	// nextSweep: the next Tick at or after this forgets idle vehicles.
 	nextSweep time.Time
 
@@ -249,8 +251,8 @@ func (e *Engine) Tick(now time.Time) {
 	if !e.advance(now, "tick") {
 		return
 	}
-	for len(e.wake) > 0 && !e.wake[0].wakeAt.After(now) {
-		v := e.wake[0]
+	for len(e.wake) > 0 && !e.wake[0].v.wakeAt.After(now) {
+		v := e.wake[0].v
 		e.wake.remove(v)
 		e.tickVehicle(v)
 	}
@@ -263,7 +265,7 @@ func (e *Engine) Tick(now time.Time) {
 func (e *Engine) Ready() Ready {
 	rd := Ready{Commands: e.commands, Advisories: e.advisories, Decisions: e.decisions}
 	if len(e.wake) > 0 {
-		rd.NextWakeup = e.wake[0].wakeAt
+		rd.NextWakeup = e.wake[0].v.wakeAt
 	}
 	e.drained = true
 	return rd
@@ -337,13 +339,20 @@ func (e *Engine) decide(d Decision) { e.decisions = append(e.decisions, d) }
 
 // wakeHeap is a min-heap of vehicles by wakeAt, each knowing its index, so
 // that a vehicle's wakeup can move in O(log n) without allocation.
-type wakeHeap []*vehicle
+type wakeHeap []wakeEntry
 
-func (h wakeHeap) less(i, j int) bool { return h[i].wakeNs < h[j].wakeNs }
+// wakeEntry keeps its vehicle's key beside the pointer, so that sifting
+// compares without reading a thousand vehicles' structs from memory.
+type wakeEntry struct {
+	ns int64 // the vehicle's wakeNs
+	v  *vehicle
+}
+
+func (h wakeHeap) less(i, j int) bool { return h[i].ns < h[j].ns }
 
 func (h wakeHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].heapIdx, h[j].heapIdx = i, j
+	h[i].v.heapIdx, h[j].v.heapIdx = i, j
 }
 
 func (h wakeHeap) up(i int) {
@@ -388,10 +397,11 @@ func (h *wakeHeap) set(v *vehicle, t time.Time) {
 	v.wakeAt, v.wakeNs = t, int64(t.Sub(heapEpoch)) // Sub saturates: order kept for any time
 	if v.heapIdx < 0 {
 		v.heapIdx = len(*h)
-		*h = append(*h, v)
+		*h = append(*h, wakeEntry{v.wakeNs, v})
 		h.up(v.heapIdx)
 		return
 	}
+	(*h)[v.heapIdx].ns = v.wakeNs
 	h.down(v.heapIdx)
 	h.up(v.heapIdx)
 }
@@ -402,7 +412,7 @@ func (h *wakeHeap) remove(v *vehicle) {
 	if i != last {
 		h.swap(i, last)
 	}
-	(*h)[last] = nil
+	(*h)[last] = wakeEntry{}
 	*h = (*h)[:last]
 	v.heapIdx = -1
 	v.wakeAt = time.Time{}
