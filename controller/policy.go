@@ -87,7 +87,8 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 		return // silence is handled (released) by tickVehicle
 	}
 	now := e.now
-	speed := v.speedForETA()
+	// Every estimate of this evaluation starts from the same position.
+	origin := e.etaOrigin(v, along)
 	kept := v.passages[:0]
 	for _, p := range v.passages {
 		if located && along > p.alongM+e.cfg.PassedMarginM {
@@ -97,7 +98,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 		}
 		kept = append(kept, p)
 		if p.state.live() {
-			e.keepAlive(p, along, speed)
+			e.keepAlive(p, along, &origin)
 		}
 	}
 	clear(v.passages[len(kept):])
@@ -131,7 +132,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 				untilS = (dist - e.cfg.RangeM) / v.speed
 			}
 		} else {
-			eta := v.cursor.ETAToSignal(along, i, speed)
+			eta := origin.ToSignal(i)
 			want, untilS = e.greenWaveWant(&e.inters[s.Intersection], s.Phase, e.queueFlushS(s.QueueFlushS), eta)
 			beyond = eta.MinS > e.maxLeadS
 		}
@@ -151,17 +152,38 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 			p = e.newPassage(v, s)
 			p.wants = true
 		}
-		e.estimate(p, along, speed)
+		e.estimate(p, along, &origin)
 		e.tryRequest(p)
 	}
 }
 
-// estimate refreshes p's ETA, distance and lead time from along.
-func (e *Engine) estimate(p *passage, along, speed float64) {
-	eta := p.v.cursor.ETA(along, p.alongM, speed)
+// estimate refreshes p's ETA, distance and lead time from along, the
+// position of origin.
+func (e *Engine) estimate(p *passage, along float64, origin *routing.ETAOrigin) {
+	eta := origin.To(p.alongM)
 	p.arriveAt = e.now.Add(time.Duration(clampETA(eta.S) * float64(time.Second)))
 	p.distM = math.Max(0, p.alongM-along)
 	p.leadS = e.inters[p.inter].leadBaseS + e.queueFlushS(p.queueFlushS)
+}
+
+// estimateNow is estimate from p's vehicle's dead-reckoned position now.
+func (e *Engine) estimateNow(p *passage) {
+	along := e.deadReckon(p.v)
+	origin := e.etaOrigin(p.v, along)
+	e.estimate(p, along, &origin)
+}
+
+// etaOrigin is the origin of v's estimates from along at its current
+// speed. The last one made is kept: a fix's advisory estimates from where
+// its evaluation did, and an ETA depends only on the path, the position
+// and the speed, so reusing it when all three match changes nothing.
+func (e *Engine) etaOrigin(v *vehicle, along float64) routing.ETAOrigin {
+	speed := v.speedForETA()
+	o := &e.lastOrigin
+	if o.Path() != v.path || o.FromAlong() != along || o.SpeedMps() != speed {
+		*o = v.cursor.ETAOrigin(along, speed)
+	}
+	return *o
 }
 
 func clampETA(s float64) float64 {
@@ -304,7 +326,7 @@ func requestID(vehicleID, intersectionID string, n uint32) string {
 func (e *Engine) deny(p *passage, reason, holder string) {
 	if p.state != stateDenied {
 		p.state = stateDenied
-		e.estimate(p, e.deadReckon(p.v), p.v.speedForETA()) // for the record
+		e.estimateNow(p) // for the record
 		e.decide(Decision{At: e.now, Kind: DecisionDeny, VehicleID: p.v.id, IntersectionID: e.inters[p.inter].id,
 			Reason: reason, Detail: holder, EtaS: clampETA(p.arriveAt.Sub(e.now).Seconds()), LeadS: p.leadS, DistanceM: p.distM})
 		e.touch(p.v)
@@ -322,13 +344,13 @@ func (e *Engine) holdDeadline(p *passage) time.Time {
 // releases it at its hold deadline. Between refreshes the ETA is not
 // re-estimated: it is kept as an absolute arrival time, which at a steady
 // pace does not move, and arbitration compares those.
-func (e *Engine) keepAlive(p *passage, along, speed float64) {
+func (e *Engine) keepAlive(p *passage, along float64, origin *routing.ETAOrigin) {
 	if !e.now.Before(e.holdDeadline(p)) {
 		e.release(p, ReasonMaxHold)
 		return
 	}
 	if !e.now.Before(p.refreshAt) {
-		e.estimate(p, along, speed)
+		e.estimate(p, along, origin)
 		e.sendPreempt(p, DecisionRefresh)
 	}
 }
@@ -403,7 +425,7 @@ func (e *Engine) serve(inter int32) {
 	waiting := e.scratch[:0]
 	for _, p := range is.passages {
 		if p.state == stateDenied && p.wants && p.v.emergency && !e.isSilent(p.v) && p.v.onPath {
-			e.estimate(p, e.deadReckon(p.v), p.v.speedForETA())
+			e.estimateNow(p)
 			waiting = append(waiting, p)
 		}
 	}
@@ -639,7 +661,10 @@ func (e *Engine) advise(v *vehicle) {
 	}
 	v.advAt, v.advSig, v.advHas = e.now, h, true
 	start := len(e.advSignals)
-	speed := v.speedForETA()
+	var origin routing.ETAOrigin
+	if last > first {
+		origin = e.etaOrigin(v, along)
+	}
 	for i := first; i < last; i++ {
 		s := &sigs[i]
 		state := statePlanned
@@ -647,7 +672,7 @@ func (e *Engine) advise(v *vehicle) {
 			state = p.state
 		}
 		e.advSignals = append(e.advSignals, AdvisorySignal{IntersectionID: s.ID,
-			EtaS: round1(clampETA(v.cursor.ETAToSignal(along, i, speed).S)), DistanceM: round1(math.Max(0, s.AlongM-along)),
+			EtaS: round1(clampETA(origin.ToSignal(i).S)), DistanceM: round1(math.Max(0, s.AlongM-along)),
 			State: stateNames[state]})
 	}
 	e.advisories = append(e.advisories, Advisory{VehicleID: v.id, TS: e.now, RouteID: v.routeID,

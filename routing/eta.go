@@ -62,22 +62,73 @@ func (p *Path) etaFrom(fromAlong, toAlong, smoothedSpeedMps float64, lo int) ETA
 // is signal sig's stop line, whose free-flow time is then read from
 // sigTime instead of searched for.
 func (p *Path) eta(fromAlong, toAlong, smoothedSpeedMps float64, lo, sig int) ETA {
-	length := p.LengthM()
-	from, to := clamp(fromAlong, 0, length), clamp(toAlong, 0, length)
-	if math.IsNaN(fromAlong) || math.IsNaN(toAlong) || !(to > from) {
+	o := p.etaOrigin(fromAlong, smoothedSpeedMps, lo)
+	return o.to(toAlong, sig)
+}
+
+// ETAOrigin is a vehicle's position on a path and its smoothed speed, from
+// which several ETAs are estimated (the engine estimates to every signal
+// ahead on every fix): the position's free-flow time is found once. Its
+// estimates are exactly the Cursor's and the Path's for the same inputs.
+type ETAOrigin struct {
+	p         *Path
+	fromAlong float64 // as given: NaN gives zero estimates
+	from      float64 // clamped to the path
+	fromT     float64 // free-flow time at from
+	seg       int     // where the search for from ended: later ones start there
+	speed     float64
+	length    float64 // the path's: read once, not from the end of its arrays per estimate
+}
+
+func (p *Path) etaOrigin(fromAlong, smoothedSpeedMps float64, lo int) ETAOrigin {
+	o := ETAOrigin{p: p, fromAlong: fromAlong, speed: smoothedSpeedMps, length: p.LengthM()}
+	if math.IsNaN(fromAlong) {
+		return o
+	}
+	o.from = clamp(fromAlong, 0, o.length)
+	o.fromT, o.seg = p.timeAtFrom(o.from, lo)
+	return o
+}
+
+// FromAlong is the position the origin was made from, so that a caller
+// can tell whether it still applies.
+func (o *ETAOrigin) FromAlong() float64 { return o.fromAlong }
+
+// SpeedMps is the smoothed speed the origin was made with.
+func (o *ETAOrigin) SpeedMps() float64 { return o.speed }
+
+// Path is the path the origin is on.
+func (o *ETAOrigin) Path() *Path { return o.p }
+
+// To is the ETA from the origin to toAlong: Path.ETA(fromAlong, toAlong,
+// smoothedSpeedMps).
+func (o *ETAOrigin) To(toAlong float64) ETA { return o.to(toAlong, -1) }
+
+// ToSignal is the ETA from the origin to the stop line of the path's
+// signal i: Cursor.ETAToSignal(fromAlong, i, smoothedSpeedMps).
+func (o *ETAOrigin) ToSignal(i int) ETA {
+	if len(o.p.sigTime) != len(o.p.signals) { // a path not built by pathBuilder
+		return o.to(o.p.signals[i].AlongM, -1)
+	}
+	return o.to(o.p.signals[i].AlongM, i)
+}
+
+func (o *ETAOrigin) to(toAlong float64, sig int) ETA {
+	p := o.p
+	to := clamp(toAlong, 0, o.length)
+	if math.IsNaN(o.fromAlong) || math.IsNaN(toAlong) || !(to > o.from) {
 		return ETA{}
 	}
-	d := to - from
-	fromT, i := p.timeAtFrom(from, lo)
+	d := to - o.from
 	var toT float64
 	if sig >= 0 {
 		toT = p.sigTime[sig]
 	} else {
-		toT, _ = p.timeAtFrom(to, i)
+		toT, _ = p.timeAtFrom(to, o.seg)
 	}
-	road := math.Max(0, toT-fromT) / EmergencySpeedFactor
+	road := math.Max(0, toT-o.fromT) / EmergencySpeedFactor
 	s := road
-	if v := smoothedSpeedMps; v >= 0 && !math.IsInf(v, 0) {
+	if v := o.speed; v >= 0 && !math.IsInf(v, 0) {
 		v = max(v, etaMinSpeedMps)
 		w := etaSpeedMemoryM * -math.Expm1(-d/etaSpeedMemoryM)
 		s = w/v + road*(1-w/d)

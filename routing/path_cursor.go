@@ -174,13 +174,16 @@ func (c *Cursor) ETA(fromAlong, toAlong, smoothedSpeedMps float64) ETA {
 // time read from the path (recorded when it was built) rather than
 // searched for: the engine estimates to the signals ahead on every fix.
 func (c *Cursor) ETAToSignal(fromAlong float64, i int, smoothedSpeedMps float64) ETA {
-	p := c.path
+	o := c.ETAOrigin(fromAlong, smoothedSpeedMps)
+	return o.ToSignal(i)
+}
+
+// ETAOrigin is the origin for estimates from fromAlong on the cursor's
+// path, found from the cursor's segment.
+func (c *Cursor) ETAOrigin(fromAlong, smoothedSpeedMps float64) ETAOrigin {
 	lo := 0
 	if !math.IsNaN(fromAlong) {
 		lo = c.searchStart(fromAlong)
 	}
-	if len(p.sigTime) != len(p.signals) { // a path not built by pathBuilder
-		return p.etaFrom(fromAlong, p.signals[i].AlongM, smoothedSpeedMps, lo)
-	}
-	return p.eta(fromAlong, p.signals[i].AlongM, smoothedSpeedMps, lo, i)
+	return c.path.etaOrigin(fromAlong, smoothedSpeedMps, lo)
 }

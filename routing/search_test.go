@@ -72,7 +72,8 @@ func TestCursorSearchesAgreeWithPath(t *testing.T) {
 
 // ETAToSignal, which reads the stop line's time recorded with the path,
 // gives exactly ETA to the stop line, on graph paths (the road ahead) and
-// announced polylines alike.
+// announced polylines alike; so does an ETAOrigin, which finds the
+// vehicle's free-flow time once for all the estimates from one position.
 func TestETAToSignalAgreesWithETA(t *testing.T) {
 	n, p, fixes := luxembourgTrace(t, 10)
 	poly, err := n.PathFromPolyline(p.LonLats())
@@ -87,7 +88,12 @@ func TestETAToSignalAgreesWithETA(t *testing.T) {
 			for i, s := range path.Signals() {
 				for _, from := range []float64{c.AlongM(), c.AlongM() + 30, s.AlongM - 1, s.AlongM, -5, math.NaN()} {
 					for _, v := range []float64{math.NaN(), 0, float64(k % 30)} {
-						require.Equal(t, path.ETA(from, s.AlongM, v), c.ETAToSignal(from, i, v), "signal %d from %v speed %v", i, from, v)
+						want := path.ETA(from, s.AlongM, v)
+						require.Equal(t, want, c.ETAToSignal(from, i, v), "signal %d from %v speed %v", i, from, v)
+						o := c.ETAOrigin(from, v)
+						require.Equal(t, want, o.ToSignal(i), "origin: signal %d from %v speed %v", i, from, v)
+						require.Equal(t, want, o.To(s.AlongM), "origin: to %v from %v speed %v", s.AlongM, from, v)
+						require.Equal(t, path.ETA(from, s.AlongM+7, v), o.To(s.AlongM+7), "origin: past the stop line")
 					}
 				}
 			}
