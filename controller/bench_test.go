@@ -91,8 +91,15 @@ func (f *fleet) position(i, k int, rec *fixRecord) Position {
 // fixes instead would time cache misses in the benchmark's own input (a
 // sixth of the figure when measured), not the engine. The engine's own
 // state for 1,000 vehicles is as cold or warm as it really is.
-func BenchmarkStep1000Vehicles(b *testing.B) {
-	const vehicles, fixes, warmup = 1000, 600, 10
+func BenchmarkStep1000Vehicles(b *testing.B) { benchmarkStep(b, 1000) }
+
+// BenchmarkStep100Vehicles is BenchmarkStep1000Vehicles with a fleet
+// whose engine state fits in cache: the difference between the two is what
+// memory costs, the rest is computation.
+func BenchmarkStep100Vehicles(b *testing.B) { benchmarkStep(b, 100) }
+
+func benchmarkStep(b *testing.B, vehicles int) {
+	const fixes, warmup = 600, 10
 	net := luxembourg(b)
 	fl := newFleet(b, net, vehicles, fixes, 1)
 	eng, err := New(Config{ControllerID: "cc-1"}, net)
