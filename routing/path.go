@@ -25,6 +25,7 @@ type Path struct {
 	cum     []float64 // distance from the start to each point
 	tcum    []float64 // free-flow time from the start to each point
 	invLen2 []float64 // 1/length² of each segment (0 for none), for the cursor's projections
+	bearing []float64 // each segment's bearing (bearingOfSegment): the engine reads one every fix
 	signals []PathSignal
 	sigTime []float64 // free-flow time from the start to each signal's stop line (see indexSignals)
 	// For a path on the graph: the edges it drives and the distance along
@@ -129,7 +130,7 @@ func (p *Path) pointAtFrom(alongM float64, lo int) (XY, float64) {
 	if l := p.cum[s+1] - p.cum[s]; l > 0 {
 		t = (alongM - p.cum[s]) / l
 	}
-	return XY{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, p.bearingOfSegment(s)
+	return XY{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, p.bearing[s]
 }
 
 // bearingOfSegment is segment s's bearing; a zero-length segment (only in a
@@ -255,11 +256,14 @@ func (b *pathBuilder) finish() *Path {
 	if len(p.pts) == 1 {
 		p.pts, p.cum, p.tcum = append(p.pts, p.pts[0]), append(p.cum, 0), append(p.tcum, 0)
 	}
-	p.invLen2 = make([]float64, len(p.pts)-1)
+	nseg := len(p.pts) - 1
+	perSegment := make([]float64, 2*nseg) // one allocation for both
+	p.invLen2, p.bearing = perSegment[:nseg:nseg], perSegment[nseg:]
 	for s := range p.invLen2 {
 		if d := p.pts[s+1].Sub(p.pts[s]); d != (XY{}) {
 			p.invLen2[s] = 1 / (d.X*d.X + d.Y*d.Y)
 		}
+		p.bearing[s] = p.bearingOfSegment(s)
 	}
 	p.indexSignals()
 	return p
