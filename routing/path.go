@@ -20,18 +20,28 @@ const MaxApproachDiffDeg = 60.0
 // with its free-flow speeds and the signalised intersections on it, in the
 // order they are met. Immutable, shareable.
 type Path struct {
-	net     *Network
-	pts     []XY
-	cum     []float64 // distance from the start to each point
-	tcum    []float64 // free-flow time from the start to each point
-	invLen2 []float64 // 1/length² of each segment (0 for none), for the cursor's projections
-	bearing []float64 // each segment's bearing (bearingOfSegment): the engine reads one every fix
+	net *Network
+	// points is the polyline with, at each point, everything the engine
+	// reads about it and the segment it starts on every fix, side by side:
+	// locating a vehicle and estimating its ETAs touch one or two cache
+	// lines of a path instead of one per array.
+	points  []pathPoint
 	signals []PathSignal
 	sigTime []float64 // free-flow time from the start to each signal's stop line (see indexSignals)
 	// For a path on the graph: the edges it drives and the distance along
 	// the path at which each is entered (the first is the path's start).
 	edges     []int32
 	edgeAlong []float64
+}
+
+// pathPoint is one point of a path's polyline.
+type pathPoint struct {
+	xy   XY
+	cum  float64 // distance from the path's start
+	tcum float64 // free-flow time from the path's start
+	// Of the segment from this point to the next (zero at the last point):
+	invLen2 float64 // 1/length² (0 for none), for the cursor's projections
+	bearing float64 // bearingOfSegment: the engine checks the heading against it every fix
 }
 
 // PathSignal is a signalised intersection on a path and how the path enters
@@ -46,23 +56,29 @@ type PathSignal struct {
 }
 
 // LengthM is the path's length in metres.
-func (p *Path) LengthM() float64 { return p.cum[len(p.cum)-1] }
+func (p *Path) LengthM() float64 { return p.points[len(p.points)-1].cum }
 
 // FreeFlowS is the time to drive the whole path at the roads' free-flow
 // speeds.
-func (p *Path) FreeFlowS() float64 { return p.tcum[len(p.tcum)-1] }
+func (p *Path) FreeFlowS() float64 { return p.points[len(p.points)-1].tcum }
 
-// Points returns the path's polyline in the network's projection (shared,
-// read-only). It has at least two points; a path of zero length has two
-// equal ones.
-func (p *Path) Points() []XY { return p.pts }
+// Points returns the path's polyline in the network's projection (a fresh
+// slice). It has at least two points; a path of zero length has two equal
+// ones.
+func (p *Path) Points() []XY {
+	out := make([]XY, len(p.points))
+	for i := range p.points {
+		out[i] = p.points[i].xy
+	}
+	return out
+}
 
 // LonLats returns the polyline as [lon, lat] points (a fresh slice, for
 // output).
 func (p *Path) LonLats() []orb.Point {
-	out := make([]orb.Point, len(p.pts))
-	for i, q := range p.pts {
-		out[i] = p.net.proj.ToLonLat(q)
+	out := make([]orb.Point, len(p.points))
+	for i := range p.points {
+		out[i] = p.net.proj.ToLonLat(p.points[i].xy)
 	}
 	return out
 }
@@ -76,29 +92,30 @@ func (p *Path) Signals() []PathSignal { return p.signals }
 // farther than alongM, minus one.
 func (p *Path) segmentOf(alongM float64, i int) int {
 	s := i
-	if s > 0 && (s == len(p.cum) || p.cum[s] > alongM) {
+	if s > 0 && (s == len(p.points) || p.points[s].cum > alongM) {
 		s--
 	}
-	if s > len(p.pts)-2 {
-		s = len(p.pts) - 2
+	if s > len(p.points)-2 {
+		s = len(p.points) - 2
 	}
 	return s
 }
 
-// searchFrom is sort.SearchFloat64s(a[lo:], x)+lo for a sorted a: the
-// first index at or after lo with a[i] >= x (len(a) when none). It gallops
+// searchFrom is sort.Search over a[lo:] for the first point at least x
+// from the start, plus lo: the first index at or after lo with
+// a[i].cum >= x (len(a) when none). It gallops
 // from lo before bisecting, so a point a few segments after a known one
 // (a stop line ahead of the vehicle) is found in a few steps, and it is
 // written out rather than calling sort.Search because it runs several
 // times per fix.
-func searchFrom(a []float64, lo int, x float64) int {
+func searchFrom(a []pathPoint, lo int, x float64) int {
 	hi := len(a)
 	for step := 1; lo < hi; step *= 2 {
 		probe := lo + step - 1
 		if probe >= hi {
 			break
 		}
-		if a[probe] >= x {
+		if a[probe].cum >= x {
 			hi = probe
 			break
 		}
@@ -106,7 +123,7 @@ func searchFrom(a []float64, lo int, x float64) int {
 	}
 	for lo < hi {
 		h := int(uint(lo+hi) >> 1)
-		if !(a[h] >= x) {
+		if !(a[h].cum >= x) {
 			lo = h + 1
 		} else {
 			hi = h
@@ -124,26 +141,28 @@ func (p *Path) PointAt(alongM float64) (XY, float64) {
 // pointAtFrom is PointAt searching cum from index lo (see searchStart).
 func (p *Path) pointAtFrom(alongM float64, lo int) (XY, float64) {
 	alongM = clamp(alongM, 0, p.LengthM())
-	s := p.segmentOf(alongM, searchFrom(p.cum, lo, alongM))
-	a, b := p.pts[s], p.pts[s+1]
+	s := p.segmentOf(alongM, searchFrom(p.points, lo, alongM))
+	pa, pb := &p.points[s], &p.points[s+1]
+	a, b := pa.xy, pb.xy
 	t := 0.0
-	if l := p.cum[s+1] - p.cum[s]; l > 0 {
-		t = (alongM - p.cum[s]) / l
+	if l := pb.cum - pa.cum; l > 0 {
+		t = (alongM - pa.cum) / l
 	}
-	return XY{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, p.bearing[s]
+	return XY{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, pa.bearing
 }
 
 // bearingOfSegment is segment s's bearing; a zero-length segment (only in a
 // path of zero length) takes its neighbour's.
 func (p *Path) bearingOfSegment(s int) float64 {
-	for i := s; i < len(p.pts)-1; i++ {
-		if p.pts[i] != p.pts[i+1] {
-			return BearingDeg(p.pts[i], p.pts[i+1])
+	pts := p.points
+	for i := s; i < len(pts)-1; i++ {
+		if pts[i].xy != pts[i+1].xy {
+			return BearingDeg(pts[i].xy, pts[i+1].xy)
 		}
 	}
 	for i := s; i > 0; i-- {
-		if p.pts[i-1] != p.pts[i] {
-			return BearingDeg(p.pts[i-1], p.pts[i])
+		if pts[i-1].xy != pts[i].xy {
+			return BearingDeg(pts[i-1].xy, pts[i].xy)
 		}
 	}
 	return 0
@@ -155,13 +174,14 @@ func (p *Path) bearingOfSegment(s int) float64 {
 // that index, from which a farther point can be searched in turn.
 func (p *Path) timeAtFrom(alongM float64, lo int) (float64, int) {
 	alongM = clamp(alongM, 0, p.LengthM())
-	i := searchFrom(p.cum, lo, alongM)
+	i := searchFrom(p.points, lo, alongM)
 	s := p.segmentOf(alongM, i)
-	l := p.cum[s+1] - p.cum[s]
+	pa, pb := &p.points[s], &p.points[s+1]
+	l := pb.cum - pa.cum
 	if l <= 0 {
-		return p.tcum[s], i
+		return pa.tcum, i
 	}
-	return p.tcum[s] + (p.tcum[s+1]-p.tcum[s])*(alongM-p.cum[s])/l, i
+	return pa.tcum + (pb.tcum-pa.tcum)*(alongM-pa.cum)/l, i
 }
 
 // FreeFlowTimeS is the free-flow time between two distances along the path
@@ -189,26 +209,23 @@ type pathBuilder struct {
 }
 
 func newPathBuilder(n *Network, capacity int) pathBuilder {
-	return pathBuilder{p: &Path{net: n, pts: make([]XY, 0, capacity), cum: make([]float64, 0, capacity),
-		tcum: make([]float64, 0, capacity)}}
+	return pathBuilder{p: &Path{net: n, points: make([]pathPoint, 0, capacity)}}
 }
 
 // add appends point q reached at speed speedMps; repeated points are
 // dropped so that every segment has a length.
 func (b *pathBuilder) add(q XY, speedMps float64) {
 	p := b.p
-	if len(p.pts) == 0 {
-		p.pts, p.cum, p.tcum = append(p.pts, q), append(p.cum, 0), append(p.tcum, 0)
+	if len(p.points) == 0 {
+		p.points = append(p.points, pathPoint{xy: q})
 		return
 	}
-	last := p.pts[len(p.pts)-1]
-	if q == last {
+	last := &p.points[len(p.points)-1]
+	if q == last.xy {
 		return
 	}
-	d := last.Dist(q)
-	p.pts = append(p.pts, q)
-	p.cum = append(p.cum, p.cum[len(p.cum)-1]+d)
-	p.tcum = append(p.tcum, p.tcum[len(p.tcum)-1]+d/speedMps)
+	d := last.xy.Dist(q)
+	p.points = append(p.points, pathPoint{xy: q, cum: last.cum + d, tcum: last.tcum + d/speedMps})
 }
 
 // addEdge appends the part [fromOff, toOff] of edge e.
@@ -235,7 +252,7 @@ func (b *pathBuilder) addNodeSignal(node, e int32) {
 	if ii < 0 {
 		return
 	}
-	b.addSignal(ii, b.p.cum[len(b.p.cum)-1], n.EntryBearingDeg(e))
+	b.addSignal(ii, b.p.LengthM(), n.EntryBearingDeg(e))
 }
 
 // addSignal records intersection ii met alongM from the start, entered on
@@ -253,17 +270,15 @@ func (b *pathBuilder) addSignal(ii int32, alongM, bearing float64) {
 // finish returns the path, with two equal points when it has no length.
 func (b *pathBuilder) finish() *Path {
 	p := b.p
-	if len(p.pts) == 1 {
-		p.pts, p.cum, p.tcum = append(p.pts, p.pts[0]), append(p.cum, 0), append(p.tcum, 0)
+	if len(p.points) == 1 {
+		p.points = append(p.points, p.points[0])
 	}
-	nseg := len(p.pts) - 1
-	perSegment := make([]float64, 2*nseg) // one allocation for both
-	p.invLen2, p.bearing = perSegment[:nseg:nseg], perSegment[nseg:]
-	for s := range p.invLen2 {
-		if d := p.pts[s+1].Sub(p.pts[s]); d != (XY{}) {
-			p.invLen2[s] = 1 / (d.X*d.X + d.Y*d.Y)
+	pts := p.points
+	for s := 0; s+1 < len(pts); s++ {
+		if d := pts[s+1].xy.Sub(pts[s].xy); d != (XY{}) {
+			pts[s].invLen2 = 1 / (d.X*d.X + d.Y*d.Y)
 		}
-		p.bearing[s] = p.bearingOfSegment(s)
+		pts[s].bearing = p.bearingOfSegment(s)
 	}
 	p.indexSignals()
 	return p
@@ -303,8 +318,8 @@ func (n *Network) pathFromEdges(edges []int32, fromOff, toOff float64) *Path {
 			hi = clamp(toOff, lo, hi)
 		}
 		along := 0.0
-		if len(b.p.cum) > 0 {
-			along = b.p.cum[len(b.p.cum)-1]
+		if len(b.p.points) > 0 {
+			along = b.p.LengthM()
 		}
 		b.p.edges = append(b.p.edges, e)
 		b.p.edgeAlong = append(b.p.edgeAlong, along)

@@ -51,7 +51,7 @@ func (c *Cursor) Locate(pt XY, maxOffPathM float64) (alongM, offPathM float64, o
 	if p == nil || math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
 		return c.along, math.Inf(1), false
 	}
-	nseg := len(p.pts) - 1
+	nseg := len(p.points) - 1
 	best := locateBest{seg: -1, off2: math.Inf(1), cost: math.Inf(1)}
 	if !c.located {
 		for s := 0; s < nseg; s++ {
@@ -59,13 +59,13 @@ func (c *Cursor) Locate(pt XY, maxOffPathM float64) (alongM, offPathM float64, o
 		}
 	} else {
 		for s := c.seg; s < nseg; s++ {
-			if ahead := p.cum[s] - c.along; ahead > 0 && cursorForwardCost*ahead >= best.cost {
+			if ahead := p.points[s].cum - c.along; ahead > 0 && cursorForwardCost*ahead >= best.cost {
 				break
 			}
 			c.consider(&best, pt, s)
 		}
 		for s := c.seg - 1; s >= 0; s-- {
-			if cursorBackwardCost*(c.along-p.cum[s+1]) >= best.cost {
+			if cursorBackwardCost*(c.along-p.points[s+1].cum) >= best.cost {
 				break
 			}
 			c.consider(&best, pt, s)
@@ -98,9 +98,10 @@ type locateBest struct {
 // only for a segment whose squared distance could win.
 func (c *Cursor) consider(best *locateBest, pt XY, s int) {
 	p := c.path
-	a, b := p.pts[s], p.pts[s+1]
+	pa, pb := &p.points[s], &p.points[s+1]
+	a, b := pa.xy, pb.xy
 	dx, dy := b.X-a.X, b.Y-a.Y
-	t := ((pt.X-a.X)*dx + (pt.Y-a.Y)*dy) * p.invLen2[s]
+	t := ((pt.X-a.X)*dx + (pt.Y-a.Y)*dy) * pa.invLen2
 	if t < 0 {
 		t = 0
 	} else if t > 1 {
@@ -111,7 +112,7 @@ func (c *Cursor) consider(best *locateBest, pt XY, s int) {
 	if d2 >= best.cost*best.cost {
 		return
 	}
-	along := p.cum[s] + t*(p.cum[s+1]-p.cum[s])
+	along := pa.cum + t*(pb.cum-pa.cum)
 	cost := math.Sqrt(d2)
 	if c.located {
 		if along >= c.along {
@@ -145,7 +146,7 @@ func (c *Cursor) Path() *Path { return c.path }
 func (c *Cursor) searchStart(alongM float64) int {
 	p := c.path
 	alongM = clamp(alongM, 0, p.LengthM())
-	if lo := c.seg; lo > 0 && lo < len(p.cum) && p.cum[lo-1] < alongM {
+	if lo := c.seg; lo > 0 && lo < len(p.points) && p.points[lo-1].cum < alongM {
 		return lo
 	}
 	return 0

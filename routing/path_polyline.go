@@ -104,13 +104,14 @@ func (n *Network) polylineSignals(b *pathBuilder) {
 		dist  float64
 	}
 	var hits []hit
-	for s := 0; s+1 < len(p.pts); s++ {
-		lo, hi := bbox(p.pts[s], p.pts[s+1])
+	pts := p.points
+	for s := 0; s+1 < len(pts); s++ {
+		lo, hi := bbox(pts[s].xy, pts[s+1].xy)
 		buf := polylineSignalBufferM
 		n.SearchIntersections(XY{lo[0] - buf, lo[1] - buf}, XY{hi[0] + buf, hi[1] + buf}, func(ii int32) bool {
-			_, t, d := projectOnSegment(n.inters[ii].XY, p.pts[s], p.pts[s+1])
+			_, t, d := projectOnSegment(n.inters[ii].XY, pts[s].xy, pts[s+1].xy)
 			if d <= buf {
-				hits = append(hits, hit{inter: ii, along: p.cum[s] + t*(p.cum[s+1]-p.cum[s]), dist: d})
+				hits = append(hits, hit{inter: ii, along: pts[s].cum + t*(pts[s+1].cum-pts[s].cum), dist: d})
 			}
 			return true
 		})

@@ -122,8 +122,8 @@ func checkPathShape(t *testing.T, n *Network, p *Path) {
 	pts := p.Points()
 	require.GreaterOrEqual(t, len(pts), 2)
 	for i := 1; i < len(pts); i++ {
-		require.InDelta(t, pts[i-1].Dist(pts[i]), p.cum[i]-p.cum[i-1], 1e-6)
-		require.Greater(t, p.tcum[i], p.tcum[i-1]-1e-12)
+		require.InDelta(t, pts[i-1].Dist(pts[i]), p.points[i].cum-p.points[i-1].cum, 1e-6)
+		require.Greater(t, p.points[i].tcum, p.points[i-1].tcum-1e-12)
 	}
 	prev := -1.0
 	for _, s := range p.Signals() {

@@ -9,10 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// searchFrom must find exactly what sort.SearchFloat64s finds from any
-// valid starting index, including for values before, between, on and
-// beyond the points, NaN, and repeated points: the path's ETAs and
-// positions depend on it bit for bit.
+// searchFrom must find exactly what sort.SearchFloat64s finds on the
+// points' distances, from any valid starting index, including for values
+// before, between, on and beyond the points, NaN, and repeated points: the
+// path's ETAs and positions depend on it bit for bit.
 func TestSearchFromMatchesSortSearch(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	for trial := 0; trial < 2000; trial++ {
@@ -29,13 +29,17 @@ func TestSearchFromMatchesSortSearch(t *testing.T) {
 			probes = append(probes, rng.Float64()*(x+10))
 		}
 		probes = append(probes, a...)
+		points := make([]pathPoint, len(a))
+		for i := range a {
+			points[i].cum = a[i]
+		}
 		for _, q := range probes {
 			want := sort.SearchFloat64s(a, q)
 			for lo := 0; lo <= len(a); lo++ {
 				if lo > want && !math.IsNaN(q) {
 					break // lo must not pass the answer
 				}
-				require.Equal(t, want, searchFrom(a, lo, q), "a=%v x=%v lo=%d", a, q, lo)
+				require.Equal(t, want, searchFrom(points, lo, q), "a=%v x=%v lo=%d", a, q, lo)
 			}
 		}
 	}
@@ -48,12 +52,11 @@ func TestCursorSearchesAgreeWithPath(t *testing.T) {
 	n, p, fixes := luxembourgTrace(t, 10)
 	rng := rand.New(rand.NewSource(3))
 	c := p.NewCursor()
-	cum := p.cum
 	for _, f := range fixes {
 		_, _, ok := c.Locate(n.Projection().ToXY(f.LonLat), 100)
 		require.True(t, ok)
 		asks := []float64{c.AlongM(), c.AlongM() + rng.Float64()*50, c.AlongM() - rng.Float64()*50,
-			cum[c.seg], cum[c.seg+1], -3, p.LengthM() + 7, math.NaN(), rng.Float64() * p.LengthM()}
+			p.points[c.seg].cum, p.points[c.seg+1].cum, -3, p.LengthM() + 7, math.NaN(), rng.Float64() * p.LengthM()}
 		for _, a := range asks {
 			pt, b := p.PointAt(a)
 			cpt, cb := c.PointAt(a)
