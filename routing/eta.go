@@ -48,28 +48,17 @@ const (
 // weight). A vehicle's speed is clamped below at 3 m/s. S grows with d. The
 // band is S/(1+u) to S·(1+u) with u = 0.10 + 0.25·d/(d+500 m): the
 // further the stop line, the less the current speed says.
+//
+// Several estimates from one position are cheaper from an ETAOrigin.
 func (p *Path) ETA(fromAlong, toAlong, smoothedSpeedMps float64) ETA {
-	return p.etaFrom(fromAlong, toAlong, smoothedSpeedMps, 0)
-}
-
-// etaFrom is ETA searching the path's cumulative distances for fromAlong
-// from index lo (see Cursor.searchStart).
-func (p *Path) etaFrom(fromAlong, toAlong, smoothedSpeedMps float64, lo int) ETA {
-	return p.eta(fromAlong, toAlong, smoothedSpeedMps, lo, -1)
-}
-
-// eta is ETA searching for fromAlong from index lo; sig >= 0 says toAlong
-// is signal sig's stop line, whose free-flow time is then read from
-// sigTime instead of searched for.
-func (p *Path) eta(fromAlong, toAlong, smoothedSpeedMps float64, lo, sig int) ETA {
-	o := p.etaOrigin(fromAlong, smoothedSpeedMps, lo)
-	return o.to(toAlong, sig)
+	o := p.etaOrigin(fromAlong, smoothedSpeedMps, 0)
+	return o.To(toAlong)
 }
 
 // ETAOrigin is a vehicle's position on a path and its smoothed speed, from
 // which several ETAs are estimated (the engine estimates to every signal
 // ahead on every fix): the position's free-flow time is found once. Its
-// estimates are exactly the Cursor's and the Path's for the same inputs.
+// estimates are exactly the Path's ETA for the same inputs.
 type ETAOrigin struct {
 	p         *Path
 	fromAlong float64 // as given: NaN gives zero estimates
@@ -105,7 +94,8 @@ func (o *ETAOrigin) Path() *Path { return o.p }
 func (o *ETAOrigin) To(toAlong float64) ETA { return o.to(toAlong, -1) }
 
 // ToSignal is the ETA from the origin to the stop line of the path's
-// signal i: Cursor.ETAToSignal(fromAlong, i, smoothedSpeedMps).
+// signal i, To(Signals()[i].AlongM), with the stop line's free-flow time
+// read from the path (recorded when it was built) rather than searched for.
 func (o *ETAOrigin) ToSignal(i int) ETA {
 	if len(o.p.sigTime) != len(o.p.signals) { // a path not built by pathBuilder
 		return o.to(o.p.signals[i].AlongM, -1)

@@ -159,28 +159,10 @@ func (c *Cursor) PointAt(alongM float64) (XY, float64) {
 	return c.path.pointAtFrom(alongM, c.searchStart(alongM))
 }
 
-// ETA is the cursor's path's ETA (the same estimate), with fromAlong found
-// from the cursor's segment rather than by a search of the whole path:
-// the engine estimates from the vehicle's position several times a fix.
-func (c *Cursor) ETA(fromAlong, toAlong, smoothedSpeedMps float64) ETA {
-	lo := 0
-	if !math.IsNaN(fromAlong) {
-		lo = c.searchStart(fromAlong)
-	}
-	return c.path.etaFrom(fromAlong, toAlong, smoothedSpeedMps, lo)
-}
-
-// ETAToSignal is ETA(fromAlong, Signals()[i].AlongM, smoothedSpeedMps) on
-// the cursor's path, the same estimate, with the stop line's free-flow
-// time read from the path (recorded when it was built) rather than
-// searched for: the engine estimates to the signals ahead on every fix.
-func (c *Cursor) ETAToSignal(fromAlong float64, i int, smoothedSpeedMps float64) ETA {
-	o := c.ETAOrigin(fromAlong, smoothedSpeedMps)
-	return o.ToSignal(i)
-}
-
 // ETAOrigin is the origin for estimates from fromAlong on the cursor's
-// path, found from the cursor's segment.
+// path (the same estimates as the path's ETA), with fromAlong found from
+// the cursor's segment rather than by a search of the whole path: the
+// engine estimates from the vehicle's position several times a fix.
 func (c *Cursor) ETAOrigin(fromAlong, smoothedSpeedMps float64) ETAOrigin {
 	lo := 0
 	if !math.IsNaN(fromAlong) {

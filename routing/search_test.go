@@ -45,7 +45,7 @@ func TestSearchFromMatchesSortSearch(t *testing.T) {
 	}
 }
 
-// A cursor's PointAt and ETA, which search from its segment, give exactly
+// A cursor's PointAt and ETA origin, which search from its segment, give exactly
 // the path's own answers wherever the cursor is and whatever is asked:
 // behind it, on its segment's ends, ahead, beyond the path, NaN.
 func TestCursorSearchesAgreeWithPath(t *testing.T) {
@@ -66,17 +66,18 @@ func TestCursorSearchesAgreeWithPath(t *testing.T) {
 			}
 			for _, to := range []float64{a + 1, a + rng.Float64()*900, p.LengthM(), a - 1} {
 				for _, v := range []float64{math.NaN(), 0, 12.5, 40} {
-					require.Equal(t, p.ETA(a, to, v), c.ETA(a, to, v), "from %v to %v speed %v", a, to, v)
+					o := c.ETAOrigin(a, v)
+					require.Equal(t, p.ETA(a, to, v), o.To(to), "from %v to %v speed %v", a, to, v)
 				}
 			}
 		}
 	}
 }
 
-// ETAToSignal, which reads the stop line's time recorded with the path,
-// gives exactly ETA to the stop line, on graph paths (the road ahead) and
-// announced polylines alike; so does an ETAOrigin, which finds the
-// vehicle's free-flow time once for all the estimates from one position.
+// An ETAOrigin's ToSignal, which reads the stop line's time recorded with
+// the path, gives exactly ETA to the stop line, on graph paths (the road
+// ahead) and announced polylines alike; so does its To, from the one
+// free-flow time it finds for all the estimates from a position.
 func TestETAToSignalAgreesWithETA(t *testing.T) {
 	n, p, fixes := luxembourgTrace(t, 10)
 	poly, err := n.PathFromPolyline(p.LonLats())
@@ -92,7 +93,6 @@ func TestETAToSignalAgreesWithETA(t *testing.T) {
 				for _, from := range []float64{c.AlongM(), c.AlongM() + 30, s.AlongM - 1, s.AlongM, -5, math.NaN()} {
 					for _, v := range []float64{math.NaN(), 0, float64(k % 30)} {
 						want := path.ETA(from, s.AlongM, v)
-						require.Equal(t, want, c.ETAToSignal(from, i, v), "signal %d from %v speed %v", i, from, v)
 						o := c.ETAOrigin(from, v)
 						require.Equal(t, want, o.ToSignal(i), "origin: signal %d from %v speed %v", i, from, v)
 						require.Equal(t, want, o.To(s.AlongM), "origin: to %v from %v speed %v", s.AlongM, from, v)
