@@ -82,6 +82,22 @@ func (s *matchScore) add(n *Network, m *Matcher, p *Path, trace []tracedFix) {
 	}
 }
 
+// scoreRandomRoutes matches traces along 20 random routes of at least
+// minLenM, driven at speedMps with a fix every periodS and noise sigma.
+func scoreRandomRoutes(n *Network, rng *rand.Rand, minLenM, sigma, speedMps, periodS float64, heading bool) matchScore {
+	var s matchScore
+	m := NewMatcher(n, MatcherConfig{})
+	for routes := 0; routes < 20; {
+		p, err := n.Route(randomRoadPoint(n, rng), randomRoadPoint(n, rng))
+		if err != nil || p.LengthM() < minLenM {
+			continue
+		}
+		routes++
+		s.add(n, m, p, traceAlong(n, p, rng, sigma, speedMps, periodS, heading))
+	}
+	return s
+}
+
 // TestMatchNoisyTracesLuxembourg drives random routes of the Luxembourg
 // map at 12 m/s with GPS noise of σ = 10, 20 and 30 m and counts the fixes
 // matched to the edge, in the direction, the vehicle was really on. A fix
@@ -92,17 +108,7 @@ func TestMatchNoisyTracesLuxembourg(t *testing.T) {
 	floors := map[float64]float64{10: 0.93, 20: 0.87, 30: 0.80}
 	for _, sigma := range []float64{10, 20, 30} {
 		for _, heading := range []bool{true, false} {
-			rng := rand.New(rand.NewPCG(uint64(sigma), 99))
-			var s matchScore
-			m := NewMatcher(n, MatcherConfig{})
-			for routes := 0; routes < 20; {
-				p, err := n.Route(randomRoadPoint(n, rng), randomRoadPoint(n, rng))
-				if err != nil || p.LengthM() < 1000 {
-					continue
-				}
-				routes++
-				s.add(n, m, p, traceAlong(n, p, rng, sigma, 12, 1, heading))
-			}
+			s := scoreRandomRoutes(n, rand.New(rand.NewPCG(uint64(sigma), 99)), 1000, sigma, 12, 1, heading)
 			floor := floors[sigma]
 			if !heading {
 				floor -= 0.10
@@ -120,17 +126,7 @@ func TestMatchNoisyTracesLuxembourg(t *testing.T) {
 // does not always reach: the matcher must not lose the vehicle.
 func TestMatchSparseFixes(t *testing.T) {
 	n := luxembourg(t)
-	rng := rand.New(rand.NewPCG(4, 15))
-	var s matchScore
-	m := NewMatcher(n, MatcherConfig{})
-	for routes := 0; routes < 20; {
-		p, err := n.Route(randomRoadPoint(n, rng), randomRoadPoint(n, rng))
-		if err != nil || p.LengthM() < 1000 {
-			continue
-		}
-		routes++
-		s.add(n, m, p, traceAlong(n, p, rng, 20, 15, 4, true))
-	}
+	s := scoreRandomRoutes(n, rand.New(rand.NewPCG(4, 15)), 1000, 20, 15, 4, true)
 	t.Logf("σ = 20 m, a fix every 60 m: %d fixes, %.1f%% right (%.1f%% on the path within 2σ)", s.fixes,
 		100*s.accuracy(), 100*float64(s.right+s.onPath)/float64(s.fixes))
 	assert.GreaterOrEqual(t, s.accuracy(), 0.85)
@@ -139,17 +135,7 @@ func TestMatchSparseFixes(t *testing.T) {
 func TestMatchNoisyTracesGrid(t *testing.T) {
 	n := buildTestNet(t, gridInventory(10, 10, 150))
 	for _, sigma := range []float64{10, 20, 30} {
-		rng := rand.New(rand.NewPCG(uint64(sigma), 7))
-		var s matchScore
-		m := NewMatcher(n, MatcherConfig{})
-		for routes := 0; routes < 20; {
-			p, err := n.Route(randomRoadPoint(n, rng), randomRoadPoint(n, rng))
-			if err != nil || p.LengthM() < 600 {
-				continue
-			}
-			routes++
-			s.add(n, m, p, traceAlong(n, p, rng, sigma, 12, 1, true))
-		}
+		s := scoreRandomRoutes(n, rand.New(rand.NewPCG(uint64(sigma), 7)), 600, sigma, 12, 1, true)
 		t.Logf("grid, σ = %2.0f m: %d fixes, %.1f%% right", sigma, s.fixes, 100*s.accuracy())
 		assert.GreaterOrEqual(t, s.accuracy(), map[float64]float64{10: 0.9, 20: 0.85, 30: 0.75}[sigma])
 	}
