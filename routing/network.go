@@ -58,6 +58,11 @@ type Network struct {
 	edges []Edge
 	geom  []XY      // every edge's geometry, edge after edge
 	cum   []float64 // distance from the edge's start to each geometry point
+	// segs[k] is the segment from geometry point k to k+1 of the same
+	// edge (zero at an edge's last point): a path copies these rather
+	// than computing a square root and an arctangent per point, every
+	// time a vehicle's road ahead is derived.
+	segs []geomSegment
 
 	outStart, outEdges []int32 // CSR adjacency: edges leaving node n are outEdges[outStart[n]:outStart[n+1]]
 	inStart, inEdges   []int32 // CSR adjacency of edges entering node n
@@ -284,6 +289,12 @@ func Build(inv *Inventory) (*Network, error) {
 	return n, nil
 }
 
+// geomSegment is a segment of an edge's geometry, as a path built over it
+// records it: its length (XY.Dist) and bearing (BearingDeg).
+type geomSegment struct {
+	lengthM, bearing float64
+}
+
 func (n *Network) addEdge(from, to, road int32, speed float64, pts []XY, reverse bool) int32 {
 	start := int32(len(n.geom))
 	length := 0.0
@@ -293,10 +304,14 @@ func (n *Network) addEdge(from, to, road int32, speed float64, pts []XY, reverse
 			p = pts[len(pts)-1-i]
 		}
 		if i > 0 {
-			length += p.Dist(n.geom[len(n.geom)-1])
+			prev := n.geom[len(n.geom)-1]
+			d := p.Dist(prev)
+			length += d
+			n.segs[len(n.segs)-1] = geomSegment{lengthM: d, bearing: BearingDeg(prev, p)}
 		}
 		n.geom = append(n.geom, p)
 		n.cum = append(n.cum, length)
+		n.segs = append(n.segs, geomSegment{})
 	}
 	end := int32(len(n.geom))
 	n.edges = append(n.edges, Edge{From: from, To: to, Road: road, Twin: -1, LengthM: length, SpeedMps: speed,

@@ -28,6 +28,9 @@ type Path struct {
 	points  []pathPoint
 	signals []PathSignal
 	sigTime []float64 // free-flow time from the start to each signal's stop line (see indexSignals)
+	// lengthM is the last point's cum, kept here because the engine reads
+	// it every fix: from the far end of points it would cost a cache miss.
+	lengthM float64
 	// For a path on the graph: the edges it drives and the distance along
 	// the path at which each is entered (the first is the path's start).
 	edges     []int32
@@ -41,7 +44,7 @@ type pathPoint struct {
 	tcum float64 // free-flow time from the path's start
 	// Of the segment from this point to the next (zero at the last point):
 	invLen2 float64 // 1/length² (0 for none), for the cursor's projections
-	bearing float64 // bearingOfSegment: the engine checks the heading against it every fix
+	bearing float64 // BearingDeg of the segment: the engine checks the heading against it every fix
 }
 
 // PathSignal is a signalised intersection on a path and how the path enters
@@ -56,7 +59,7 @@ type PathSignal struct {
 }
 
 // LengthM is the path's length in metres.
-func (p *Path) LengthM() float64 { return p.points[len(p.points)-1].cum }
+func (p *Path) LengthM() float64 { return p.lengthM }
 
 // FreeFlowS is the time to drive the whole path at the roads' free-flow
 // speeds.
@@ -151,23 +154,6 @@ func (p *Path) pointAtFrom(alongM float64, lo int) (XY, float64) {
 	return XY{a.X + t*(b.X-a.X), a.Y + t*(b.Y-a.Y)}, pa.bearing
 }
 
-// bearingOfSegment is segment s's bearing; a zero-length segment (only in a
-// path of zero length) takes its neighbour's.
-func (p *Path) bearingOfSegment(s int) float64 {
-	pts := p.points
-	for i := s; i < len(pts)-1; i++ {
-		if pts[i].xy != pts[i+1].xy {
-			return BearingDeg(pts[i].xy, pts[i+1].xy)
-		}
-	}
-	for i := s; i > 0; i-- {
-		if pts[i-1].xy != pts[i].xy {
-			return BearingDeg(pts[i-1].xy, pts[i].xy)
-		}
-	}
-	return 0
-}
-
 // timeAtFrom is the free-flow time from the path's start to alongM
 // (clamped to the path), searching cum from index lo, which must be at
 // most the first index with cum[i] >= alongM (clamped); it also returns
@@ -224,8 +210,19 @@ func (b *pathBuilder) add(q XY, speedMps float64) {
 	if q == last.xy {
 		return
 	}
-	d := last.xy.Dist(q)
-	p.points = append(p.points, pathPoint{xy: q, cum: last.cum + d, tcum: last.tcum + d/speedMps})
+	b.addSegment(q, speedMps, geomSegment{lengthM: last.xy.Dist(q), bearing: BearingDeg(last.xy, q)})
+}
+
+// addSegment appends point q, reached from the last point along seg, which
+// the caller knows (a whole segment of an edge's geometry) or computed.
+func (b *pathBuilder) addSegment(q XY, speedMps float64, seg geomSegment) {
+	p := b.p
+	last := &p.points[len(p.points)-1]
+	if q == last.xy {
+		return
+	}
+	last.bearing = seg.bearing
+	p.points = append(p.points, pathPoint{xy: q, cum: last.cum + seg.lengthM, tcum: last.tcum + seg.lengthM/speedMps})
 }
 
 // addEdge appends the part [fromOff, toOff] of edge e.
@@ -233,11 +230,23 @@ func (b *pathBuilder) addEdge(e int32, fromOff, toOff float64) {
 	n := b.p.net
 	edge := &n.edges[e]
 	g, cum := n.EdgeGeometry(e)
+	segs := n.segs[edge.geomStart:edge.geomEnd]
 	start, _ := n.pointOnEdge(e, fromOff)
 	b.add(start, edge.SpeedMps)
+	// prev: the geometry point the path's last point is, or -1 when it is
+	// between two (the start, mid-edge).
+	prev := -1
+	if fromOff <= 0 {
+		prev = 0
+	}
 	for i := 1; i < len(g)-1; i++ {
 		if cum[i] > fromOff && cum[i] < toOff {
-			b.add(g[i], edge.SpeedMps)
+			if prev == i-1 {
+				b.addSegment(g[i], edge.SpeedMps, segs[i-1])
+			} else {
+				b.add(g[i], edge.SpeedMps)
+			}
+			prev = i
 		}
 	}
 	end, _ := n.pointOnEdge(e, toOff)
@@ -252,7 +261,7 @@ func (b *pathBuilder) addNodeSignal(node, e int32) {
 	if ii < 0 {
 		return
 	}
-	b.addSignal(ii, b.p.LengthM(), n.EntryBearingDeg(e))
+	b.addSignal(ii, b.lengthM(), n.EntryBearingDeg(e))
 }
 
 // addSignal records intersection ii met alongM from the start, entered on
@@ -267,7 +276,13 @@ func (b *pathBuilder) addSignal(ii int32, alongM, bearing float64) {
 		AlongM: alongM, QueueFlushS: a.QueueFlushS})
 }
 
+// lengthM is the length of the path built so far.
+func (b *pathBuilder) lengthM() float64 { return b.p.points[len(b.p.points)-1].cum }
+
 // finish returns the path, with two equal points when it has no length.
+// Every segment's bearing was set as it was added: add drops repeated
+// points, so only a path of zero length has a segment without one (its
+// bearing is 0).
 func (b *pathBuilder) finish() *Path {
 	p := b.p
 	if len(p.points) == 1 {
@@ -278,8 +293,8 @@ func (b *pathBuilder) finish() *Path {
 		if d := pts[s+1].xy.Sub(pts[s].xy); d != (XY{}) {
 			pts[s].invLen2 = 1 / (d.X*d.X + d.Y*d.Y)
 		}
-		pts[s].bearing = p.bearingOfSegment(s)
 	}
+	p.lengthM = pts[len(pts)-1].cum
 	p.indexSignals()
 	return p
 }
@@ -319,7 +334,7 @@ func (n *Network) pathFromEdges(edges []int32, fromOff, toOff float64) *Path {
 		}
 		along := 0.0
 		if len(b.p.points) > 0 {
-			along = b.p.LengthM()
+			along = b.lengthM()
 		}
 		b.p.edges = append(b.p.edges, e)
 		b.p.edgeAlong = append(b.p.edgeAlong, along)

@@ -489,3 +489,27 @@ func TestGraphAndPolylineSignalsAgree(t *testing.T) {
 	assert.Greater(t, total, 500)
 	assert.GreaterOrEqual(t, float64(agree), 0.99*float64(total))
 }
+
+// BenchmarkRoadAhead derives the 3 km road ahead (the engine's default
+// lookahead) from random positions on the Luxembourg map, and locates the
+// vehicle on it from scratch, as the engine does when it extends a
+// vehicle's path: the costliest thing a fix can trigger.
+func BenchmarkRoadAhead(b *testing.B) {
+	n := luxembourg(b)
+	rng := rand.New(rand.NewPCG(7, 7))
+	starts := make([]RoadPos, 1024)
+	for i := range starts {
+		e := int32(rng.IntN(n.NumEdges()))
+		off := rng.Float64() * n.Edge(e).LengthM
+		xy, _ := n.PointOnEdge(e, off)
+		starts[i] = RoadPos{Edge: e, OffsetM: off, XY: xy}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		s := starts[i%len(starts)]
+		p := n.RoadAhead(s, 3000)
+		c := p.NewCursor()
+		c.Locate(s.XY, 30)
+	}
+}
