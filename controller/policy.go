@@ -35,6 +35,7 @@ type passage struct {
 	approach    string
 	phase       int
 	alongM      float64 // stop line, along the vehicle's current path
+	sig         int     // its index in the path's Signals(): an ETA to it need not search the path
 	queueFlushS float64 // the approach's, 0 for the default
 	state       passageState
 	final       bool // released at max hold: not requested again before the vehicle passes
@@ -149,7 +150,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 			continue
 		}
 		if p == nil {
-			p = e.newPassage(v, s)
+			p = e.newPassage(v, i)
 			p.wants = true
 		}
 		e.estimate(p, along, &origin)
@@ -160,7 +161,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 // estimate refreshes p's ETA, distance and lead time from along, the
 // position of origin.
 func (e *Engine) estimate(p *passage, along float64, origin *routing.ETAOrigin) {
-	eta := origin.To(p.alongM)
+	eta := origin.ToSignal(p.sig)
 	p.arriveAt = e.now.Add(time.Duration(clampETA(eta.S) * float64(time.Second)))
 	p.distM = math.Max(0, p.alongM-along)
 	p.leadS = e.inters[p.inter].leadBaseS + e.queueFlushS(p.queueFlushS)
@@ -202,7 +203,9 @@ func (v *vehicle) passageAt(s *routing.PathSignal) *passage {
 	return nil
 }
 
-func (e *Engine) newPassage(v *vehicle, s *routing.PathSignal) *passage {
+// newPassage starts v's passage through signal i of its path.
+func (e *Engine) newPassage(v *vehicle, i int) *passage {
+	s := &v.path.Signals()[i]
 	var p *passage
 	if n := len(e.spare); n > 0 {
 		p = e.spare[n-1]
@@ -211,7 +214,7 @@ func (e *Engine) newPassage(v *vehicle, s *routing.PathSignal) *passage {
 	} else {
 		p = new(passage)
 	}
-	*p = passage{v: v, inter: s.Intersection, approach: s.Approach, phase: s.Phase, alongM: s.AlongM, queueFlushS: s.QueueFlushS}
+	*p = passage{v: v, inter: s.Intersection, approach: s.Approach, phase: s.Phase, alongM: s.AlongM, sig: i, queueFlushS: s.QueueFlushS}
 	v.passages = append(v.passages, p)
 	return p
 }

@@ -283,6 +283,7 @@ func runRandom(t testing.TB, rng *rand.Rand, eng *Engine, net *routing.Network, 
 		}
 		rd := eng.Ready()
 		checker.check(rd)
+		checkInvariants(t, eng)
 		for _, c := range rd.Commands {
 			if c.Type == signals.CommandPreempt {
 				requestIDs = append(requestIDs, c.RequestID)
@@ -382,8 +383,10 @@ func fuzzBody(t *testing.T, data []byte) {
 				checker.accepted(now, in.Position)
 			}
 			checker.check(eng.Ready())
+			checkInvariants(t, eng)
 		}
 		eng.Tick(now.Add(time.Hour))
 		checker.check(eng.Ready())
+		checkInvariants(t, eng)
 	}
 }

@@ -366,7 +366,7 @@ func (e *Engine) setPath(v *vehicle, path *routing.Path, dropReason, routeReason
 			for i := range sigs {
 				s := &sigs[i]
 				if s.Intersection == p.inter && s.Approach == p.approach && s.AlongM+e.cfg.PassedMarginM >= v.along {
-					p.alongM, p.queueFlushS = s.AlongM, s.QueueFlushS
+					p.alongM, p.sig, p.queueFlushS = s.AlongM, i, s.QueueFlushS
 					found = true
 					break
 				}
