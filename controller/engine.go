@@ -62,7 +62,10 @@ type Engine struct {
 	cfg      Config
 	net      *routing.Network
 	proj     routing.Projection
-	now      time.Time
+	now      time.Time // the engine's time, as given: outputs carry it
+	nowI     instant   // the same on the engine's clock (instant.go)
+	epoch    time.Time // the engine clock's origin
+	epochSet bool
 	vehicles map[string]*vehicle
 	inters   []intersectionState
 	maxLeadS float64 // the longest lead time of any approach: no signal further in time is requested
@@ -70,7 +73,7 @@ type Engine struct {
 	lastOrigin routing.ETAOrigin
 	wake       wakeHeap
 	// nextSweep: the next Tick at or after this forgets idle vehicles.
-	nextSweep time.Time
+	nextSweep instant
 
 	// Output buffers, reused once drained.
 	commands   []signals.Command
@@ -251,7 +254,7 @@ func (e *Engine) Tick(now time.Time) {
 	if !e.advance(now, "tick") {
 		return
 	}
-	for len(e.wake) > 0 && !e.wake[0].v.wakeAt.After(now) {
+	for len(e.wake) > 0 && e.wake[0].at <= e.nowI {
 		v := e.wake[0].v
 		e.wake.remove(v)
 		e.tickVehicle(v)
@@ -265,7 +268,7 @@ func (e *Engine) Tick(now time.Time) {
 func (e *Engine) Ready() Ready {
 	rd := Ready{Commands: e.commands, Advisories: e.advisories, Decisions: e.decisions}
 	if len(e.wake) > 0 {
-		rd.NextWakeup = e.wake[0].v.wakeAt
+		rd.NextWakeup = e.timeAt(e.wake[0].at)
 	}
 	e.drained = true
 	return rd
@@ -344,11 +347,11 @@ type wakeHeap []wakeEntry
 // wakeEntry keeps its vehicle's key beside the pointer, so that sifting
 // compares without reading a thousand vehicles' structs from memory.
 type wakeEntry struct {
-	ns int64 // the vehicle's wakeNs
+	at instant // the vehicle's wakeAt
 	v  *vehicle
 }
 
-func (h wakeHeap) less(i, j int) bool { return h[i].ns < h[j].ns }
+func (h wakeHeap) less(i, j int) bool { return h[i].at < h[j].at }
 
 func (h wakeHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
@@ -384,24 +387,22 @@ func (h wakeHeap) down(i int) {
 	}
 }
 
-var heapEpoch = time.Unix(0, 0)
-
-// set puts v in the heap at wakeAt t, or takes it out when t is zero.
-func (h *wakeHeap) set(v *vehicle, t time.Time) {
-	if t.IsZero() {
+// set puts v in the heap at wakeAt t, or takes it out when t is never.
+func (h *wakeHeap) set(v *vehicle, t instant) {
+	if t == never {
 		if v.heapIdx >= 0 {
 			h.remove(v)
 		}
 		return
 	}
-	v.wakeAt, v.wakeNs = t, int64(t.Sub(heapEpoch)) // Sub saturates: order kept for any time
+	v.wakeAt = t
 	if v.heapIdx < 0 {
 		v.heapIdx = len(*h)
-		*h = append(*h, wakeEntry{v.wakeNs, v})
+		*h = append(*h, wakeEntry{t, v})
 		h.up(v.heapIdx)
 		return
 	}
-	(*h)[v.heapIdx].ns = v.wakeNs
+	(*h)[v.heapIdx].at = t
 	h.down(v.heapIdx)
 	h.up(v.heapIdx)
 }
@@ -415,7 +416,7 @@ func (h *wakeHeap) remove(v *vehicle) {
 	(*h)[last] = wakeEntry{}
 	*h = (*h)[:last]
 	v.heapIdx = -1
-	v.wakeAt = time.Time{}
+	v.wakeAt = never
 	if i != last {
 		h.down(i)
 		h.up(i)

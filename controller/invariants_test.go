@@ -30,7 +30,7 @@ func checkInvariants(t testing.TB, e *Engine) {
 				listed++
 			}
 		}
-		if v.heapIdx >= 0 && (v.heapIdx >= len(e.wake) || e.wake[v.heapIdx].v != v || e.wake[v.heapIdx].ns != v.wakeNs) {
+		if v.heapIdx >= 0 && (v.heapIdx >= len(e.wake) || e.wake[v.heapIdx].v != v || e.wake[v.heapIdx].at != v.wakeAt) {
 			t.Fatalf("vehicle %s: wake heap index %d is not its entry", id, v.heapIdx)
 		}
 	}
@@ -50,7 +50,7 @@ func checkInvariants(t testing.TB, e *Engine) {
 		if w.v.heapIdx != i {
 			t.Fatalf("wake heap entry %d belongs to %s whose index is %d", i, w.v.id, w.v.heapIdx)
 		}
-		if i > 0 && e.wake[(i-1)/2].ns > w.ns {
+		if i > 0 && e.wake[(i-1)/2].at > w.at {
 			t.Fatalf("wake heap out of order at %d", i)
 		}
 	}

@@ -66,6 +66,6 @@ func (e *Engine) advance(now time.Time, what string) bool {
 		_ = e.reject(now, "", ReasonTimeBackwards, "", what+" at "+formatTime(now)+" is before the engine's last time "+formatTime(e.now))
 		return false
 	}
-	e.now = now
+	e.setNow(now, e.instantAt(now))
 	return true
 }

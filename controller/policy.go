@@ -47,12 +47,11 @@ type passage struct {
 	// from the first preempt of this request_id. Kept rather than derived
 	// from the first preempt's time: every fix checks it, and deriving it
 	// reads the intersection's state.
-	holdUntil time.Time
-	refreshAt time.Time // when the last preempt sent is due for a refresh
-	expiresAt time.Time
+	holdUntil instant
+	refreshAt instant // when the last preempt sent is due for a refresh
 
 	// At the last evaluation:
-	arriveAt time.Time // absolute ETA, comparable between vehicles
+	arriveAt instant // absolute ETA, comparable between vehicles
 	distM    float64
 	leadS    float64
 }
@@ -83,11 +82,10 @@ func (v *vehicle) speedForETA() float64 {
 // line): releases what it has passed, keeps live preempts alive, and
 // requests the signals whose lead time has come.
 func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
-	v.nextCross = time.Time{}
+	v.nextCross = never
 	if v.path == nil || !v.onPath || e.isSilent(v) {
 		return // silence is handled (released) by tickVehicle
 	}
-	now := e.now
 	// Every estimate of this evaluation starts from the same position.
 	origin := e.etaOrigin(v, along)
 	kept := v.passages[:0]
@@ -141,8 +139,8 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 			p.wants = want
 		}
 		if !want {
-			if p == nil && v.nextCross.IsZero() && untilS < math.Inf(1) {
-				v.nextCross = now.Add(time.Duration(math.Max(untilS, 0.1) * float64(time.Second)))
+			if p == nil && v.nextCross == never && untilS < math.Inf(1) {
+				v.nextCross = e.nowI.add(time.Duration(math.Max(untilS, 0.1) * float64(time.Second)))
 			}
 			if beyond {
 				break // ETAs and distances grow along the path
@@ -162,7 +160,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 // position of origin.
 func (e *Engine) estimate(p *passage, along float64, origin *routing.ETAOrigin) {
 	eta := origin.ToSignal(p.sig)
-	p.arriveAt = e.now.Add(time.Duration(clampETA(eta.S) * float64(time.Second)))
+	p.arriveAt = e.nowI.add(time.Duration(clampETA(eta.S) * float64(time.Second)))
 	p.distM = math.Max(0, p.alongM-along)
 	p.leadS = e.inters[p.inter].leadBaseS + e.queueFlushS(p.queueFlushS)
 }
@@ -257,7 +255,7 @@ func (e *Engine) outranks(p, q *passage) bool {
 	if p.v.priority != q.v.priority {
 		return p.v.priority < q.v.priority
 	}
-	return p.arriveAt.Add(e.cfg.ArbitrationHysteresis).Before(q.arriveAt)
+	return p.arriveAt.add(e.cfg.ArbitrationHysteresis) < q.arriveAt
 }
 
 // tryRequest gives p the intersection if no live conflicting request
@@ -291,7 +289,7 @@ func (e *Engine) tryRequest(p *passage) {
 	if p.requestID == "" {
 		is.requests++
 		p.requestID = requestID(p.v.id, is.id, is.requests)
-		p.holdUntil = e.now.Add(is.maxHold)
+		p.holdUntil = e.nowI.add(is.maxHold)
 	}
 	p.state = stateRequested
 	p.final = false
@@ -331,16 +329,10 @@ func (e *Engine) deny(p *passage, reason, holder string) {
 		p.state = stateDenied
 		e.estimateNow(p) // for the record
 		e.decide(Decision{At: e.now, Kind: DecisionDeny, VehicleID: p.v.id, IntersectionID: e.inters[p.inter].id,
-			Reason: reason, Detail: holder, EtaS: clampETA(p.arriveAt.Sub(e.now).Seconds()), LeadS: p.leadS, DistanceM: p.distM})
+			Reason: reason, Detail: holder, EtaS: clampETA(p.arriveAt.sub(e.nowI).Seconds()), LeadS: p.leadS, DistanceM: p.distM})
 		e.touch(p.v)
 	}
 	e.list(p)
-}
-
-// holdDeadline is when p's hold would reach the intersection's limit,
-// counted from its first request: no expires_at goes past it.
-func (e *Engine) holdDeadline(p *passage) time.Time {
-	return p.holdUntil
 }
 
 // keepAlive refreshes a live preempt when due, with a fresh ETA, and
@@ -348,11 +340,11 @@ func (e *Engine) holdDeadline(p *passage) time.Time {
 // re-estimated: it is kept as an absolute arrival time, which at a steady
 // pace does not move, and arbitration compares those.
 func (e *Engine) keepAlive(p *passage, along float64, origin *routing.ETAOrigin) {
-	if !e.now.Before(e.holdDeadline(p)) {
+	if e.nowI >= p.holdUntil {
 		e.release(p, ReasonMaxHold)
 		return
 	}
-	if !e.now.Before(p.refreshAt) {
+	if e.nowI >= p.refreshAt {
 		e.estimate(p, along, origin)
 		e.sendPreempt(p, DecisionRefresh)
 	}
@@ -362,21 +354,18 @@ func (e *Engine) keepAlive(p *passage, along float64, origin *routing.ETAOrigin)
 // from now, cut at the hold deadline, so a preempt outlives neither its
 // controller nor its intersection's max_preempt_s.
 func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
-	deadline := e.holdDeadline(p)
-	expires := e.now.Add(e.cfg.Lease)
-	if deadline.Before(expires) {
-		expires = deadline
-	}
-	if !expires.After(e.now) {
+	expiresI := min(e.nowI.add(e.cfg.Lease), p.holdUntil)
+	if expiresI <= e.nowI {
 		e.release(p, ReasonMaxHold)
 		return
 	}
+	expires := e.timeFromNow(expiresI)
 	is := &e.inters[p.inter]
-	eta := round1(clampETA(p.arriveAt.Sub(e.now).Seconds()))
+	eta := round1(clampETA(p.arriveAt.sub(e.nowI).Seconds()))
 	e.commands = append(e.commands, signals.Command{Type: signals.CommandPreempt, RequestID: p.requestID,
 		ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
 		Phase: p.phase, Priority: p.v.priority, EtaS: eta, IssuedAt: e.now, ExpiresAt: expires})
-	p.refreshAt, p.expiresAt = e.now.Add(e.cfg.RefreshPeriod), expires
+	p.refreshAt = e.nowI.add(e.cfg.RefreshPeriod)
 	e.decide(Decision{At: e.now, Kind: kind, VehicleID: p.v.id, IntersectionID: is.id, RequestID: p.requestID,
 		EtaS: eta, LeadS: p.leadS, DistanceM: p.distM, ExpiresAt: expires})
 	e.touch(p.v)
@@ -451,8 +440,8 @@ func (e *Engine) ranksBefore(p, q *passage) bool {
 	if p.v.priority != q.v.priority {
 		return p.v.priority < q.v.priority
 	}
-	if !p.arriveAt.Equal(q.arriveAt) {
-		return p.arriveAt.Before(q.arriveAt)
+	if p.arriveAt != q.arriveAt {
+		return p.arriveAt < q.arriveAt
 	}
 	return p.v.id < q.v.id
 }
@@ -464,7 +453,7 @@ func (e *Engine) tickVehicle(v *vehicle) {
 	if v.silent {
 		return
 	}
-	if !e.now.Before(v.heardAt.Add(e.cfg.SilenceGrace)) && v.hasFix {
+	if e.nowI >= v.heardAt.add(e.cfg.SilenceGrace) && v.hasFix {
 		e.releaseAll(v, ReasonSilent)
 		v.silent = true
 		return
@@ -477,13 +466,13 @@ func (e *Engine) tickVehicle(v *vehicle) {
 // an idle vehicle holds nothing (its passages were released at the end of
 // its grace period), so forgetting it only frees memory.
 func (e *Engine) sweep() {
-	if e.now.Before(e.nextSweep) {
+	if e.nowI < e.nextSweep {
 		return
 	}
-	e.nextSweep = e.now.Add(e.cfg.ForgetAfter / 4)
+	e.nextSweep = e.nowI.add(e.cfg.ForgetAfter / 4)
 	var idle []string
 	for id, v := range e.vehicles {
-		if !e.now.Before(v.heardAt.Add(e.cfg.ForgetAfter)) {
+		if e.nowI >= v.heardAt.add(e.cfg.ForgetAfter) {
 			idle = append(idle, id)
 		}
 	}
@@ -509,28 +498,27 @@ func (e *Engine) sweep() {
 // dead-reckoned lead-time crossing within that grace; none when it holds
 // nothing and nothing is coming up.
 func (e *Engine) schedule(v *vehicle) {
-	var t time.Time
+	t := never
 	if !v.silent {
 		live := false
 		for _, p := range v.passages {
 			if p.state.live() {
 				live = true
-				t = earliest(t, p.refreshAt)
-				t = earliest(t, e.holdDeadline(p))
+				t = min(t, p.refreshAt, p.holdUntil)
 			}
 		}
-		grace := v.heardAt.Add(e.cfg.SilenceGrace)
+		grace := v.heardAt.add(e.cfg.SilenceGrace)
 		if live {
-			t = earliest(t, grace)
+			t = min(t, grace)
 		}
-		if !v.nextCross.IsZero() && v.nextCross.Before(grace) {
-			t = earliest(t, v.nextCross)
+		if v.nextCross < grace {
+			t = min(t, v.nextCross)
 		}
 	}
-	if !t.IsZero() && t.Before(e.now) {
-		t = e.now // due now (e.g. grace ran out while nothing woke it)
+	if t < e.nowI {
+		t = e.nowI // due now (e.g. grace ran out while nothing woke it)
 	}
-	if v.heapIdx >= 0 && t.Equal(v.wakeAt) {
+	if v.heapIdx >= 0 && t == v.wakeAt {
 		return // the usual case between refreshes: nothing to move
 	}
 	e.wake.set(v, t)
@@ -539,15 +527,7 @@ func (e *Engine) schedule(v *vehicle) {
 // isSilent reports whether v has gone without a fix for longer than the
 // grace period, even if no Tick has marked it yet.
 func (e *Engine) isSilent(v *vehicle) bool {
-	return v.silent || (v.hasFix && !e.now.Before(v.heardAt.Add(e.cfg.SilenceGrace)))
-}
-
-// earliest returns the earlier of a and b, a zero a meaning none yet.
-func earliest(a, b time.Time) time.Time {
-	if a.IsZero() || b.Before(a) {
-		return b
-	}
-	return a
+	return v.silent || (v.hasFix && e.nowI >= v.heardAt.add(e.cfg.SilenceGrace))
 }
 
 // stepStatus applies a roadside's status to the passages at its
@@ -572,7 +552,7 @@ func (e *Engine) stepStatus(now time.Time, s *signals.Status) error {
 		e.aboutIntersection(s.IntersectionID)
 		return err
 	}
-	e.now = now
+	e.setNow(now, e.instantAt(now))
 	is.statusTS = s.TS
 	is.timing.update(s)
 	if s.State == signals.StateFault {
@@ -659,10 +639,10 @@ func (e *Engine) advise(v *vehicle) {
 	switch {
 	case !v.emergency && !v.advHas:
 		return // never on a run: nothing to tell
-	case !changed && (!v.emergency || e.now.Before(v.advAt.Add(e.cfg.RefreshPeriod))):
+	case !changed && (!v.emergency || e.nowI < v.advAt.add(e.cfg.RefreshPeriod)):
 		return
 	}
-	v.advAt, v.advSig, v.advHas = e.now, h, true
+	v.advAt, v.advSig, v.advHas = e.nowI, h, true
 	start := len(e.advSignals)
 	var origin routing.ETAOrigin
 	if last > first {

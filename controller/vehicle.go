@@ -32,7 +32,7 @@ type vehicle struct {
 	hasFix    bool
 	seq       uint64
 	fixTS     time.Time
-	heardAt   time.Time // engine time of the last accepted fix
+	heardAt   instant // engine time of the last accepted fix
 	emergency bool
 	silent    bool // released for silence; cleared by the next fix
 
@@ -64,15 +64,14 @@ type vehicle struct {
 	extend bool // the road-ahead path is running out: extend it after this fix
 	// nextCross: when, at the current pace, the next signal's lead time
 	// (or range) will be reached; zero when not on a run or nothing ahead.
-	nextCross time.Time
+	nextCross instant
 	passages  []*passage
 
-	advAt  time.Time
+	advAt  instant
 	advSig uint64
 	advHas bool
 
-	wakeAt    time.Time
-	wakeNs    int64 // wakeAt as Unix nanoseconds: the heap's key, cheap to compare
+	wakeAt    instant // when in the wake heap
 	heapIdx   int
 	dirty     bool
 	forgotten bool
@@ -97,22 +96,23 @@ func (e *Engine) stepPosition(now time.Time, p *Position) error {
 			return e.reject(now, v.id, ReasonStaleTS, "ts", "ts "+formatTime(p.TS)+" is before the last accepted fix's "+formatTime(v.fixTS))
 		}
 	}
+	nowI := e.instantAt(now)
 	if v == nil {
 		var err error
-		if v, err = e.newVehicle(now, p.VehicleID); err != nil {
+		if v, err = e.newVehicle(now, nowI, p.VehicleID); err != nil {
 			return err
 		}
 	}
-	e.now = now
+	e.setNow(now, nowI)
 	e.touch(v)
 
 	if v.hasFix && v.matchedSeq != v.seq {
 		v.matchGap = true // the previous fix was not matched
 	}
-	dt := now.Sub(v.heardAt).Seconds()
+	dt := nowI.sub(v.heardAt).Seconds()
 	prevAlong, prevOnPath, prevPath := v.along, v.onPath, v.path
 	firstFix := !v.hasFix
-	v.hasFix, v.seq, v.fixTS, v.heardAt, v.silent = true, p.Seq, p.TS, now, false
+	v.hasFix, v.seq, v.fixTS, v.heardAt, v.silent = true, p.Seq, p.TS, nowI, false
 	v.xy = e.proj.ToXY(orb.Point{p.Lon, p.Lat})
 
 	v.fix = routing.Fix{LonLat: orb.Point{p.Lon, p.Lat}, HeadingDeg: math.NaN(), SpeedMps: math.NaN()}
@@ -195,12 +195,14 @@ func (e *Engine) continues(v *vehicle, next *routing.Path) bool {
 	return true
 }
 
-func (e *Engine) newVehicle(now time.Time, id string) (*vehicle, error) {
+// newVehicle starts tracking vehicle id, heard from at now (nowI on the
+// engine's clock).
+func (e *Engine) newVehicle(now time.Time, nowI instant, id string) (*vehicle, error) {
 	if len(e.vehicles) >= e.cfg.MaxVehicles {
 		return nil, e.reject(now, id, ReasonTooManyVehicles, "vehicle_id", "already tracking "+strconv.Itoa(len(e.vehicles))+" vehicles")
 	}
 	v := &vehicle{id: id, priority: e.cfg.DefaultPriority, matcher: routing.NewMatcher(e.net, e.cfg.Matcher),
-		heapIdx: -1, heardAt: now}
+		heapIdx: -1, heardAt: nowI, nextCross: never, wakeAt: never}
 	if p, ok := e.cfg.Priorities[id]; ok {
 		v.priority = p
 	}
@@ -430,13 +432,14 @@ func (e *Engine) stepRoute(now time.Time, r *Route) error {
 			return e.reject(now, r.VehicleID, ReasonBadRoute, "destination", err.Error())
 		}
 	}
+	nowI := e.instantAt(now)
 	if v == nil {
 		var err error
-		if v, err = e.newVehicle(now, r.VehicleID); err != nil {
+		if v, err = e.newVehicle(now, nowI, r.VehicleID); err != nil {
 			return err
 		}
 	}
-	e.now = now
+	e.setNow(now, nowI)
 	e.touch(v)
 	v.routeID, v.routeTS = r.RouteID, r.TS
 	switch {
@@ -473,7 +476,7 @@ func (e *Engine) deadReckon(v *vehicle) float64 {
 	if v.path == nil || !v.onPath || !v.speedKnown {
 		return v.along
 	}
-	along := v.along + v.speed*e.now.Sub(v.heardAt).Seconds()
+	along := v.along + v.speed*e.nowI.sub(v.heardAt).Seconds()
 	return math.Min(along, v.path.LengthM())
 }
 
