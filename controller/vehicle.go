@@ -24,57 +24,59 @@ const (
 // turned round): it has left the path.
 const reverseBearingDeg = 120
 
-// vehicle is everything the engine knows about one vehicle.
+// vehicle is everything the engine knows about one vehicle. What every
+// fix reads or writes comes first, packed: with a thousand vehicles
+// tracked, each fix finds its vehicle out of cache, and every line of
+// this struct it touches is a miss.
 type vehicle struct {
-	id       string
-	priority int
+	path   *routing.Path // nil: none (off the map, or waiting for a first match)
+	cursor routing.Cursor
+	along  float64 // on path, at heardAt
 
-	hasFix    bool
-	seq       uint64
-	fixTS     time.Time
-	heardAt   instant // engine time of the last accepted fix
-	emergency bool
-	silent    bool // released for silence; cleared by the next fix
+	seq        uint64
+	matchedSeq uint64 // the seq of the fix pos was matched from (see matchFix)
+	fixTS      time.Time
+	heardAt    instant     // engine time of the last accepted fix
+	speed      float64     // smoothed, m/s
+	fix        routing.Fix // the last accepted fix
+	xy         routing.XY  // the last fix, projected
 
-	speed      float64 // smoothed, m/s
-	speedKnown bool
-
-	matcher *routing.Matcher
-	fix     routing.Fix     // the last accepted fix
-	xy      routing.XY      // the last fix, projected
-	pos     routing.RoadPos // the last fix matched to the road graph, when matched
-	matched bool
-	// matchedSeq is the seq of the fix pos was matched from. Fixes that
-	// locate on the vehicle's path need no map matching (the path is the
-	// better prior), so the matcher runs only when a path must be found:
-	// see matchFix.
-	matchedSeq uint64
-	matchGap   bool // fixes were not matched since the matcher's last one: its history is stale
-
-	source  routeSource
-	routeID string
-	routeTS time.Time
-	dest    orb.Point
-	path    *routing.Path // nil: none (off the map, or waiting for a first match)
-	cursor  routing.Cursor
-	onPath  bool
-	along   float64 // on path, at heardAt
-	deadEnd bool    // the road-ahead path stops short of LookaheadM: do not extend it
-
-	extend bool // the road-ahead path is running out: extend it after this fix
 	// nextCross: when, at the current pace, the next signal's lead time
-	// (or range) will be reached; zero when not on a run or nothing ahead.
+	// (or range) will be reached; never when not on a run or nothing
+	// ahead.
 	nextCross instant
 	passages  []*passage
-
-	advAt  instant
-	advSig uint64
-	advHas bool
-
+	advAt     instant
+	advSig    uint64
 	wakeAt    instant // when in the wake heap
 	heapIdx   int
+
+	source     routeSource
+	hasFix     bool
+	emergency  bool
+	silent     bool // released for silence; cleared by the next fix
+	speedKnown bool
+	onPath     bool
+	deadEnd    bool // the road-ahead path stops short of LookaheadM: do not extend it
+	extend     bool // the road-ahead path is running out: extend it after this fix
+	matched    bool
+	// matchGap: fixes were not matched since the matcher's last one (its
+	// history is stale). Fixes that locate on the vehicle's path need no
+	// map matching (the path is the better prior), so the matcher runs
+	// only when a path must be found.
+	matchGap  bool
+	advHas    bool
 	dirty     bool
 	forgotten bool
+
+	// Read when a command or an advisory is sent, or a path is derived.
+	id       string
+	priority int
+	matcher  *routing.Matcher
+	pos      routing.RoadPos // the last fix matched to the road graph, when matched
+	routeID  string
+	routeTS  time.Time
+	dest     orb.Point
 }
 
 func (e *Engine) stepPosition(now time.Time, p *Position) error {
