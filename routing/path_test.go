@@ -513,3 +513,28 @@ func BenchmarkRoadAhead(b *testing.B) {
 		c.Locate(s.XY, 30)
 	}
 }
+
+// A path copies whole edge segments' lengths and bearings from the
+// network rather than computing them: each must be exactly what computing
+// it from the path's own points gives.
+func TestRoadAheadSegmentsAsComputed(t *testing.T) {
+	n := luxembourg(t)
+	rng := rand.New(rand.NewPCG(9, 9))
+	for k := 0; k < 200; k++ {
+		e := int32(rng.IntN(n.NumEdges()))
+		off := 0.0
+		if k%2 == 1 {
+			off = rng.Float64() * n.Edge(e).LengthM
+		}
+		p := n.RoadAhead(RoadPos{Edge: e, OffsetM: off}, 3000)
+		pts := p.points
+		for s := 0; s+1 < len(pts); s++ {
+			a, b := pts[s], pts[s+1]
+			require.Equal(t, BearingDeg(a.xy, b.xy), a.bearing, "path %d segment %d bearing", k, s)
+			require.Equal(t, a.cum+a.xy.Dist(b.xy), b.cum, "path %d point %d distance", k, s+1)
+			d := b.xy.Sub(a.xy)
+			require.Equal(t, 1/(d.X*d.X+d.Y*d.Y), a.invLen2, "path %d segment %d", k, s)
+		}
+		require.Equal(t, pts[len(pts)-1].cum, p.LengthM())
+	}
+}
