@@ -268,7 +268,7 @@ func (e *Engine) Tick(now time.Time) {
 func (e *Engine) Ready() Ready {
 	rd := Ready{Commands: e.commands, Advisories: e.advisories, Decisions: e.decisions}
 	if len(e.wake) > 0 {
-		rd.NextWakeup = e.timeAt(e.wake[0].at)
+		rd.NextWakeup = e.timeOf(e.wake[0].at)
 	}
 	e.drained = true
 	return rd

@@ -60,14 +60,9 @@ func (e *Engine) setNow(now time.Time, i instant) {
 	e.now, e.nowI = now, i
 }
 
-// timeAt is instant i as a time.Time, in the epoch's location.
-func (e *Engine) timeAt(i instant) time.Time {
-	return e.epoch.Add(time.Duration(i))
-}
-
-// timeFromNow is instant i as a time.Time, as an offset from the engine's
-// now: the times the engine sends (expires_at) are in the location of the
-// now they were decided at.
-func (e *Engine) timeFromNow(i instant) time.Time {
+// timeOf is instant i as a time.Time: an offset from the engine's now, so
+// that the times it sends (expires_at, the next wakeup) are in the
+// location of the now they were decided at, with its monotonic reading.
+func (e *Engine) timeOf(i instant) time.Time {
 	return e.now.Add(i.sub(e.nowI))
 }

@@ -44,7 +44,8 @@ type passage struct {
 
 	requestID string
 	// holdUntil: when the hold reaches the intersection's limit, counted
-	// from the first preempt of this request_id. Kept rather than derived
+	// from the first preempt of this request_id; no expires_at goes past
+	// it. Kept rather than derived
 	// from the first preempt's time: every fix checks it, and deriving it
 	// reads the intersection's state.
 	holdUntil instant
@@ -359,7 +360,7 @@ func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
 		e.release(p, ReasonMaxHold)
 		return
 	}
-	expires := e.timeFromNow(expiresI)
+	expires := e.timeOf(expiresI)
 	is := &e.inters[p.inter]
 	eta := round1(clampETA(p.arriveAt.sub(e.nowI).Seconds()))
 	e.commands = append(e.commands, signals.Command{Type: signals.CommandPreempt, RequestID: p.requestID,
