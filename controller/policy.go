@@ -45,9 +45,8 @@ type passage struct {
 	requestID string
 	// holdUntil: when the hold reaches the intersection's limit, counted
 	// from the first preempt of this request_id; no expires_at goes past
-	// it. Kept rather than derived
-	// from the first preempt's time: every fix checks it, and deriving it
-	// reads the intersection's state.
+	// it. Kept rather than derived from the first preempt's time: every
+	// fix checks it, and deriving it reads the intersection's state.
 	holdUntil instant
 	refreshAt instant // when the last preempt sent is due for a refresh
 
