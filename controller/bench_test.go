@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 var (
@@ -69,11 +70,11 @@ func newFleet(tb testing.TB, net *routing.Network, n, fixes int, seed int64) *fl
 	return f
 }
 
-// position is vehicle i's fix k as a Position whose optional fields point
+// position is vehicle i's fix k as a wire.Position whose optional fields point
 // into rec, so that materialising it allocates nothing.
-func (f *fleet) position(i, k int, rec *fixRecord) Position {
+func (f *fleet) position(i, k int, rec *fixRecord) wire.Position {
 	*rec = f.fixes[i][k]
-	return Position{VehicleID: f.ids[i], Seq: uint64(k + 1), Lat: rec.lat, Lon: rec.lon,
+	return wire.Position{VehicleID: f.ids[i], Seq: uint64(k + 1), Lat: rec.lat, Lon: rec.lon,
 		SpeedMps: &rec.speed, HeadingDeg: &rec.heading, AccuracyM: &fixAccuracyM, Emergency: true}
 }
 
@@ -105,7 +106,7 @@ func benchmarkStep(b *testing.B, vehicles int) {
 	eng, err := New(Config{ControllerID: "cc-1"}, net)
 	require.NoError(b, err)
 	base := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
-	round := make([]Position, vehicles)
+	round := make([]wire.Position, vehicles)
 	recs := make([]fixRecord, vehicles)
 	load := func(r int) {
 		for v := range round {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Policy is how the engine decides when to request a preempt.
@@ -154,7 +154,7 @@ const (
 	DefaultLookaheadM            = 3000.0
 	DefaultRangeM                = 300.0
 	DefaultRangeTimeout          = 60 * time.Second
-	DefaultPriority              = signals.HighestPriority
+	DefaultPriority              = wire.HighestPriority
 	DefaultArbitrationHysteresis = 2 * time.Second
 	DefaultSpeedSmoothing        = 0.3
 	DefaultAdvisorySignals       = 8
@@ -206,10 +206,10 @@ func (c Config) withDefaults() (Config, error) {
 		return Config{}, errors.New("controller config: " + field + " " + reason)
 	}
 	switch {
-	case !signals.ValidID(c.ControllerID):
-		return bad("ControllerID", "must match ^[A-Za-z0-9._-]{1,64}$, got "+strconv.Quote(truncate(c.ControllerID, 70)))
+	case !wire.ValidID(c.ControllerID):
+		return bad("ControllerID", "must match ^[A-Za-z0-9._-]{1,64}$, got "+wire.Quote(c.ControllerID, 70))
 	case c.Policy != PolicyGreenWave && c.Policy != PolicyRange:
-		return bad("Policy", "must be \"greenwave\" or \"range\", got "+strconv.Quote(truncate(string(c.Policy), 40)))
+		return bad("Policy", "must be \"greenwave\" or \"range\", got "+wire.Quote(string(c.Policy), 40))
 	case c.Lease < time.Second:
 		return bad("Lease", "must be at least 1s, got "+c.Lease.String())
 	case c.RefreshPeriod <= 0 || c.RefreshPeriod >= c.Lease:
@@ -221,21 +221,21 @@ func (c Config) withDefaults() (Config, error) {
 	case c.SilenceGrace < 0:
 		return bad("SilenceGrace", "must not be negative, got "+c.SilenceGrace.String())
 	case !positiveFinite(c.OffPathToleranceM):
-		return bad("OffPathToleranceM", "must be a positive number of metres, got "+formatFloat(c.OffPathToleranceM))
+		return bad("OffPathToleranceM", "must be a positive number of metres, got "+wire.FormatFloat(c.OffPathToleranceM))
 	case !positiveFinite(c.PassedMarginM) && c.PassedMarginM != 0:
-		return bad("PassedMarginM", "must be a positive number of metres, got "+formatFloat(c.PassedMarginM))
+		return bad("PassedMarginM", "must be a positive number of metres, got "+wire.FormatFloat(c.PassedMarginM))
 	case !positiveFinite(c.LookaheadM):
-		return bad("LookaheadM", "must be a positive number of metres, got "+formatFloat(c.LookaheadM))
+		return bad("LookaheadM", "must be a positive number of metres, got "+wire.FormatFloat(c.LookaheadM))
 	case !positiveFinite(c.RangeM):
-		return bad("RangeM", "must be a positive number of metres, got "+formatFloat(c.RangeM))
+		return bad("RangeM", "must be a positive number of metres, got "+wire.FormatFloat(c.RangeM))
 	case c.RangeTimeout < 0:
 		return bad("RangeTimeout", "must not be negative, got "+c.RangeTimeout.String())
-	case c.DefaultPriority < signals.HighestPriority || c.DefaultPriority > signals.LowestPriority:
+	case c.DefaultPriority < wire.HighestPriority || c.DefaultPriority > wire.LowestPriority:
 		return bad("DefaultPriority", "must be in 1..255, got "+strconv.Itoa(c.DefaultPriority))
 	case c.ArbitrationHysteresis < 0:
 		return bad("ArbitrationHysteresis", "must not be negative, got "+c.ArbitrationHysteresis.String())
 	case !(c.SpeedSmoothing > 0 && c.SpeedSmoothing <= 1):
-		return bad("SpeedSmoothing", "must be in (0, 1], got "+formatFloat(c.SpeedSmoothing))
+		return bad("SpeedSmoothing", "must be in (0, 1], got "+wire.FormatFloat(c.SpeedSmoothing))
 	case c.AdvisorySignals < 0:
 		return bad("AdvisorySignals", "must not be negative, got "+strconv.Itoa(c.AdvisorySignals))
 	case c.ForgetAfter < c.SilenceGrace:
@@ -246,10 +246,10 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("MaxVehicles", "must not be negative, got "+strconv.Itoa(c.MaxVehicles))
 	}
 	for id, p := range c.Priorities {
-		if !signals.ValidID(id) {
-			return bad("Priorities", "has an invalid vehicle id "+strconv.Quote(truncate(id, 70)))
+		if !wire.ValidID(id) {
+			return bad("Priorities", "has an invalid vehicle id "+wire.Quote(id, 70))
 		}
-		if p < signals.HighestPriority || p > signals.LowestPriority {
+		if p < wire.HighestPriority || p > wire.LowestPriority {
 			return bad("Priorities["+id+"]", "must be in 1..255, got "+strconv.Itoa(p))
 		}
 	}

@@ -25,9 +25,9 @@
 // it was given (see instant): the same differences as time.Time's, with
 // monotonic readings honoured, at the cost of an integer comparison.
 //
-// The wire types of the vehicle side (Position, Route, Advisory,
-// ControllerStatus) live here with their parsers and validation; the
-// signal side's (signals.Command, signals.Status) live in package signals.
+// The wire types of the vehicle side (wire.Position, wire.Route, wire.Advisory,
+// wire.ControllerStatus) live here with their parsers and validation; the
+// signal side's (wire.Command, wire.Status) live in package signals.
 //
 // # Tracking
 //

@@ -2,12 +2,12 @@ package controller
 
 import (
 	"errors"
-	"math"
 	"strconv"
 	"time"
 
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // InputKind tells which field of an Input is set.
@@ -26,27 +26,27 @@ const (
 // it with PositionInput, RouteInput or StatusInput.
 type Input struct {
 	Kind     InputKind
-	Position Position
-	Route    Route
-	Status   signals.Status
+	Position wire.Position
+	Route    wire.Route
+	Status   wire.Status
 }
 
 // PositionInput wraps a fix.
-func PositionInput(p Position) Input { return Input{Kind: InputPosition, Position: p} }
+func PositionInput(p wire.Position) Input { return Input{Kind: InputPosition, Position: p} }
 
 // RouteInput wraps a route (or a route clearance).
-func RouteInput(r Route) Input { return Input{Kind: InputRoute, Route: r} }
+func RouteInput(r wire.Route) Input { return Input{Kind: InputRoute, Route: r} }
 
 // StatusInput wraps a roadside status.
-func StatusInput(s signals.Status) Input { return Input{Kind: InputStatus, Status: s} }
+func StatusInput(s wire.Status) Input { return Input{Kind: InputStatus, Status: s} }
 
 // Ready is what the engine wants done, drained by Engine.Ready. Its slices
 // are the engine's own buffers: they stay valid until the next Step or
 // Tick, which reuse them. Copy what must live longer.
 type Ready struct {
-	Commands   []signals.Command // to publish, in order
-	Advisories []Advisory        // to the vehicles' displays
-	Decisions  []Decision        // what was decided and why
+	Commands   []wire.Command  // to publish, in order
+	Advisories []wire.Advisory // to the vehicles' displays
+	Decisions  []Decision      // what was decided and why
 	// NextWakeup: call Tick no later than this (a refresh, the end of a
 	// grace period, a max-hold deadline, a dead-reckoned lead time). Zero
 	// when nothing is pending.
@@ -76,10 +76,10 @@ type Engine struct {
 	nextSweep instant
 
 	// Output buffers, reused once drained.
-	commands   []signals.Command
-	advisories []Advisory
+	commands   []wire.Command
+	advisories []wire.Advisory
 	decisions  []Decision
-	advSignals []AdvisorySignal
+	advSignals []wire.AdvisorySignal
 	drained    bool
 
 	dirty   []*vehicle // vehicles whose advisory and wakeup must be revisited
@@ -96,8 +96,8 @@ type intersectionState struct {
 	leadBaseS float64 // worst-case entry + margin: the lead time before the approach's queue flush
 	maxHold   time.Duration
 	// compatible[p] is the set of phases that may be green together with
-	// phase p (bit q-1 for phase q); only phases of the approaches.
-	compatible [signals.MaxPhase + 1]uint16
+	// phase p (signals.Compatibility); only phases of the approaches.
+	compatible [wire.MaxPhase + 1]uint16
 	passages   []*passage // requested, granted or denied
 	requests   uint32     // passages requested here so far: the n of request ids
 	fault      bool
@@ -122,11 +122,11 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 		is := &e.inters[i]
 		is.id = in.ID
 		is.leadBaseS = in.Timing.WorstCaseEntryS() + cfg.Margin.Seconds()
-		is.maxHold = seconds(in.Timing.MaxPreemptS)
+		is.maxHold = in.Timing.Signal().MaxPreempt
 		if cfg.Policy == PolicyRange && cfg.RangeTimeout < is.maxHold {
 			is.maxHold = cfg.RangeTimeout
 		}
-		is.compatible = phaseCompatibility(in)
+		is.compatible = signals.Compatibility(in.Phases())
 		for _, a := range in.Approaches {
 			if lead := is.leadBaseS + e.queueFlushS(a.QueueFlushS); lead > e.maxLeadS {
 				e.maxLeadS = lead
@@ -142,7 +142,6 @@ func (e *Engine) NumVehicles() int { return len(e.vehicles) }
 // Config returns the engine's configuration with the defaults filled in.
 func (e *Engine) Config() Config { return e.cfg }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 func (e *Engine) queueFlushS(approachS float64) float64 {
 	if approachS > 0 {
@@ -151,61 +150,16 @@ func (e *Engine) queueFlushS(approachS float64) float64 {
 	return e.cfg.DefaultQueueFlush.Seconds()
 }
 
-// phaseCompatibility derives which of an intersection's phases may be green
-// together from the normal plan signals.DefaultPlan would give it (the NEMA
-// barrier rule: 1, 2, 5, 6 together, 3, 4, 7, 8 together, any other phase
-// alone), so the engine arbitrates exactly as the roadside model serves.
-// Where no such plan can be built (timing a plan cannot hold) every pair
-// of different phases conflicts: the safe assumption.
-func phaseCompatibility(in *routing.Intersection) [signals.MaxPhase + 1]uint16 {
-	var compat [signals.MaxPhase + 1]uint16
-	var phases []int
-	var seen uint32
-	for _, a := range in.Approaches {
-		if a.Phase >= signals.MinPhase && a.Phase <= signals.MaxPhase && seen&(1<<a.Phase) == 0 {
-			seen |= 1 << a.Phase
-			phases = append(phases, a.Phase)
-		}
-	}
-	for _, p := range phases {
-		compat[p] |= 1 << (p - 1)
-	}
-	t := signals.Timing{MinGreen: seconds(math.Max(in.Timing.MinGreenS, 1)), PedClearance: seconds(in.Timing.PedClearanceS),
-		Yellow: seconds(in.Timing.YellowS), AllRed: seconds(in.Timing.AllRedS), MaxPreempt: seconds(in.Timing.MaxPreemptS)}
-	if t.MaxPreempt < t.MinGreen {
-		t.MaxPreempt = t.MinGreen
-	}
-	// A cycle long enough for any number of stages: DefaultPlan gives
-	// the main street half and shares the rest.
-	stages := time.Duration(len(phases) + 1)
-	cycle := stages*(t.Clearance()+2*t.MinGreen) + time.Second
-	if cycle > signals.MaxCycle {
-		return compat
-	}
-	plan, err := signals.DefaultPlan(phases, cycle, 0.5, t)
-	if err != nil {
-		return compat
-	}
-	for _, p := range phases {
-		for _, q := range phases {
-			if !plan.Conflicts(p, q) {
-				compat[p] |= 1 << (q - 1)
-			}
-		}
-	}
-	return compat
-}
-
 // conflicts reports whether two phases of the intersection may not be
 // green together.
 func (is *intersectionState) conflicts(p, q int) bool {
 	if p == q {
 		return false
 	}
-	if p < signals.MinPhase || p > signals.MaxPhase || q < signals.MinPhase || q > signals.MaxPhase {
+	if p < wire.MinPhase || p > wire.MaxPhase || q < wire.MinPhase || q > wire.MaxPhase {
 		return true
 	}
-	return is.compatible[p]&(1<<(q-1)) == 0
+	return is.compatible[p]&wire.PhaseBit(q) == 0
 }
 
 func (in *Input) vehicleID() string {
@@ -331,7 +285,7 @@ func (e *Engine) aboutIntersection(id string) {
 }
 
 func (e *Engine) rejectErr(now time.Time, vehicleID string, err error) error {
-	var fe *signals.FieldError
+	var fe *wire.FieldError
 	if errors.As(err, &fe) {
 		return e.reject(now, vehicleID, ReasonInvalid, fe.Field, fe.Reason)
 	}

@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/greenwave-project/greenwave/signals"
 )
 
 func TestNewFillsDefaultsAndRefusesBadConfig(t *testing.T) {
@@ -65,7 +64,7 @@ func TestRequestIDFitsTheWireIdentifier(t *testing.T) {
 	assert.Equal(t, "amb-17.I-204.3", requestID("amb-17", "I-204", 3))
 	long := strings.Repeat("v", 64)
 	id := requestID(long, strings.Repeat("i", 64), 12)
-	assert.True(t, signals.ValidID(id), id)
+	assert.True(t, wire.ValidID(id), id)
 	assert.True(t, strings.HasSuffix(id, ".12"))
 	assert.NotEqual(t, id, requestID(long, strings.Repeat("i", 63)+"j", 12), "different intersections, different ids")
 	assert.NotEqual(t, id, requestID(long, strings.Repeat("i", 64), 13), "different passages, different ids")
@@ -79,7 +78,7 @@ func TestLongIDsGiveValidCommands(t *testing.T) {
 	require.NoError(t, err)
 	id := strings.Repeat("a", 64)
 	ll := lonLatAt(300, 0)
-	require.NoError(t, e.Step(scriptEpoch, PositionInput(Position{VehicleID: id, Seq: 1, TS: scriptEpoch,
+	require.NoError(t, e.Step(scriptEpoch, PositionInput(wire.Position{VehicleID: id, Seq: 1, TS: scriptEpoch,
 		Lon: ll[0], Lat: ll[1], SpeedMps: new(13.9), HeadingDeg: new(90.0), Emergency: true})))
 	rd := e.Ready()
 	require.Len(t, rd.Commands, 1)
@@ -91,7 +90,7 @@ func TestStepRefusalsAreRejectErrorsAndChangeNothing(t *testing.T) {
 	e, err := New(Config{ControllerID: "cc-1"}, net)
 	require.NoError(t, err)
 	ll := lonLatAt(300, 0)
-	fix := Position{VehicleID: "amb-1", Seq: 5, TS: scriptEpoch, Lon: ll[0], Lat: ll[1], SpeedMps: new(13.9), Emergency: true}
+	fix := wire.Position{VehicleID: "amb-1", Seq: 5, TS: scriptEpoch, Lon: ll[0], Lat: ll[1], SpeedMps: new(13.9), Emergency: true}
 	require.NoError(t, e.Step(scriptEpoch, PositionInput(fix)))
 	e.Ready()
 	before := *e.vehicles["amb-1"]
@@ -99,9 +98,9 @@ func TestStepRefusalsAreRejectErrorsAndChangeNothing(t *testing.T) {
 	later := scriptEpoch.Add(time.Second)
 	for name, in := range map[string]Input{
 		"duplicate": PositionInput(fix),
-		"nan":       PositionInput(Position{VehicleID: "amb-1", Seq: 6, TS: later, Lon: ll[0], Lat: math.NaN()}),
+		"nan":       PositionInput(wire.Position{VehicleID: "amb-1", Seq: 6, TS: later, Lon: ll[0], Lat: math.NaN()}),
 		"kind":      {},
-		"status":    StatusInput(signals.Status{IntersectionID: "nowhere", TS: later, State: signals.StateHold}),
+		"status":    StatusInput(wire.Status{IntersectionID: "nowhere", TS: later, State: wire.StateHold}),
 	} {
 		err := e.Step(later, in)
 		var rej *RejectError
@@ -186,7 +185,7 @@ func runRandomLogged(t *testing.T, rng *rand.Rand, e *Engine, checker *safetyChe
 		}
 		c.seq++
 		lon, lat := ll(c.x+rng.NormFloat64()*3, c.y+rng.NormFloat64()*3)
-		p := Position{VehicleID: c.id, Seq: c.seq, TS: now, Lon: lon, Lat: lat, SpeedMps: new(14.0), Emergency: rng.Intn(20) != 0}
+		p := wire.Position{VehicleID: c.id, Seq: c.seq, TS: now, Lon: lon, Lat: lat, SpeedMps: new(14.0), Emergency: rng.Intn(20) != 0}
 		if err := e.Step(now, PositionInput(p)); err == nil {
 			checker.accepted(now, p)
 		}

@@ -5,10 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/greenwave-project/greenwave/signals"
 )
 
 func TestInstantArithmeticSaturates(t *testing.T) {
@@ -46,9 +45,9 @@ func TestInstantArithmeticSaturates(t *testing.T) {
 // drive runs one emergency vehicle east along the corridor map at 14 m/s
 // for a minute from start, a fix a second, ticking at the engine's
 // wakeups, and returns the commands the engine sent.
-func drive(t *testing.T, e *Engine, id string, start time.Time) []signals.Command {
+func drive(t *testing.T, e *Engine, id string, start time.Time) []wire.Command {
 	t.Helper()
-	var cmds []signals.Command
+	var cmds []wire.Command
 	drain := func(now time.Time) {
 		rd := e.Ready()
 		cmds = append(cmds, rd.Commands...)
@@ -67,7 +66,7 @@ func drive(t *testing.T, e *Engine, id string, start time.Time) []signals.Comman
 			drain(next)
 		}
 		ll := lonLatAt(14*float64(k), 0)
-		require.NoError(t, e.Step(now, PositionInput(Position{VehicleID: id, Seq: uint64(k + 1), TS: now,
+		require.NoError(t, e.Step(now, PositionInput(wire.Position{VehicleID: id, Seq: uint64(k + 1), TS: now,
 			Lon: ll[0], Lat: ll[1], SpeedMps: new(14.0), Emergency: true})))
 		drain(now)
 	}
@@ -79,9 +78,9 @@ func drive(t *testing.T, e *Engine, id string, start time.Time) []signals.Comman
 // the clock, and then the engine holds nothing rather than holding past a
 // limit it can no longer count to.
 func TestEngineClockFromItsFirstTime(t *testing.T) {
-	countPreempts := func(cmds []signals.Command) (n int) {
+	countPreempts := func(cmds []wire.Command) (n int) {
 		for _, c := range cmds {
-			if c.Type == signals.CommandPreempt && c.VehicleID == "amb-1" {
+			if c.Type == wire.CommandPreempt && c.VehicleID == "amb-1" {
 				n++
 			}
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of controller/testdata/*.txt")
@@ -216,7 +216,7 @@ func (s *script) run(line string) string {
 		return ""
 	case "route":
 		now := at(num(t, a, "t", 0))
-		r := Route{VehicleID: a["v"], RouteID: a["id"], TS: now}
+		r := wire.Route{VehicleID: a["v"], RouteID: a["id"], TS: now}
 		if ts, ok := a["ts"]; ok {
 			f, err := strconv.ParseFloat(ts, 64)
 			require.NoError(t, err)
@@ -232,13 +232,13 @@ func (s *script) run(line string) string {
 			r.Destination = &pt
 		}
 		if _, ok := a["clear"]; ok {
-			r = Route{VehicleID: a["v"]}
+			r = wire.Route{VehicleID: a["v"]}
 		}
 		s.step(now, RouteInput(r))
 		return ""
 	case "status":
 		now := at(num(t, a, "t", 0))
-		st := signals.Status{IntersectionID: a["i"], TS: at(num(t, a, "ts", num(t, a, "t", 0))), State: a["state"], RequestID: a["req"]}
+		st := wire.Status{IntersectionID: a["i"], TS: at(num(t, a, "ts", num(t, a, "t", 0))), State: parseState(a["state"]), RequestID: a["req"]}
 		if g := a["green"]; g != "" {
 			for _, p := range strings.Split(g, ",") {
 				n, err := strconv.Atoi(p)
@@ -283,7 +283,7 @@ func (s *script) xy(xy string) routing.XY {
 	return routing.XY{X: fx, Y: fy}
 }
 
-func (s *script) position(a map[string]string, now time.Time) Position {
+func (s *script) position(a map[string]string, now time.Time) wire.Position {
 	t := s.t
 	seq := s.seqs[a["v"]] + 1
 	if v, ok := a["seq"]; ok {
@@ -294,7 +294,7 @@ func (s *script) position(a map[string]string, now time.Time) Position {
 	if seq > s.seqs[a["v"]] {
 		s.seqs[a["v"]] = seq
 	}
-	p := Position{VehicleID: a["v"], Seq: seq, TS: now, Emergency: a["em"] != "false"}
+	p := wire.Position{VehicleID: a["v"], Seq: seq, TS: now, Emergency: a["em"] != "false"}
 	if ts, ok := a["ts"]; ok {
 		f, err := strconv.ParseFloat(ts, 64)
 		require.NoError(t, err)
@@ -342,7 +342,7 @@ func (s *script) drain() {
 	rd := s.eng.Ready()
 	for _, c := range rd.Commands {
 		require.NoError(s.t, c.Validate(), "engine issued an invalid command")
-		if c.Type == signals.CommandPreempt {
+		if c.Type == wire.CommandPreempt {
 			fmt.Fprintf(&s.out, "%s cmd preempt %s %s/%d prio=%d eta=%.1f expires=%s\n", rel(c.IssuedAt), c.RequestID,
 				c.Approach, c.Phase, c.Priority, c.EtaS, rel(c.ExpiresAt))
 		} else {
@@ -401,4 +401,11 @@ func (s *script) vehicles() string {
 		return "none"
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// parseState reads a roadside state's wire name; an unknown one is the
+// invalid zero State, which the engine must refuse.
+func parseState(s string) wire.State {
+	st, _ := wire.ParseState(s)
+	return st
 }

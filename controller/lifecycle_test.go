@@ -4,10 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/greenwave-project/greenwave/signals"
 )
 
 // engineWithLivePreempts drives two ambulances towards junction X, one
@@ -24,10 +23,10 @@ func engineWithLivePreempts(t *testing.T) (*Engine, time.Time) {
 	for s := 1; s <= 20; s++ {
 		now = t0.Add(time.Duration(s) * time.Second)
 		w := lonLatAt(-300+10*float64(s), 0)
-		require.NoError(t, e.Step(now, PositionInput(Position{VehicleID: "amb-w", Seq: uint64(s), TS: now,
+		require.NoError(t, e.Step(now, PositionInput(wire.Position{VehicleID: "amb-w", Seq: uint64(s), TS: now,
 			Lat: w[1], Lon: w[0], SpeedMps: &speed, HeadingDeg: &east, Emergency: true})))
 		sth := lonLatAt(0, -320+10*float64(s))
-		require.NoError(t, e.Step(now, PositionInput(Position{VehicleID: "amb-s", Seq: uint64(s), TS: now,
+		require.NoError(t, e.Step(now, PositionInput(wire.Position{VehicleID: "amb-s", Seq: uint64(s), TS: now,
 			Lat: sth[1], Lon: sth[0], SpeedMps: &speed, HeadingDeg: &north, Emergency: true})))
 		e.Ready()
 	}
@@ -44,7 +43,7 @@ func TestReassertReissuesLivePreemptsWithFreshExpiry(t *testing.T) {
 	rd := e.Ready()
 	require.Len(t, rd.Commands, 1)
 	c := rd.Commands[0]
-	assert.Equal(t, signals.CommandPreempt, c.Type)
+	assert.Equal(t, wire.CommandPreempt, c.Type)
 	assert.Equal(t, live[0], c.RequestID, "the same passage keeps its request id")
 	assert.Equal(t, later, c.IssuedAt)
 	assert.Equal(t, later.Add(DefaultLease), c.ExpiresAt)
@@ -65,7 +64,7 @@ func TestReleaseAllReleasesAndServesNobodyElse(t *testing.T) {
 	rd := e.Ready()
 	var released []string
 	for _, c := range rd.Commands {
-		require.Equal(t, signals.CommandRelease, c.Type, "releasing must not hand X to the waiting vehicle")
+		require.Equal(t, wire.CommandRelease, c.Type, "releasing must not hand X to the waiting vehicle")
 		released = append(released, c.RequestID)
 	}
 	assert.ElementsMatch(t, live, released)

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,7 +30,7 @@ func TestOffPathToleranceFollowsReportedAccuracy(t *testing.T) {
 			fix := func(s int, y float64, acc *float64) {
 				now := t0.Add(time.Duration(s) * time.Second)
 				ll := lonLatAt(-200+10*float64(s), y)
-				require.NoError(t, e.Step(now, PositionInput(Position{VehicleID: "amb-1", Seq: uint64(s), TS: now,
+				require.NoError(t, e.Step(now, PositionInput(wire.Position{VehicleID: "amb-1", Seq: uint64(s), TS: now,
 					Lat: ll[1], Lon: ll[0], SpeedMps: &speed, HeadingDeg: &heading, AccuracyM: acc, Emergency: true})))
 			}
 			for s := 1; s <= 4; s++ {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // passageState is where one vehicle's passage through one intersection
@@ -23,7 +23,7 @@ const (
 	stateReleased                      // let go before the vehicle passed
 )
 
-var stateNames = [...]string{SignalPlanned, SignalRequested, SignalGranted, SignalDenied, SignalReleased}
+var stateNames = [...]string{wire.SignalPlanned, wire.SignalRequested, wire.SignalGranted, wire.SignalDenied, wire.SignalReleased}
 
 func (s passageState) live() bool { return s == stateRequested || s == stateGranted }
 
@@ -189,7 +189,7 @@ func clampETA(s float64) float64 {
 	if !(s > 0) {
 		return 0
 	}
-	return math.Min(s, signals.MaxEtaSeconds)
+	return math.Min(s, wire.MaxEtaSeconds)
 }
 
 func (v *vehicle) passageAt(s *routing.PathSignal) *passage {
@@ -362,7 +362,7 @@ func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
 	expires := e.timeOf(expiresI)
 	is := &e.inters[p.inter]
 	eta := round1(clampETA(p.arriveAt.sub(e.nowI).Seconds()))
-	e.commands = append(e.commands, signals.Command{Type: signals.CommandPreempt, RequestID: p.requestID,
+	e.commands = append(e.commands, wire.Command{Type: wire.CommandPreempt, RequestID: p.requestID,
 		ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
 		Phase: p.phase, Priority: p.v.priority, EtaS: eta, IssuedAt: e.now, ExpiresAt: expires})
 	p.refreshAt = e.nowI.add(e.cfg.RefreshPeriod)
@@ -378,7 +378,7 @@ func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
 func (e *Engine) release(p *passage, reason string) {
 	is := &e.inters[p.inter]
 	if p.state.live() {
-		e.commands = append(e.commands, signals.Command{Type: signals.CommandRelease, RequestID: p.requestID,
+		e.commands = append(e.commands, wire.Command{Type: wire.CommandRelease, RequestID: p.requestID,
 			ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
 			Phase: p.phase, Priority: p.v.priority, IssuedAt: e.now})
 		e.decide(Decision{At: e.now, Kind: DecisionRelease, VehicleID: p.v.id, IntersectionID: is.id,
@@ -534,7 +534,7 @@ func (e *Engine) isSilent(v *vehicle) bool {
 // intersection: hold of their phase grants them; fault denies them (and
 // releases what they held); the end of a fault offers the intersection
 // again.
-func (e *Engine) stepStatus(now time.Time, s *signals.Status) error {
+func (e *Engine) stepStatus(now time.Time, s *wire.Status) error {
 	if err := s.Validate(); err != nil {
 		err = e.rejectErr(now, "", err)
 		e.aboutIntersection(s.IntersectionID)
@@ -555,7 +555,7 @@ func (e *Engine) stepStatus(now time.Time, s *signals.Status) error {
 	e.setNow(now, e.instantAt(now))
 	is.statusTS = s.TS
 	is.timing.update(s)
-	if s.State == signals.StateFault {
+	if s.State == wire.StateFault {
 		if !is.fault {
 			is.fault = true
 			for i := 0; i < len(is.passages); {
@@ -578,7 +578,7 @@ func (e *Engine) stepStatus(now time.Time, s *signals.Status) error {
 		if !p.state.live() {
 			continue
 		}
-		granted := s.State == signals.StateHold && (s.RequestID == p.requestID || containsPhase(s.GreenPhases, p.phase))
+		granted := s.State == wire.StateHold && (s.RequestID == p.requestID || containsPhase(s.GreenPhases, p.phase))
 		switch {
 		case granted && p.state != stateGranted:
 			p.state = stateGranted
@@ -654,10 +654,10 @@ func (e *Engine) advise(v *vehicle) {
 		if p := v.passageAt(s); p != nil {
 			state = p.state
 		}
-		e.advSignals = append(e.advSignals, AdvisorySignal{IntersectionID: s.ID,
+		e.advSignals = append(e.advSignals, wire.AdvisorySignal{IntersectionID: s.ID,
 			EtaS: round1(clampETA(origin.ToSignal(i).S)), DistanceM: round1(math.Max(0, s.AlongM-along)),
 			State: stateNames[state]})
 	}
-	e.advisories = append(e.advisories, Advisory{VehicleID: v.id, TS: e.now, RouteID: v.routeID,
+	e.advisories = append(e.advisories, wire.Advisory{VehicleID: v.id, TS: e.now, RouteID: v.routeID,
 		Signals: e.advSignals[start:len(e.advSignals):len(e.advSignals)]})
 }

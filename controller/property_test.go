@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // safetyChecker watches every command an engine issues and fails the test
@@ -64,7 +64,7 @@ func newSafetyChecker(t testing.TB, net *routing.Network, cfg Config) *safetyChe
 		lastFix: map[string]time.Time{}, emerg: map[string]bool{}, live: map[string]liveRequest{}}
 }
 
-func (c *safetyChecker) accepted(now time.Time, p Position) {
+func (c *safetyChecker) accepted(now time.Time, p wire.Position) {
 	c.lastFix[p.VehicleID] = now
 	c.emerg[p.VehicleID] = p.Emergency
 }
@@ -75,7 +75,7 @@ func (c *safetyChecker) check(rd Ready) {
 		if err := cmd.Validate(); err != nil {
 			t.Fatalf("invalid command %+v: %v", cmd, err)
 		}
-		if cmd.Type == signals.CommandRelease {
+		if cmd.Type == wire.CommandRelease {
 			c.releases++
 			if _, ok := c.first[cmd.RequestID]; !ok {
 				t.Fatalf("release of %s, which was never requested", cmd.RequestID)
@@ -103,7 +103,7 @@ func (c *safetyChecker) check(rd Ready) {
 		if !ok {
 			t.Fatalf("preempt for unknown intersection %s", cmd.IntersectionID)
 		}
-		maxHold := time.Duration(c.net.Intersection(ii).Timing.MaxPreemptS * float64(time.Second))
+		maxHold := c.net.Intersection(ii).Timing.Signal().MaxPreempt
 		if cmd.ExpiresAt.After(first.Add(maxHold)) {
 			t.Fatalf("preempt %s expires at %v, later than its first request %v + max preempt %v",
 				cmd.RequestID, cmd.ExpiresAt, first, maxHold)
@@ -241,7 +241,7 @@ func runRandom(t testing.TB, rng *rand.Rand, eng *Engine, net *routing.Network, 
 			if rng.Intn(20) == 0 {
 				seq -= uint64(rng.Intn(3)) // duplicate or late
 			}
-			p := Position{VehicleID: v.id, Seq: seq, TS: now, Lat: ll[1], Lon: ll[0],
+			p := wire.Position{VehicleID: v.id, Seq: seq, TS: now, Lat: ll[1], Lon: ll[0],
 				SpeedMps: new(v.speed), HeadingDeg: new(math.Mod(bearing+360, 360)), Emergency: v.emergency}
 			if rng.Intn(4) == 0 {
 				p.SpeedMps = nil
@@ -255,27 +255,27 @@ func runRandom(t testing.TB, rng *rand.Rand, eng *Engine, net *routing.Network, 
 				continue
 			}
 			inters := net.Intersections()
-			st := signals.Status{IntersectionID: inters[rng.Intn(len(inters))].ID, TS: now,
-				State: []string{signals.StateNormal, signals.StateEntry, signals.StateHold, signals.StateExit, signals.StateFault}[rng.Intn(5)]}
-			if st.State == signals.StateHold {
+			st := wire.Status{IntersectionID: inters[rng.Intn(len(inters))].ID, TS: now,
+				State: []wire.State{wire.StateNormal, wire.StateEntry, wire.StateHold, wire.StateExit, wire.StateFault}[rng.Intn(5)]}
+			if st.State == wire.StateHold {
 				st.RequestID = requestIDs[rng.Intn(len(requestIDs))]
 				st.GreenPhases = []int{2, 6}
 			}
 			in = StatusInput(st)
 		case r < 95:
-			r := Route{VehicleID: v.id, RouteID: "r-" + strconv.Itoa(step), TS: now}
+			r := wire.Route{VehicleID: v.id, RouteID: "r-" + strconv.Itoa(step), TS: now}
 			switch rng.Intn(3) {
 			case 0:
 				dest := proj.ToLonLat(net.NodeXY(int32(rng.Intn(net.NumNodes()))))
 				r.Destination = &dest
 			case 1:
-				r = Route{VehicleID: v.id}
+				r = wire.Route{VehicleID: v.id}
 			default:
 				r.Path = v.path.LonLats()
 			}
 			in = RouteInput(r)
 		default:
-			in = PositionInput(Position{VehicleID: v.id, Seq: v.seq + 1, TS: now, Lat: 91, Lon: 0})
+			in = PositionInput(wire.Position{VehicleID: v.id, Seq: v.seq + 1, TS: now, Lat: 91, Lon: 0})
 		}
 		err := eng.Step(now, in)
 		if err == nil && in.Kind == InputPosition {
@@ -285,7 +285,7 @@ func runRandom(t testing.TB, rng *rand.Rand, eng *Engine, net *routing.Network, 
 		checker.check(rd)
 		checkInvariants(t, eng)
 		for _, c := range rd.Commands {
-			if c.Type == signals.CommandPreempt {
+			if c.Type == wire.CommandPreempt {
 				requestIDs = append(requestIDs, c.RequestID)
 			}
 		}
@@ -337,7 +337,7 @@ func fuzzBody(t *testing.T, data []byte) {
 				x := (float64(op[3]) - 32) * 10
 				y := (float64(op[4]) - 128) * 3
 				ll := lonLatAt(x, y)
-				p := Position{VehicleID: id, Seq: seqs[id], TS: now, Lon: ll[0], Lat: ll[1],
+				p := wire.Position{VehicleID: id, Seq: seqs[id], TS: now, Lon: ll[0], Lat: ll[1],
 					Emergency: op[7]&4 == 0}
 				switch op[5] % 8 {
 				case 0:
@@ -357,15 +357,15 @@ func fuzzBody(t *testing.T, data []byte) {
 				}
 				in = PositionInput(p)
 			case 2:
-				st := signals.Status{IntersectionID: "I" + strconv.Itoa(int(op[3]%5)), TS: now.Add(time.Duration(int8(op[4])) * time.Second),
-					State: []string{signals.StateNormal, signals.StateEntry, signals.StateHold, signals.StateExit, signals.StateFault, "bogus"}[op[5]%6]}
+				st := wire.Status{IntersectionID: "I" + strconv.Itoa(int(op[3]%5)), TS: now.Add(time.Duration(int8(op[4])) * time.Second),
+					State: []wire.State{wire.StateNormal, wire.StateEntry, wire.StateHold, wire.StateExit, wire.StateFault, 99}[op[5]%6]}
 				if op[6]%2 == 0 {
 					st.RequestID = id + ".I" + strconv.Itoa(int(op[3]%5)) + "." + strconv.Itoa(int(op[7]%3))
 					st.GreenPhases = []int{int(op[6]%18) + 1}
 				}
 				in = StatusInput(st)
 			case 3:
-				r := Route{VehicleID: id, TS: now}
+				r := wire.Route{VehicleID: id, TS: now}
 				switch op[3] % 3 {
 				case 0:
 					d := lonLatAt((float64(op[4])-32)*10, (float64(op[5])-128)*3)

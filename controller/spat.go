@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // signalTiming is what the engine last heard of an intersection's greens
@@ -17,10 +17,10 @@ type signalTiming struct {
 	greenUntil time.Time
 }
 
-func (st *signalTiming) update(s *signals.Status) {
-	*st = signalTiming{normal: s.State == signals.StateNormal, greenUntil: s.GreenUntil}
+func (st *signalTiming) update(s *wire.Status) {
+	*st = signalTiming{normal: s.State == wire.StateNormal, greenUntil: s.GreenUntil}
 	for _, p := range s.GreenPhases {
-		st.greenMask |= 1 << (p - 1)
+		st.greenMask |= wire.PhaseBit(p)
 	}
 }
 
@@ -45,7 +45,7 @@ func (st *signalTiming) update(s *signals.Status) {
 func (e *Engine) greenWaveWant(is *intersectionState, phase int, flushS float64, eta routing.ETA) (want bool, untilS float64) {
 	untilS = eta.MinS - (is.leadBaseS + flushS)
 	st := &is.timing
-	if !st.normal || st.greenMask&(1<<(phase-1)) == 0 || !st.greenUntil.After(e.now) {
+	if !st.normal || st.greenMask&wire.PhaseBit(phase) == 0 || !st.greenUntil.After(e.now) {
 		return untilS <= 0, untilS // unknown, conflicting, open-ended or stale: worst case
 	}
 	if untilEndS := st.greenUntil.Sub(e.now).Seconds() - e.cfg.Margin.Seconds(); untilEndS > untilS {

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // routeSource is where a vehicle's path comes from.
@@ -79,11 +80,17 @@ type vehicle struct {
 	dest     orb.Point
 }
 
-func (e *Engine) stepPosition(now time.Time, p *Position) error {
+func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
 	// A known vehicle's id was validated when it was first seen: the map
 	// lookup comes first so the common case skips re-checking it.
 	v := e.vehicles[p.VehicleID]
-	if err := p.validate(v == nil); err != nil {
+	var err error
+	if v == nil {
+		err = p.Validate()
+	} else {
+		err = p.ValidateFix()
+	}
+	if err != nil {
 		return e.rejectErr(now, p.VehicleID, err)
 	}
 	if p.TS.Sub(now) > e.cfg.MaxClockSkew {
@@ -410,7 +417,7 @@ func (e *Engine) dropPath(v *vehicle, reason string) {
 	v.passages = v.passages[:0]
 }
 
-func (e *Engine) stepRoute(now time.Time, r *Route) error {
+func (e *Engine) stepRoute(now time.Time, r *wire.Route) error {
 	if err := r.Validate(); err != nil {
 		return e.rejectErr(now, r.VehicleID, err)
 	}

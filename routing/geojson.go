@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/paulmach/orb"
 )
 
@@ -40,7 +41,7 @@ func LoadMapFile(path string) (*Network, error) {
 
 // LoadGeoJSON parses a map inventory (map-format.md) and validates it
 // (Inventory.Validate). It checks the type of every field it reads and
-// reports each problem as a *FieldError naming the feature (its id, or
+// reports each problem as a *wire.FieldError naming the feature (its id, or
 // "feature #i" by position in the file when it has none) and the field,
 // at most 50 of them, joined.
 //
@@ -147,7 +148,7 @@ type mapLoader struct {
 
 func (p *mapLoader) fail(field, format string, args ...any) {
 	if len(p.errs) < maxReportedErrors {
-		p.errs = append(p.errs, &FieldError{Feature: p.name, Field: field, Reason: fmt.Sprintf(format, args...)})
+		p.errs = append(p.errs, &wire.FieldError{Where: p.name, Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/paulmach/orb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,7 +82,7 @@ func TestLoadGeoJSONErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		input   string
-		feature string // "" when the error is not a *FieldError
+		feature string // "" when the error is not a *wire.FieldError
 		field   string
 		reason  string // a substring of the error
 	}{
@@ -166,17 +167,17 @@ func TestLoadGeoJSONErrors(t *testing.T) {
 				return
 			}
 			fe := findFieldError(err, tc.field)
-			require.NotNil(t, fe, "no *FieldError for field %q in: %v", tc.field, err)
-			assert.Equal(t, tc.feature, fe.Feature)
+			require.NotNil(t, fe, "no *wire.FieldError for field %q in: %v", tc.field, err)
+			assert.Equal(t, tc.feature, fe.Where)
 			assert.Contains(t, fe.Reason, tc.reason)
 		})
 	}
 }
 
-// findFieldError returns the *FieldError for field among the (joined)
+// findFieldError returns the *wire.FieldError for field among the (joined)
 // errors in err.
-func findFieldError(err error, field string) *FieldError {
-	var fe *FieldError
+func findFieldError(err error, field string) *wire.FieldError {
+	var fe *wire.FieldError
 	if errors.As(err, &fe) && fe.Field == field {
 		return fe
 	}

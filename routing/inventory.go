@@ -1,9 +1,11 @@
 package routing
 
 import (
-	"fmt"
 	"math"
+	"slices"
+	"time"
 
+	"github.com/greenwave-project/greenwave/signals"
 	"github.com/paulmach/orb"
 )
 
@@ -34,6 +36,16 @@ func (t Timing) WorstCaseEntryS() float64 {
 	return t.MinGreenS + t.PedClearanceS + t.YellowS + t.AllRedS
 }
 
+// Signal converts the timing to the signal side's durations (rounded to
+// the nanosecond). Everything that times a junction of a map (the
+// simulator, the roadside-unit simulator, the engine's lead times)
+// converts through here, so they time the same junction the same way.
+func (t Timing) Signal() signals.Timing {
+	d := func(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
+	return signals.Timing{MinGreen: d(t.MinGreenS), PedClearance: d(t.PedClearanceS), Yellow: d(t.YellowS),
+		AllRed: d(t.AllRedS), MaxPreempt: d(t.MaxPreemptS)}
+}
+
 // Approach is one way into an intersection: the direction of travel of a
 // vehicle entering on it and the signal phase that gives it its green.
 type Approach struct {
@@ -57,6 +69,27 @@ type Intersection struct {
 	// node the intersection sits on.
 	XY   XY
 	Node int32
+}
+
+// Phases returns the distinct signal phases of the intersection's
+// approaches, in approach order.
+func (in *Intersection) Phases() []int {
+	phases := make([]int, 0, len(in.Approaches))
+	for _, a := range in.Approaches {
+		if !slices.Contains(phases, a.Phase) {
+			phases = append(phases, a.Phase)
+		}
+	}
+	return phases
+}
+
+// NormalPlan is the intersection's fixed-time plan (signals.NormalPlan of
+// its phases and timing) for the given cycle and main-street share, with
+// the timing it runs on.
+func (in *Intersection) NormalPlan(cycle time.Duration, mainShare float64) (signals.Plan, signals.Timing, error) {
+	t := in.Timing.Signal()
+	plan, err := signals.NormalPlan(in.Phases(), t, cycle, mainShare)
+	return plan, t, err
 }
 
 // ApproachFor returns the approach whose bearing is nearest to bearingDeg
@@ -110,16 +143,4 @@ var ClassSpeedMps = map[string]float64{
 	"tertiary": 50 / 3.6, "tertiary_link": 40 / 3.6,
 	"unclassified": 30 / 3.6, "residential": 30 / 3.6,
 	"living_street": 10 / 3.6, "service": 20 / 3.6,
-}
-
-// FieldError is a validation error that names the feature and the field at
-// fault, so the person fixing a map file knows where to look.
-type FieldError struct {
-	Feature string // the feature's id, or its index when it has no usable id
-	Field   string // the property path, e.g. "approaches[2].bearing_deg"
-	Reason  string
-}
-
-func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s: %s: %s", e.Feature, e.Field, e.Reason)
 }

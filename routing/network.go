@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
 )
@@ -81,12 +82,12 @@ type Network struct {
 // built from it wrong: duplicate ids, approaches without phase, bearings out
 // of range, roads with fewer than two points, non-finite or out-of-range
 // coordinates, and impossible speeds or timings. It reports at most 50
-// errors, each a *FieldError.
+// errors, each a *wire.FieldError.
 func (inv *Inventory) Validate() error {
 	var errs []error
 	add := func(feature, field, format string, args ...any) {
 		if len(errs) < maxReportedErrors {
-			errs = append(errs, &FieldError{Feature: feature, Field: field, Reason: fmt.Sprintf(format, args...)})
+			errs = append(errs, &wire.FieldError{Where: feature, Field: field, Reason: fmt.Sprintf(format, args...)})
 		}
 	}
 	ids := make(map[string]bool, len(inv.Intersections)+len(inv.Roads))
@@ -268,10 +269,10 @@ func Build(inv *Inventory) (*Network, error) {
 		node, d := n.nearestNode(in.XY, IntersectionToleranceM)
 		switch {
 		case node < 0:
-			errs = append(errs, &FieldError{Feature: featureName("intersection", ii, in.ID), Field: "geometry.coordinates",
+			errs = append(errs, &wire.FieldError{Where: featureName("intersection", ii, in.ID), Field: "geometry.coordinates",
 				Reason: fmt.Sprintf("no road end point within %.0f m (nearest is farther): the intersection is off the road graph", IntersectionToleranceM)})
 		case n.nodeInter[node] >= 0:
-			errs = append(errs, &FieldError{Feature: featureName("intersection", ii, in.ID), Field: "geometry.coordinates",
+			errs = append(errs, &wire.FieldError{Where: featureName("intersection", ii, in.ID), Field: "geometry.coordinates",
 				Reason: fmt.Sprintf("sits on the same road node as intersection %q (%.1f m away)", n.inters[n.nodeInter[node]].ID, d)})
 		default:
 			in.Node = node

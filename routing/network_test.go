@@ -54,8 +54,8 @@ func TestValidateErrors(t *testing.T) {
 			err := inv.Validate()
 			require.Error(t, err)
 			fe := findFieldError(err, tc.field)
-			require.NotNil(t, fe, "no *FieldError for field %q in: %v", tc.field, err)
-			assert.Equal(t, tc.feature, fe.Feature)
+			require.NotNil(t, fe, "no *wire.FieldError for field %q in: %v", tc.field, err)
+			assert.Equal(t, tc.feature, fe.Where)
 			assert.Contains(t, fe.Reason, tc.reason)
 			_, err = Build(inv)
 			assert.Error(t, err, "Build validates too")
@@ -78,7 +78,7 @@ func TestBuildErrors(t *testing.T) {
 		require.Error(t, err)
 		fe := findFieldError(err, "geometry.coordinates")
 		require.NotNil(t, fe)
-		assert.Equal(t, `intersection "I-1"`, fe.Feature)
+		assert.Equal(t, `intersection "I-1"`, fe.Where)
 		assert.Contains(t, fe.Reason, "no road end point within 30 m")
 	})
 	t.Run("intersection within tolerance", func(t *testing.T) {
@@ -100,7 +100,7 @@ func TestBuildErrors(t *testing.T) {
 		require.Error(t, err)
 		fe := findFieldError(err, "geometry.coordinates")
 		require.NotNil(t, fe)
-		assert.Equal(t, `intersection "I-2"`, fe.Feature)
+		assert.Equal(t, `intersection "I-2"`, fe.Where)
 		assert.Contains(t, fe.Reason, `same road node as intersection "I-1"`)
 	})
 }

@@ -3,6 +3,8 @@ package signals
 import (
 	"testing"
 	"time"
+
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 func benchUnit(b *testing.B) *Roadside {
@@ -63,9 +65,9 @@ func BenchmarkApply(b *testing.B) {
 	now := t0
 	r.Advance(now)
 	buf := make([]Change, 0, 1024)
-	c := Command{Type: CommandPreempt, RequestID: "amb-17.I-204.3", ControllerID: "cc-1", IntersectionID: "I-204",
+	c := wire.Command{Type: wire.CommandPreempt, RequestID: "amb-17.I-204.3", ControllerID: "cc-1", IntersectionID: "I-204",
 		VehicleID: "amb-17", Approach: "NB", Phase: 4, Priority: 1, EtaS: 10}
-	rel := Command{Type: CommandRelease, RequestID: c.RequestID, ControllerID: "cc-1", IntersectionID: "I-204"}
+	rel := wire.Command{Type: wire.CommandRelease, RequestID: c.RequestID, ControllerID: "cc-1", IntersectionID: "I-204"}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -84,25 +86,5 @@ func BenchmarkApply(b *testing.B) {
 			b.Fatal(err)
 		}
 		buf = r.AppendChanges(buf[:0])
-	}
-}
-
-func BenchmarkParseCommand(b *testing.B) {
-	payload := []byte(specCommand)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(payload)))
-	for i := 0; i < b.N; i++ {
-		if _, err := ParseCommand(payload); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkValidID(b *testing.B) {
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if !ValidID("amb-17.I-204.3") {
-			b.Fatal("valid id refused")
-		}
 	}
 }

@@ -3,11 +3,13 @@ package signals
 import (
 	"fmt"
 	"time"
+
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // episode is a stretch of time the unit spent in one reported state.
 type episode struct {
-	state      string
+	state      wire.State
 	start, end time.Time
 }
 
@@ -23,10 +25,10 @@ type checker struct {
 	started    bool
 	first      time.Time
 	last       time.Time
-	ind        [MaxPhase + 1]Indication
-	since      [MaxPhase + 1]time.Time
+	ind        [wire.MaxPhase + 1]Indication
+	since      [wire.MaxPhase + 1]time.Time
 	lastAllRed time.Time
-	state      string
+	state      wire.State
 	stateSince time.Time
 	episodes   []episode // completed
 }
@@ -68,7 +70,7 @@ func (c *checker) one(ch Change) error {
 	initial := ch.At.Equal(c.first)
 	switch {
 	case ch.From == Red && ch.To == Green:
-		for q := MinPhase; q <= MaxPhase; q++ {
+		for q := wire.MinPhase; q <= wire.MaxPhase; q++ {
 			if q == p {
 				continue
 			}
@@ -102,11 +104,11 @@ func (c *checker) one(ch Change) error {
 func (c *checker) checkEpisode(e episode) error {
 	d := e.end.Sub(e.start)
 	switch e.state {
-	case StateHold:
+	case wire.StateHold:
 		if d > c.tm.MaxPreempt {
 			return fmt.Errorf("hold lasted %v, more than max preempt %v", d, c.tm.MaxPreempt)
 		}
-	case StateEntry:
+	case wire.StateEntry:
 		if d > c.tm.WorstCaseEntry() {
 			return fmt.Errorf("entry lasted %v, more than the worst case %v", d, c.tm.WorstCaseEntry())
 		}
@@ -115,7 +117,7 @@ func (c *checker) checkEpisode(e episode) error {
 }
 
 // episodesOf returns the completed episodes in state.
-func (c *checker) episodesOf(state string) []episode {
+func (c *checker) episodesOf(state wire.State) []episode {
 	var out []episode
 	for _, e := range c.episodes {
 		if e.state == state {

@@ -1,24 +1,15 @@
 // Package signals is the signal side of greenwave: what a preempt command
-// does to a real intersection. It holds the Command and Status wire types
-// (wire-protocol.md) with their validation, an intersection's Timing, its
-// fixed-time normal Plan, and Roadside, the state machine a roadside signal
+// does to a real intersection. It holds an intersection's Timing, its
+// fixed-time normal Plan and which of its phases may be green together
+// (Compatibility), and Roadside, the state machine a roadside signal
 // controller runs for emergency-vehicle preemption (NTCIP 1202 preempt
-// semantics). The simulator runs thousands of Roadside units against the
-// controller; the roadside-unit simulator of the live service runs one per
-// intersection behind MQTT. Both therefore see exactly the same behaviour.
+// semantics), which takes wire.Command and reports wire.Status. The
+// simulator runs thousands of Roadside units against the controller; the
+// roadside-unit simulator of the live service runs one per intersection
+// behind MQTT. Both therefore see exactly the same behaviour.
 //
-// The package imports nothing from the rest of greenwave and nothing
-// outside the standard library.
-//
-// # Wire types
-//
-// ParseCommand and ParseStatus refuse a payload over MaxPayloadBytes, one
-// that is not a UTF-8 JSON object, a field of the wrong type, a missing
-// required field or a value out of range, with a *FieldError naming the
-// field; unknown fields are ignored. Marshalling writes times with
-// FormatTime (RFC 3339, UTC, exact to the nanosecond). FieldError,
-// ValidID, ParseTime and DecodePayload are exported for the other packages'
-// wire types, so every payload in greenwave is checked the same way.
+// The package imports only package wire from the rest of greenwave, and
+// nothing outside the standard library.
 //
 // # Normal operation
 //

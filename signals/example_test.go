@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // A simulator's view: schedule the unit at NextChange, hand it commands as
@@ -23,8 +24,8 @@ func ExampleRoadside() {
 	unit.Advance(start)
 
 	now := start.Add(3 * time.Second)
-	err = unit.Apply(now, signals.Command{
-		Type: signals.CommandPreempt, RequestID: "amb-17.I-204.3", ControllerID: "cc-1",
+	err = unit.Apply(now, wire.Command{
+		Type: wire.CommandPreempt, RequestID: "amb-17.I-204.3", ControllerID: "cc-1",
 		IntersectionID: "I-204", VehicleID: "amb-17", Approach: "NB", Phase: 4,
 		Priority: 1, EtaS: 20, IssuedAt: now, ExpiresAt: now.Add(40 * time.Second),
 	})

@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"strconv"
 	"time"
+
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Stage is one step of a fixed-time plan: the phases green together, and
@@ -40,9 +42,6 @@ const (
 	sideStreetMask = 1<<2 | 1<<3 | 1<<6 | 1<<7 // phases 3, 4, 7, 8
 )
 
-// phaseBit is phase's bit in a phase set: sixteen phases fit a uint16.
-func phaseBit(phase int) uint16 { return 1 << (phase - 1) }
-
 // DefaultPlan builds a fixed-time plan for an intersection whose approaches
 // use phases. Phases are grouped by NEMA barrier (1,2,5,6 one stage; 3,4,7,8
 // another; any other number a stage of its own, in ascending order). When
@@ -65,29 +64,11 @@ func DefaultPlan(phases []int, cycle time.Duration, mainShare float64, t Timing)
 	if cycle <= 0 || cycle > MaxCycle {
 		return Plan{}, errors.New("signals: default plan: cycle must be in (0, " + MaxCycle.String() + "], got " + cycle.String())
 	}
-	var set uint16
-	for _, p := range phases {
-		if p < MinPhase || p > MaxPhase {
-			return Plan{}, errors.New("signals: default plan: phase must be in 1..16, got " + strconv.Itoa(p))
-		}
-		set |= phaseBit(p)
+	masks, err := stageMasks(phases)
+	if err != nil {
+		return Plan{}, err
 	}
-	var masks []uint16
-	hasMain := set&mainStreetMask != 0
-	if hasMain {
-		masks = append(masks, set&mainStreetMask)
-	}
-	if set&sideStreetMask != 0 {
-		masks = append(masks, set&sideStreetMask)
-	}
-	for p := 9; p <= MaxPhase; p++ {
-		if set&phaseBit(p) != 0 {
-			masks = append(masks, phaseBit(p))
-		}
-	}
-	if len(masks) == 1 {
-		masks = append(masks, 0) // pedestrian stage
-	}
+	hasMain := masks[0]&mainStreetMask != 0
 	n := len(masks)
 	green := cycle - time.Duration(n)*t.Clearance()
 	if green < time.Duration(n)*t.MinGreen {
@@ -120,6 +101,80 @@ func DefaultPlan(phases []int, cycle time.Duration, mainShare float64, t Timing)
 	return plan, nil
 }
 
+// stageMasks groups phases into the stages DefaultPlan gives them: by NEMA
+// barrier (1, 2, 5, 6 one stage; 3, 4, 7, 8 another; any other number a
+// stage of its own, ascending), with a pedestrian stage (no vehicle phase)
+// added when only one group exists.
+func stageMasks(phases []int) ([]uint16, error) {
+	var set uint16
+	for _, p := range phases {
+		if !wire.ValidPhase(p) {
+			return nil, errors.New("signals: default plan: phase must be in 1..16, got " + strconv.Itoa(p))
+		}
+		set |= wire.PhaseBit(p)
+	}
+	var masks []uint16
+	if set&mainStreetMask != 0 {
+		masks = append(masks, set&mainStreetMask)
+	}
+	if set&sideStreetMask != 0 {
+		masks = append(masks, set&sideStreetMask)
+	}
+	for p := 9; p <= wire.MaxPhase; p++ {
+		if set&wire.PhaseBit(p) != 0 {
+			masks = append(masks, wire.PhaseBit(p))
+		}
+	}
+	if len(masks) == 1 {
+		masks = append(masks, 0) // pedestrian stage
+	}
+	return masks, nil
+}
+
+// Compatibility is, for each phase p of phases, the set of phases (bit q-1
+// for phase q, see wire.PhaseBit) that may be green together with p in the
+// plan DefaultPlan gives them: the same stage. The controller arbitrates
+// with it, so it ranks requests exactly as the roadside serves them. Phases
+// outside 1..16 are ignored; every other phase conflicts with them.
+func Compatibility(phases []int) [wire.MaxPhase + 1]uint16 {
+	var compat [wire.MaxPhase + 1]uint16
+	var valid []int
+	for _, p := range phases {
+		if wire.ValidPhase(p) {
+			valid = append(valid, p)
+		}
+	}
+	masks, err := stageMasks(valid)
+	if err != nil || len(valid) == 0 {
+		return compat
+	}
+	for _, m := range masks {
+		for _, p := range valid {
+			if m&wire.PhaseBit(p) != 0 {
+				compat[p] |= m
+			}
+		}
+	}
+	return compat
+}
+
+// NormalPlan builds an intersection's fixed-time plan with DefaultPlan for
+// the given cycle and main-street share. A junction with more stages than
+// that cycle can hold at their minimum greens gets the shortest longer
+// cycle, in 10 s steps, that can: a traffic engineer would time such a
+// junction on its own.
+func NormalPlan(phases []int, t Timing, cycle time.Duration, mainShare float64) (Plan, error) {
+	var lastErr error
+	for c := cycle; c <= MaxCycle; c += 10 * time.Second {
+		plan, err := DefaultPlan(phases, c, mainShare, t)
+		if err == nil {
+			return plan, nil
+		}
+		lastErr = err
+	}
+	return Plan{}, lastErr
+}
+
 // Validate checks the plan against t: at least two stages (a one-stage
 // plan would clear a green only to bring the same green back), phases in
 // 1..16 and not repeated within a stage, every green at least min green,
@@ -135,13 +190,13 @@ func (p Plan) Validate(t Timing) error {
 	for i, s := range p.Stages {
 		var seen uint16
 		for _, ph := range s.Phases {
-			if ph < MinPhase || ph > MaxPhase {
+			if ph < wire.MinPhase || ph > wire.MaxPhase {
 				return errors.New("signals: plan stage " + strconv.Itoa(i) + ": phase must be in 1..16, got " + strconv.Itoa(ph))
 			}
-			if seen&phaseBit(ph) != 0 {
+			if seen&wire.PhaseBit(ph) != 0 {
 				return errors.New("signals: plan stage " + strconv.Itoa(i) + ": phase " + strconv.Itoa(ph) + " listed twice")
 			}
-			seen |= phaseBit(ph)
+			seen |= wire.PhaseBit(ph)
 		}
 		if s.Green < t.MinGreen {
 			return errors.New("signals: plan stage " + strconv.Itoa(i) + ": green " + s.Green.String() + " below min green " + t.MinGreen.String())
@@ -191,8 +246,8 @@ func (p Plan) Phases() []int {
 	var set uint16
 	for _, s := range p.Stages {
 		for _, ph := range s.Phases {
-			if ph >= MinPhase && ph <= MaxPhase {
-				set |= phaseBit(ph)
+			if ph >= wire.MinPhase && ph <= wire.MaxPhase {
+				set |= wire.PhaseBit(ph)
 			}
 		}
 	}
@@ -226,8 +281,8 @@ func (p Plan) position(at time.Time) time.Duration {
 // maskPhases lists the phases of a bit set, ascending.
 func maskPhases(m uint16) []int {
 	out := make([]int, 0, bits.OnesCount16(m))
-	for p := MinPhase; p <= MaxPhase; p++ {
-		if m&phaseBit(p) != 0 {
+	for p := wire.MinPhase; p <= wire.MaxPhase; p++ {
+		if m&wire.PhaseBit(p) != 0 {
 			out = append(out, p)
 		}
 	}
@@ -238,8 +293,8 @@ func maskPhases(m uint16) []int {
 func stageMask(s Stage) uint16 {
 	var m uint16
 	for _, ph := range s.Phases {
-		if ph >= MinPhase && ph <= MaxPhase {
-			m |= phaseBit(ph)
+		if ph >= wire.MinPhase && ph <= wire.MaxPhase {
+			m |= wire.PhaseBit(ph)
 		}
 	}
 	return m

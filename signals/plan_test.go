@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,7 +42,7 @@ func TestTimingValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tm := DefaultTiming()
 			tt.mod(&tm)
-			var fe *FieldError
+			var fe *wire.FieldError
 			require.ErrorAs(t, tm.Validate(), &fe)
 			assert.Equal(t, tt.field, fe.Field)
 		})

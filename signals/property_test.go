@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/require"
 )
 
@@ -64,14 +65,14 @@ func (d *driver) check() error {
 	state := d.r.State()
 	id := d.r.RequestID()
 	switch state {
-	case StateHold, StateEntry:
+	case wire.StateHold, wire.StateEntry:
 		if id == "" {
 			return fmt.Errorf("%s without a request", state)
 		}
 		if _, alive := d.m.expires[id]; !alive {
 			return fmt.Errorf("%s serves %q, which expired, was released or whose controller went offline", state, id)
 		}
-		if state == StateHold {
+		if state == wire.StateHold {
 			if !d.r.IsGreen(d.m.phase[id]) {
 				return fmt.Errorf("hold for %q but its phase %d is not green", id, d.m.phase[id])
 			}
@@ -86,7 +87,7 @@ func (d *driver) check() error {
 			return fmt.Errorf("%s but serving %q", state, id)
 		}
 	}
-	if state == StateFault && len(d.m.expires) > 0 {
+	if state == wire.StateFault && len(d.m.expires) > 0 {
 		return fmt.Errorf("fault with live requests")
 	}
 	return nil
@@ -125,8 +126,8 @@ func (d *driver) op(kind, a, b, c byte) error {
 		if c%17 == 0 {
 			phase = 3 // usually unserved
 		}
-		cmd := Command{
-			Type: CommandPreempt, RequestID: id, ControllerID: ctrl, IntersectionID: "I-1",
+		cmd := wire.Command{
+			Type: wire.CommandPreempt, RequestID: id, ControllerID: ctrl, IntersectionID: "I-1",
 			VehicleID: "v", Approach: "A", Phase: phase, Priority: 1 + int(c%3), EtaS: float64(c % 60),
 			IssuedAt:  d.now.Add(-time.Duration(c%4) * time.Second),
 			ExpiresAt: d.now.Add(time.Duration(1+int(c)%150) * time.Second),
@@ -137,13 +138,13 @@ func (d *driver) op(kind, a, b, c byte) error {
 			d.m.phase[id] = cmd.Phase
 			d.m.controller[id] = ctrl
 		} else if !errors.Is(err, ErrFault) && !errors.Is(err, ErrTooManyRequests) {
-			var fe *FieldError
+			var fe *wire.FieldError
 			if !errors.As(err, &fe) || (fe.Field != "phase" && fe.Field != "request_id" && fe.Field != "issued_at") {
 				return fmt.Errorf("unexpected refusal of %+v: %v", cmd, err)
 			}
 		}
 	case 5, 6:
-		if err := d.r.Apply(d.now, Command{Type: CommandRelease, RequestID: id, ControllerID: ctrl, IntersectionID: "I-1", IssuedAt: d.now}); err != nil {
+		if err := d.r.Apply(d.now, wire.Command{Type: wire.CommandRelease, RequestID: id, ControllerID: ctrl, IntersectionID: "I-1", IssuedAt: d.now}); err != nil {
 			return err
 		}
 		d.m.drop(id)
@@ -156,7 +157,7 @@ func (d *driver) op(kind, a, b, c byte) error {
 		}
 	case 8:
 		if c%8 == 0 { // faults are rare
-			on := d.r.State() != StateFault
+			on := d.r.State() != wire.StateFault
 			d.r.SetFault(d.now, on)
 			if on {
 				for rid := range d.m.expires {

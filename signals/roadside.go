@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"strconv"
 	"time"
+
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Indication is what a phase's signal head shows.
@@ -39,7 +41,7 @@ type Change struct {
 	At       time.Time
 	Phase    int
 	From, To Indication
-	State    string
+	State    wire.State
 }
 
 // MaxRequests bounds the preempts a unit keeps (served and waiting), so a
@@ -100,7 +102,7 @@ type Roadside struct {
 
 	started bool
 	now     time.Time
-	mode    string // StateNormal, StateEntry, StateHold or StateExit
+	mode    wire.State // normal, entry, hold or exit (fault is a flag beside it)
 	fault   bool
 
 	stage            int // the stage green, yellow or last cleared
@@ -125,8 +127,8 @@ type Roadside struct {
 // NewRoadside returns the unit for intersectionID running plan with timing
 // t. Both are validated.
 func NewRoadside(intersectionID string, plan Plan, t Timing) (*Roadside, error) {
-	if !ValidID(intersectionID) {
-		return nil, fieldErr("intersection_id", "must match ^[A-Za-z0-9._-]{1,64}$, got "+strconv.Quote(truncate(intersectionID, 70)))
+	if err := wire.CheckID("intersection_id", intersectionID, true); err != nil {
+		return nil, err
 	}
 	if err := plan.Validate(t); err != nil {
 		return nil, err
@@ -134,7 +136,7 @@ func NewRoadside(intersectionID string, plan Plan, t Timing) (*Roadside, error) 
 	r := &Roadside{
 		id:     intersectionID,
 		timing: t,
-		mode:   StateNormal,
+		mode:   wire.StateNormal,
 		record: true,
 		plan:   Plan{Cycle: plan.Cycle, Offset: plan.Offset, Stages: make([]Stage, len(plan.Stages))},
 		masks:  make([]uint16, len(plan.Stages)),
@@ -199,9 +201,9 @@ func (r *Roadside) AppendChanges(dst []Change) []Change {
 }
 
 // State returns the state the unit reports (one of the State* constants).
-func (r *Roadside) State() string {
+func (r *Roadside) State() wire.State {
 	if r.fault {
-		return StateFault
+		return wire.StateFault
 	}
 	return r.mode
 }
@@ -218,7 +220,7 @@ func (r *Roadside) RequestID() string {
 // Indication returns what phase shows now. Phases the plan does not serve
 // are always red.
 func (r *Roadside) Indication(phase int) Indication {
-	if !r.started || phase < MinPhase || phase > MaxPhase || r.masks[r.stage]&phaseBit(phase) == 0 {
+	if !r.started || phase < wire.MinPhase || phase > wire.MaxPhase || r.masks[r.stage]&wire.PhaseBit(phase) == 0 {
 		return Red
 	}
 	switch r.interval {
@@ -247,10 +249,10 @@ func (r *Roadside) AppendGreenPhases(dst []int) []int {
 	return dst
 }
 
-// Status advances the unit to now and reports it in wire form.
-func (r *Roadside) Status(now time.Time) Status {
+// wire.Status advances the unit to now and reports it in wire form.
+func (r *Roadside) Status(now time.Time) wire.Status {
 	r.Advance(now)
-	return Status{
+	return wire.Status{
 		IntersectionID: r.id,
 		TS:             r.now,
 		State:          r.State(),
@@ -273,7 +275,7 @@ func (r *Roadside) greenSince() time.Time {
 // timing (its plan, or an entry or exit already under way); zero when
 // nothing is green or a hold keeps it green with no planned end.
 func (r *Roadside) plannedGreenEnd() time.Time {
-	if r.greenSince().IsZero() || r.mode == StateHold {
+	if r.greenSince().IsZero() || r.mode == wire.StateHold {
 		return time.Time{}
 	}
 	return r.intervalEnd
@@ -334,12 +336,12 @@ func (r *Roadside) effectiveNow(now time.Time) time.Time {
 // before the last accepted one), refreshes of a request whose hold already
 // reached max preempt, and preempts while in fault are refused
 // with an error and change nothing (beyond advancing the unit to now).
-func (r *Roadside) Apply(now time.Time, c Command) error {
+func (r *Roadside) Apply(now time.Time, c wire.Command) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
 	if c.IntersectionID != r.id {
-		return fieldErr("intersection_id", "command for "+strconv.Quote(c.IntersectionID)+" sent to unit "+strconv.Quote(r.id))
+		return wire.Invalid("intersection_id", "command for "+strconv.Quote(c.IntersectionID)+" sent to unit "+strconv.Quote(r.id))
 	}
 	at := r.effectiveNow(now)
 	err := r.apply(at, c)
@@ -349,8 +351,8 @@ func (r *Roadside) Apply(now time.Time, c Command) error {
 	return err
 }
 
-func (r *Roadside) apply(at time.Time, c Command) error {
-	if c.Type == CommandRelease {
+func (r *Roadside) apply(at time.Time, c wire.Command) error {
+	if c.Type == wire.CommandRelease {
 		r.Advance(at)
 		r.remove(at, c.RequestID)
 		return nil
@@ -359,17 +361,17 @@ func (r *Roadside) apply(at time.Time, c Command) error {
 		return ErrFault
 	}
 	if r.plan.StageOf(c.Phase) < 0 {
-		return fieldErr("phase", "phase "+strconv.Itoa(c.Phase)+" is not served by intersection "+r.id)
+		return wire.Invalid("phase", "phase "+strconv.Itoa(c.Phase)+" is not served by intersection "+r.id)
 	}
 	r.Advance(at)
 	for _, id := range r.capped {
 		if id == c.RequestID {
-			return fieldErr("request_id", "request "+c.RequestID+" was already held for max preempt ("+r.timing.MaxPreempt.String()+")")
+			return wire.Invalid("request_id", "request "+c.RequestID+" was already held for max preempt ("+r.timing.MaxPreempt.String()+")")
 		}
 	}
 	if old := r.find(c.RequestID); old != nil {
 		if c.IssuedAt.Before(old.issuedAt) {
-			return fieldErr("issued_at", "older than the last command for request "+c.RequestID+" (stale redelivery)")
+			return wire.Invalid("issued_at", "older than the last command for request "+c.RequestID+" (stale redelivery)")
 		}
 		if !c.ExpiresAt.After(at) {
 			// The controller moved the expiry into the past: that ends it.
@@ -386,7 +388,7 @@ func (r *Roadside) apply(at time.Time, c Command) error {
 		// The vehicle now enters on another phase: a new request in its own right.
 		r.remove(at, c.RequestID)
 	} else if !c.ExpiresAt.After(at) {
-		return fieldErr("expires_at", "already passed when received")
+		return wire.Invalid("expires_at", "already passed when received")
 	}
 	r.dropExpiredQueued(at)
 	if len(r.served)+len(r.queued) >= MaxRequests {
@@ -489,7 +491,7 @@ func (r *Roadside) step(t time.Time) {
 	}
 	switch r.interval {
 	case intervalGreen:
-		if r.mode == StateHold {
+		if r.mode == wire.StateHold {
 			// Max preempt reached: every request sharing this hold has had it.
 			for _, q := range r.served {
 				r.capped[r.cappedAt] = q.id
@@ -508,8 +510,8 @@ func (r *Roadside) step(t time.Time) {
 		r.intervalEnd = t.Add(r.timing.AllRed)
 		r.emitStage(t, Yellow, Red)
 	case intervalAllRed:
-		if r.mode == StateEntry {
-			r.setMode(t, StateHold)
+		if r.mode == wire.StateEntry {
+			r.setMode(t, wire.StateHold)
 			r.startGreen(t, r.target, t.Add(r.timing.MaxPreempt))
 			// Pedestrians stay dark during a preempt, so only min green binds.
 			r.greenEarliestEnd = t.Add(r.timing.MinGreen)
@@ -517,7 +519,7 @@ func (r *Roadside) step(t time.Time) {
 			return
 		}
 		stage, end := r.reentry(t)
-		r.setMode(t, StateNormal)
+		r.setMode(t, wire.StateNormal)
 		r.startGreen(t, stage, end)
 		r.greenEarliestEnd = t.Add(r.timing.MinGreen + r.timing.PedClearance)
 	}
@@ -553,15 +555,15 @@ func (r *Roadside) reentry(t time.Time) (int, time.Time) {
 
 // admit takes a new request at t.
 func (r *Roadside) admit(t time.Time, q request) {
-	bit := phaseBit(q.phase)
+	bit := wire.PhaseBit(q.phase)
 	switch r.mode {
-	case StateEntry:
+	case wire.StateEntry:
 		if r.masks[r.target]&bit != 0 {
 			r.served = append(r.served, q)
 		} else {
 			r.queued = append(r.queued, q)
 		}
-	case StateHold:
+	case wire.StateHold:
 		if r.masks[r.stage]&bit != 0 {
 			r.served = append(r.served, q)
 		} else {
@@ -576,18 +578,18 @@ func (r *Roadside) admit(t time.Time, q request) {
 // serve starts serving r.served (non-empty, all for one stage) at t, from
 // normal, exit, or an entry or hold whose requests have all ended.
 func (r *Roadside) serve(t time.Time) {
-	bit := phaseBit(r.served[0].phase)
+	bit := wire.PhaseBit(r.served[0].phase)
 	if r.interval == intervalGreen && r.masks[r.stage]&bit != 0 {
 		// Already green: hold it, no clearance needed.
 		r.target = r.stage
-		r.setMode(t, StateHold)
+		r.setMode(t, wire.StateHold)
 		r.intervalEnd = t.Add(r.timing.MaxPreempt)
 		r.beginHold(t)
 		return
 	}
 	r.target = r.plan.StageOf(r.served[0].phase)
-	leavingHold := r.mode == StateHold
-	r.setMode(t, StateEntry)
+	leavingHold := r.mode == wire.StateHold
+	r.setMode(t, wire.StateEntry)
 	if r.interval == intervalGreen {
 		// End the running green as soon as min green and pedestrian
 		// clearance allow — never later than the plan would have ended it,
@@ -612,7 +614,7 @@ func (r *Roadside) beginHold(t time.Time) {
 func (r *Roadside) absorbQueued(mask uint16) {
 	kept := r.queued[:0]
 	for _, q := range r.queued {
-		if mask&phaseBit(q.phase) != 0 {
+		if mask&wire.PhaseBit(q.phase) != 0 {
 			r.served = append(r.served, q)
 		} else {
 			kept = append(kept, q)
@@ -647,17 +649,17 @@ func (r *Roadside) servedEnded(t time.Time) {
 // otherwise the unit clears it and re-enters the plan (see reentry).
 func (r *Roadside) endPreemption(t time.Time) {
 	if r.interval != intervalGreen {
-		r.setMode(t, StateExit)
+		r.setMode(t, wire.StateExit)
 		return
 	}
 	end := maxTime(t, r.greenEarliestEnd)
 	stage, planEnd := r.reentry(end.Add(r.timing.Clearance()))
 	if stage == r.stage {
-		r.setMode(t, StateNormal)
+		r.setMode(t, wire.StateNormal)
 		r.intervalEnd = planEnd
 		return
 	}
-	r.setMode(t, StateExit)
+	r.setMode(t, wire.StateExit)
 	r.intervalEnd = end
 }
 
@@ -669,7 +671,7 @@ func (r *Roadside) startGreen(t time.Time, stage int, end time.Time) {
 	r.emitStage(t, Red, Green)
 }
 
-func (r *Roadside) setMode(t time.Time, mode string) {
+func (r *Roadside) setMode(t time.Time, mode wire.State) {
 	if r.mode == mode {
 		return
 	}

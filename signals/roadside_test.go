@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,7 +60,7 @@ func (h *harness) advance(s float64) {
 	h.sync()
 }
 
-func (h *harness) apply(s float64, c Command) error {
+func (h *harness) apply(s float64, c wire.Command) error {
 	h.t.Helper()
 	err := h.r.Apply(at(s), c)
 	h.sync()
@@ -67,8 +68,8 @@ func (h *harness) apply(s float64, c Command) error {
 }
 
 // stateSeq is the reported states in order, with the time each began.
-func (h *harness) stateSeq() ([]string, []float64) {
-	var states []string
+func (h *harness) stateSeq() ([]wire.State, []float64) {
+	var states []wire.State
 	var times []float64
 	for _, ch := range h.log {
 		if ch.Phase == 0 && (len(states) == 0 || states[len(states)-1] != ch.State) {
@@ -90,7 +91,7 @@ func (h *harness) firstChange(phase int, to Indication, from float64) (float64, 
 }
 
 // stateBegan returns when the unit first entered state at or after from seconds.
-func (h *harness) stateBegan(state string, from float64) (float64, bool) {
+func (h *harness) stateBegan(state wire.State, from float64) (float64, bool) {
 	for _, ch := range h.log {
 		if ch.Phase == 0 && ch.State == state && secs(ch.At) >= from {
 			return secs(ch.At), true
@@ -99,16 +100,16 @@ func (h *harness) stateBegan(state string, from float64) (float64, bool) {
 	return 0, false
 }
 
-func preempt(id string, phase int, issued, expires float64) Command {
-	return Command{
-		Type: CommandPreempt, RequestID: id, ControllerID: "cc-1", IntersectionID: "I-204",
+func preempt(id string, phase int, issued, expires float64) wire.Command {
+	return wire.Command{
+		Type: wire.CommandPreempt, RequestID: id, ControllerID: "cc-1", IntersectionID: "I-204",
 		VehicleID: "amb-" + id, Approach: "EB", Phase: phase, Priority: 1, EtaS: 10,
 		IssuedAt: at(issued), ExpiresAt: at(expires),
 	}
 }
 
-func release(id string, issued float64) Command {
-	return Command{Type: CommandRelease, RequestID: id, ControllerID: "cc-1", IntersectionID: "I-204", IssuedAt: at(issued)}
+func release(id string, issued float64) wire.Command {
+	return wire.Command{Type: wire.CommandRelease, RequestID: id, ControllerID: "cc-1", IntersectionID: "I-204", IssuedAt: at(issued)}
 }
 
 func TestUnitFollowsPlanFromItsFirstTime(t *testing.T) {
@@ -125,7 +126,7 @@ func TestUnitFollowsPlanFromItsFirstTime(t *testing.T) {
 	got, ok := h.firstChange(4, Green, 0)
 	require.True(t, ok)
 	assert.InDelta(t, 52.8, got, 1e-9)
-	assert.Equal(t, StateNormal, h.r.State())
+	assert.Equal(t, wire.StateNormal, h.r.State())
 
 	// A unit started mid-cycle joins the plan where it is.
 	late, err := NewRoadside("I-204", h.r.Plan(), DefaultTiming())
@@ -141,10 +142,10 @@ func TestPreemptOfGreenPhaseHoldsAtOnce(t *testing.T) {
 	h := newHarness(t, DefaultTiming())
 	h.advance(10)
 	require.NoError(t, h.apply(10, preempt("a", 6, 10, 60)))
-	assert.Equal(t, StateHold, h.r.State())
+	assert.Equal(t, wire.StateHold, h.r.State())
 	assert.Equal(t, "a", h.r.RequestID())
 	st := h.r.Status(at(11))
-	assert.Equal(t, Status{IntersectionID: "I-204", TS: at(11), State: StateHold, GreenPhases: []int{2, 6}, RequestID: "a", GreenSince: at(0)}, st)
+	assert.Equal(t, wire.Status{IntersectionID: "I-204", TS: at(11), State: wire.StateHold, GreenPhases: []int{2, 6}, RequestID: "a", GreenSince: at(0)}, st)
 	for _, ch := range h.log {
 		assert.False(t, ch.Phase != 0 && secs(ch.At) > 0, "no indication changes: %+v", ch)
 	}
@@ -183,7 +184,7 @@ func TestEntryHonoursMinGreenAndPedClearance(t *testing.T) {
 			if tt.received < 46.8 {
 				assert.InDelta(t, max(tt.received, mgpc), min(greenEnd, 46.8), 1e-9, "the green ends as soon as allowed")
 			}
-			hold, ok := h.stateBegan(StateHold, 0)
+			hold, ok := h.stateBegan(wire.StateHold, 0)
 			require.True(t, ok, "hold reached")
 			assert.InDelta(t, greenEnd+clr, hold, 1e-9, "yellow then all red, then hold")
 			assert.LessOrEqual(t, hold-tt.received, tm.WorstCaseEntry().Seconds()+1e-9, "hold within the worst case")
@@ -198,10 +199,10 @@ func TestExpiryEndsHoldWithNoFurtherCommand(t *testing.T) {
 	h := newHarness(t, DefaultTiming())
 	require.NoError(t, h.apply(1, preempt("a", 4, 1, 40)))
 	h.advance(39.999)
-	assert.Equal(t, StateHold, h.r.State())
+	assert.Equal(t, wire.StateHold, h.r.State())
 	h.advance(400) // one call, far ahead
 	states, times := h.stateSeq()
-	assert.Equal(t, []string{StateNormal, StateEntry, StateHold, StateNormal}, states)
+	assert.Equal(t, []wire.State{wire.StateNormal, wire.StateEntry, wire.StateHold, wire.StateNormal}, states)
 	assert.InDelta(t, 40, times[3], 1e-9, "the hold ended exactly at expires_at")
 	assert.Empty(t, h.r.RequestID())
 }
@@ -217,14 +218,14 @@ func TestMaxPreemptCapsHold(t *testing.T) {
 			require.NoError(t, err)
 			continue
 		}
-		var fe *FieldError
+		var fe *wire.FieldError
 		require.ErrorAs(t, err, &fe, "refreshing a capped request is refused")
 		assert.Equal(t, "request_id", fe.Field)
 	}
-	holds := h.c.episodesOf(StateHold)
+	holds := h.c.episodesOf(wire.StateHold)
 	require.Len(t, holds, 1)
 	assert.Equal(t, tm.MaxPreempt, holds[0].end.Sub(holds[0].start))
-	assert.NotEqual(t, StateHold, h.r.State())
+	assert.NotEqual(t, wire.StateHold, h.r.State())
 	assert.Empty(t, h.r.RequestID(), "a capped request is done, not re-served")
 }
 
@@ -234,11 +235,11 @@ func TestReleaseExitsAndRestoresOffset(t *testing.T) {
 	ref := newHarness(t, tm) // never preempted
 	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
 	require.NoError(t, h.apply(30, release("a", 30)))
-	assert.Equal(t, StateExit, h.r.State())
+	assert.Equal(t, wire.StateExit, h.r.State())
 	h.advance(400)
 	ref.advance(400)
 	states, times := h.stateSeq()
-	assert.Equal(t, []string{StateNormal, StateEntry, StateHold, StateExit, StateNormal}, states)
+	assert.Equal(t, []wire.State{wire.StateNormal, wire.StateEntry, wire.StateHold, wire.StateExit, wire.StateNormal}, states)
 	assert.InDelta(t, 30, times[3], 1e-9, "exit starts at the release")
 
 	// Once the first plan green after the exit ends, the unit is back in
@@ -258,7 +259,7 @@ func TestReleaseExitsAndRestoresOffset(t *testing.T) {
 		var out []Change
 		for _, ch := range log {
 			if ch.Phase != 0 && !ch.At.Before(restored) {
-				ch.State = ""
+				ch.State = 0
 				out = append(out, ch)
 			}
 		}
@@ -273,7 +274,7 @@ func TestReleaseJustBeforePlanGreenContinuesGreen(t *testing.T) {
 	h := newHarness(t, DefaultTiming())
 	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
 	require.NoError(t, h.apply(50, release("a", 50)))
-	assert.Equal(t, StateNormal, h.r.State())
+	assert.Equal(t, wire.StateNormal, h.r.State())
 	h.advance(90)
 	end, ok := h.firstChange(4, Yellow, 0)
 	require.True(t, ok)
@@ -285,18 +286,18 @@ func TestConflictingRequestWaitsThenIsServed(t *testing.T) {
 	h := newHarness(t, tm)
 	require.NoError(t, h.apply(1, preempt("a", 4, 1, 200)))
 	require.NoError(t, h.apply(2, preempt("b", 2, 2, 200)))
-	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, wire.StateEntry, h.r.State())
 	assert.Equal(t, "a", h.r.RequestID(), "the first request is served")
 	h.advance(30)
-	assert.Equal(t, StateHold, h.r.State())
+	assert.Equal(t, wire.StateHold, h.r.State())
 	assert.Equal(t, "a", h.r.RequestID())
 	assert.False(t, h.r.IsGreen(2), "b waits")
 
 	require.NoError(t, h.apply(40, release("a", 40)))
-	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, wire.StateEntry, h.r.State())
 	assert.Equal(t, "b", h.r.RequestID())
 	h.advance(100)
-	holdB, ok := h.stateBegan(StateHold, 40)
+	holdB, ok := h.stateBegan(wire.StateHold, 40)
 	require.True(t, ok)
 	assert.InDelta(t, 40+tm.Clearance().Seconds(), holdB, 1e-9, "a's hold green had its min green: clear at once")
 	assert.Equal(t, "b", h.r.RequestID())
@@ -329,7 +330,7 @@ func TestWaitingOrderIsPriorityThenArrival(t *testing.T) {
 			now := 30.0
 			for _, want := range append([]string{"a"}, tt.want...) {
 				h.advance(now)
-				require.Equal(t, StateHold, h.r.State())
+				require.Equal(t, wire.StateHold, h.r.State())
 				assert.Equal(t, want, h.r.RequestID())
 				require.NoError(t, h.apply(now, release(want, now)))
 				now += 40
@@ -357,16 +358,16 @@ func TestSharedPhase(t *testing.T) {
 	require.NoError(t, h.apply(2, preempt("b", 8, 2, 200)))
 	assert.Equal(t, "a", h.r.RequestID())
 	h.advance(30)
-	require.Equal(t, StateHold, h.r.State())
+	require.Equal(t, wire.StateHold, h.r.State())
 	require.NoError(t, h.apply(31, preempt("c", 8, 31, 200)), "joins the running hold")
 	require.NoError(t, h.apply(32, release("a", 32)))
-	assert.Equal(t, StateHold, h.r.State(), "b and c still need it")
+	assert.Equal(t, wire.StateHold, h.r.State(), "b and c still need it")
 	assert.Equal(t, "b", h.r.RequestID())
 	require.NoError(t, h.apply(33, release("b", 33)))
 	assert.Equal(t, "c", h.r.RequestID())
 	require.NoError(t, h.apply(34, release("c", 34)))
-	assert.NotEqual(t, StateHold, h.r.State())
-	assert.Len(t, h.c.episodesOf(StateHold), 1, "one hold, shared")
+	assert.NotEqual(t, wire.StateHold, h.r.State())
+	assert.Len(t, h.c.episodesOf(wire.StateHold), 1, "one hold, shared")
 }
 
 func TestSharedHoldLastsUntilLastExpiry(t *testing.T) {
@@ -374,10 +375,10 @@ func TestSharedHoldLastsUntilLastExpiry(t *testing.T) {
 	require.NoError(t, h.apply(1, preempt("a", 4, 1, 40)))
 	require.NoError(t, h.apply(2, preempt("b", 8, 2, 70)))
 	h.advance(45)
-	assert.Equal(t, StateHold, h.r.State())
+	assert.Equal(t, wire.StateHold, h.r.State())
 	assert.Equal(t, "b", h.r.RequestID(), "a expired; b's request is served now")
 	h.advance(200)
-	holds := h.c.episodesOf(StateHold)
+	holds := h.c.episodesOf(wire.StateHold)
 	require.Len(t, holds, 1)
 	assert.InDelta(t, 70, secs(holds[0].end), 1e-9)
 }
@@ -390,7 +391,7 @@ func TestControllerOffline(t *testing.T) {
 	c := preempt("c", 9, 3, 200)
 	c.Priority = 1
 	b.Priority = 2
-	for _, cmd := range []Command{a, b, c} {
+	for _, cmd := range []wire.Command{a, b, c} {
 		require.NoError(t, h.apply(secs(cmd.IssuedAt), cmd))
 	}
 	h.advance(30)
@@ -398,7 +399,7 @@ func TestControllerOffline(t *testing.T) {
 	assert.Equal(t, "a", h.r.RequestID(), "another controller's offline changes nothing")
 	h.r.ControllerOffline("cc-1", at(31))
 	h.sync()
-	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, wire.StateEntry, h.r.State())
 	assert.Equal(t, "b", h.r.RequestID(), "c went with its controller; b is served")
 	h.advance(100)
 	assert.True(t, h.r.IsGreen(2))
@@ -411,23 +412,23 @@ func TestFaultRefusesPreemption(t *testing.T) {
 	require.NoError(t, h.apply(1, preempt("a", 4, 1, 200)))
 	require.NoError(t, h.apply(2, preempt("b", 2, 2, 200)))
 	h.advance(26)
-	require.Equal(t, StateHold, h.r.State())
+	require.Equal(t, wire.StateHold, h.r.State())
 	h.r.SetFault(at(27), true)
 	h.sync()
-	assert.Equal(t, StateFault, h.r.State())
+	assert.Equal(t, wire.StateFault, h.r.State())
 	assert.Empty(t, h.r.RequestID())
 	err := h.apply(28, preempt("c", 4, 28, 100))
 	assert.ErrorIs(t, err, ErrFault)
 	h.advance(100)
-	assert.Equal(t, StateFault, h.r.Status(at(100)).State)
+	assert.Equal(t, wire.StateFault, h.r.Status(at(100)).State)
 	_, ok := h.firstChange(2, Green, 27)
 	assert.True(t, ok, "the plan keeps cycling")
 
 	h.r.SetFault(at(101), false)
 	h.sync()
-	assert.Equal(t, StateNormal, h.r.State())
+	assert.Equal(t, wire.StateNormal, h.r.State())
 	require.NoError(t, h.apply(102, preempt("d", 4, 102, 200)))
-	assert.Contains(t, []string{StateEntry, StateHold}, h.r.State())
+	assert.Contains(t, []wire.State{wire.StateEntry, wire.StateHold}, h.r.State())
 }
 
 func TestApplyRefusesWithoutChangingState(t *testing.T) {
@@ -445,7 +446,7 @@ func TestApplyRefusesWithoutChangingState(t *testing.T) {
 	stale := preempt("a", 4, 0.5, 300)
 	tests := []struct {
 		name  string
-		cmd   Command
+		cmd   wire.Command
 		field string
 	}{
 		{"another intersection", other, "intersection_id"},
@@ -460,14 +461,14 @@ func TestApplyRefusesWithoutChangingState(t *testing.T) {
 			before := h.r.Status(at(10))
 			next := h.r.NextChange()
 			err := h.apply(10, tt.cmd)
-			var fe *FieldError
+			var fe *wire.FieldError
 			require.ErrorAs(t, err, &fe)
 			assert.Equal(t, tt.field, fe.Field)
 			assert.Equal(t, before, h.r.Status(at(10)))
 			assert.Equal(t, next, h.r.NextChange())
 			assert.Empty(t, h.r.DrainChanges())
 			h.advance(100)
-			holds := h.c.episodesOf(StateHold)
+			holds := h.c.episodesOf(wire.StateHold)
 			require.Len(t, holds, 1)
 			assert.InDelta(t, 40, secs(holds[0].end), 1e-9, "a's expiry is untouched")
 		})
@@ -480,7 +481,7 @@ func TestRefresh(t *testing.T) {
 		require.NoError(t, h.apply(1, preempt("a", 4, 1, 40)))
 		require.NoError(t, h.apply(35, preempt("a", 4, 35, 70)))
 		h.advance(200)
-		holds := h.c.episodesOf(StateHold)
+		holds := h.c.episodesOf(wire.StateHold)
 		require.Len(t, holds, 1)
 		assert.InDelta(t, 70, secs(holds[0].end), 1e-9)
 	})
@@ -490,7 +491,7 @@ func TestRefresh(t *testing.T) {
 		c := preempt("a", 4, 30, 40)
 		c.IssuedAt, c.ExpiresAt = at(29), at(29.5)
 		require.NoError(t, h.apply(30, c))
-		assert.NotEqual(t, StateHold, h.r.State())
+		assert.NotEqual(t, wire.StateHold, h.r.State())
 	})
 	t.Run("another phase replaces the request", func(t *testing.T) {
 		h := newHarness(t, DefaultTiming())
@@ -499,7 +500,7 @@ func TestRefresh(t *testing.T) {
 		assert.Equal(t, "a", h.r.RequestID())
 		h.advance(60)
 		assert.True(t, h.r.IsGreen(2))
-		assert.Equal(t, StateHold, h.r.State())
+		assert.Equal(t, wire.StateHold, h.r.State())
 	})
 	t.Run("duplicate delivery is harmless", func(t *testing.T) {
 		h := newHarness(t, DefaultTiming())
@@ -507,14 +508,14 @@ func TestRefresh(t *testing.T) {
 		require.NoError(t, h.apply(1, c))
 		require.NoError(t, h.apply(2, c))
 		h.advance(100)
-		assert.Len(t, h.c.episodesOf(StateHold), 1)
+		assert.Len(t, h.c.episodesOf(wire.StateHold), 1)
 	})
 }
 
 func TestReleaseOfUnknownRequestIsHarmless(t *testing.T) {
 	h := newHarness(t, DefaultTiming())
 	require.NoError(t, h.apply(5, release("nobody", 5)))
-	assert.Equal(t, StateNormal, h.r.State())
+	assert.Equal(t, wire.StateNormal, h.r.State())
 	require.NoError(t, h.apply(6, preempt("a", 4, 6, 60)))
 	require.NoError(t, h.apply(7, release("nobody", 7)))
 	assert.Equal(t, "a", h.r.RequestID())
@@ -536,14 +537,14 @@ func TestTimeNeverRunsBackwards(t *testing.T) {
 	assert.Equal(t, next, h.r.NextChange())
 	assert.Equal(t, at(50), h.r.Status(at(20)).TS)
 	require.NoError(t, h.apply(20, preempt("a", 2, 20, 100)), "acts at the latest time seen")
-	assert.Equal(t, StateEntry, h.r.State(), "50 s is yellow: 2 is brought back through all red")
+	assert.Equal(t, wire.StateEntry, h.r.State(), "50 s is yellow: 2 is brought back through all red")
 }
 
 func TestAdvanceInOneJumpEqualsStepping(t *testing.T) {
 	tm := DefaultTiming()
 	cmds := []struct {
 		at  float64
-		cmd Command
+		cmd wire.Command
 	}{
 		{100, preempt("a", 4, 100, 160)},
 		{101, preempt("b", 2, 101, 400)},
@@ -611,7 +612,7 @@ func TestNewRoadsideValidates(t *testing.T) {
 	p, err := DefaultPlan([]int{2, 4}, 90*time.Second, 0.5, tm)
 	require.NoError(t, err)
 	_, err = NewRoadside("I 204", p, tm)
-	var fe *FieldError
+	var fe *wire.FieldError
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "intersection_id", fe.Field)
 	_, err = NewRoadside("I-204", Plan{}, tm)
@@ -645,14 +646,14 @@ func TestReleaseDuringEntryReturnsToPlan(t *testing.T) {
 	ref := newHarness(t, DefaultTiming())
 	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
 	require.NoError(t, h.apply(5, release("a", 5)))
-	assert.Equal(t, StateNormal, h.r.State(), "2+6 is still the plan's stage: its green just carries on")
+	assert.Equal(t, wire.StateNormal, h.r.State(), "2+6 is still the plan's stage: its green just carries on")
 	h.advance(400)
 	ref.advance(400)
 	phaseChanges := func(log []Change) []Change {
 		var out []Change
 		for _, ch := range log {
 			if ch.Phase != 0 {
-				ch.State = ""
+				ch.State = 0
 				out = append(out, ch)
 			}
 		}
@@ -664,9 +665,9 @@ func TestReleaseDuringEntryReturnsToPlan(t *testing.T) {
 	g := newHarness(t, DefaultTiming())
 	require.NoError(t, g.apply(20, preempt("a", 4, 20, 100)))
 	require.NoError(t, g.apply(21, release("a", 21)))
-	assert.Equal(t, StateExit, g.r.State())
+	assert.Equal(t, wire.StateExit, g.r.State())
 	g.advance(200)
-	assert.Equal(t, StateNormal, g.r.State())
+	assert.Equal(t, wire.StateNormal, g.r.State())
 }
 
 func TestPreemptDuringExit(t *testing.T) {
@@ -674,15 +675,15 @@ func TestPreemptDuringExit(t *testing.T) {
 	h := newHarness(t, tm)
 	require.NoError(t, h.apply(1, preempt("a", 4, 1, 100)))
 	require.NoError(t, h.apply(30, release("a", 30)))
-	require.Equal(t, StateExit, h.r.State())
+	require.Equal(t, wire.StateExit, h.r.State())
 	require.NoError(t, h.apply(31, preempt("b", 8, 31, 100)), "8 is still green in the exit")
-	assert.Equal(t, StateHold, h.r.State())
+	assert.Equal(t, wire.StateHold, h.r.State())
 	require.NoError(t, h.apply(32, release("b", 32)))
 	h.advance(33) // 4+8 green ends at 32: yellow
 	require.NoError(t, h.apply(33, preempt("c", 4, 33, 100)))
-	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, wire.StateEntry, h.r.State())
 	h.advance(100)
-	hold, ok := h.stateBegan(StateHold, 33)
+	hold, ok := h.stateBegan(wire.StateHold, 33)
 	require.True(t, ok)
 	assert.LessOrEqual(t, hold-33, tm.Clearance().Seconds()+1e-9, "from yellow, only the rest of the clearance")
 }
@@ -695,7 +696,7 @@ func TestStatusIsValidOnTheWire(t *testing.T) {
 		require.NoError(t, st.Validate())
 		b, err := json.Marshal(st)
 		require.NoError(t, err)
-		back, err := ParseStatus(b)
+		back, err := wire.ParseStatus("", b)
 		require.NoError(t, err)
 		assert.Equal(t, st.State, back.State)
 		assert.Equal(t, st.RequestID, back.RequestID)
@@ -706,7 +707,7 @@ func TestGettersAreCurrentRightAfterApply(t *testing.T) {
 	h := newHarness(t, DefaultTiming())
 	h.advance(30) // 2+6 green for 30 s: min green and ped clearance are done
 	require.NoError(t, h.apply(30, preempt("a", 4, 30, 100)))
-	assert.Equal(t, StateEntry, h.r.State())
+	assert.Equal(t, wire.StateEntry, h.r.State())
 	assert.Equal(t, Yellow, h.r.Indication(2), "the green ended at the instant of the preempt")
 	assert.Equal(t, at(34), h.r.NextChange())
 }

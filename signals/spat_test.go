@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,22 +55,22 @@ func TestStatusHoldHasNoPlannedEnd(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 	rs.Advance(t0)
 	phase := rs.GreenPhases()[0]
-	require.NoError(t, rs.Apply(t0, Command{Type: CommandPreempt, RequestID: "a", ControllerID: "cc", IntersectionID: "I-1",
+	require.NoError(t, rs.Apply(t0, wire.Command{Type: wire.CommandPreempt, RequestID: "a", ControllerID: "cc", IntersectionID: "I-1",
 		VehicleID: "v", Approach: "EB", Phase: phase, Priority: 1, IssuedAt: t0, ExpiresAt: t0.Add(20 * time.Second)}))
 	st := rs.Status(t0.Add(time.Second))
-	require.Equal(t, StateHold, st.State)
+	require.Equal(t, wire.StateHold, st.State)
 	assert.False(t, st.GreenSince.IsZero())
 	assert.True(t, st.GreenUntil.IsZero(), "a hold has no planned end")
 }
 
 func TestStatusGreenTimesOnTheWire(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
-	st := Status{IntersectionID: "I-1", TS: t0, State: StateNormal, GreenPhases: []int{2, 6},
+	st := wire.Status{IntersectionID: "I-1", TS: t0, State: wire.StateNormal, GreenPhases: []int{2, 6},
 		GreenSince: t0.Add(-10 * time.Second), GreenUntil: t0.Add(25 * time.Second)}
 	b, err := json.Marshal(st)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"green_since":"2026-11-22T07:59:50Z"`)
-	got, err := ParseStatus(b)
+	got, err := wire.ParseStatus("", b)
 	require.NoError(t, err)
 	assert.Equal(t, st, got)
 
@@ -79,8 +80,8 @@ func TestStatusGreenTimesOnTheWire(t *testing.T) {
 		{"not a time", `{"intersection_id":"I-1","ts":"2026-11-22T08:00:00Z","state":"normal","green_phases":[2],"green_until":"soon"}`, "green_until"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseStatus([]byte(tc.payload))
-			var fe *FieldError
+			_, err := wire.ParseStatus("", []byte(tc.payload))
+			var fe *wire.FieldError
 			require.ErrorAs(t, err, &fe)
 			assert.Equal(t, tc.field, fe.Field)
 		})

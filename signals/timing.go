@@ -1,6 +1,10 @@
 package signals
 
-import "time"
+import (
+	"time"
+
+	"github.com/greenwave-project/greenwave/wire"
+)
 
 // Timing is one intersection's signal timing as far as preemption is
 // concerned (map-format.md, "timing").
@@ -43,7 +47,7 @@ func (t Timing) Clearance() time.Duration {
 	return t.Yellow + t.AllRed
 }
 
-// Validate reports timing a real controller would refuse, as a *FieldError
+// Validate reports timing a real controller would refuse, as a *wire.FieldError
 // named after the map-format.md field. Yellow and min
 // green must be positive (a zero yellow is green-to-red with no warning);
 // pedestrian clearance and all red may be zero (no crosswalk, or a city
@@ -52,15 +56,15 @@ func (t Timing) Clearance() time.Duration {
 func (t Timing) Validate() error {
 	switch {
 	case t.MinGreen <= 0:
-		return fieldErr("min_green_s", "must be positive, got "+t.MinGreen.String())
+		return wire.Invalid("min_green_s", "must be positive, got "+t.MinGreen.String())
 	case t.PedClearance < 0:
-		return fieldErr("ped_clearance_s", "must not be negative, got "+t.PedClearance.String())
+		return wire.Invalid("ped_clearance_s", "must not be negative, got "+t.PedClearance.String())
 	case t.Yellow <= 0:
-		return fieldErr("yellow_s", "must be positive, got "+t.Yellow.String())
+		return wire.Invalid("yellow_s", "must be positive, got "+t.Yellow.String())
 	case t.AllRed < 0:
-		return fieldErr("all_red_s", "must not be negative, got "+t.AllRed.String())
+		return wire.Invalid("all_red_s", "must not be negative, got "+t.AllRed.String())
 	case t.MaxPreempt < t.MinGreen:
-		return fieldErr("max_preempt_s", "must be at least min green ("+t.MinGreen.String()+"), got "+t.MaxPreempt.String())
+		return wire.Invalid("max_preempt_s", "must be at least min green ("+t.MinGreen.String()+"), got "+t.MaxPreempt.String())
 	}
 	return nil
 }

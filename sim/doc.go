@@ -93,7 +93,7 @@
 //	  side_speed_mps: 8.33       # north-south (side) roads (default 30 km/h)
 //	  side_length_m: 200         # side-street stubs and grid exits (default 200)
 //	  timing: {min_green_s: 7, yellow_s: 4, all_red_s: 2, ped_clearance_s: 12, max_preempt_s: 90}
-//	plans:                       # every intersection: controller.NormalPlan (signals.DefaultPlan of its phases)
+//	plans:                       # every intersection: its NormalPlan (signals.DefaultPlan of its phases)
 //	  cycle_s: 90                # (longer, in 10 s steps, where the stages do not fit)
 //	  main_share: 0.6            # of the green, to the main street (phases 1, 2, 5, 6)
 //	  progression_mps: 13.89     # offset = eastward distance / this: a background green

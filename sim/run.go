@@ -8,6 +8,7 @@ import (
 
 	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Strategies the simulator compares.
@@ -38,10 +39,10 @@ type run struct {
 	units    []unitRun
 	vehicles []vehicleRun
 
-	fixes    slotPool[controller.Position]
-	commands slotPool[signals.Command]
-	statuses slotPool[signals.Status]
-	routes   []controller.Route // by vehicle
+	fixes    slotPool[wire.Position]
+	commands slotPool[wire.Command]
+	statuses slotPool[wire.Status]
+	routes   []wire.Route // by vehicle
 
 	netRNG    *rand.Rand // command-link jitter
 	changeBuf []signals.Change
@@ -67,16 +68,16 @@ type run struct {
 type unitRun struct {
 	rs        *signals.Roadside
 	queues    []approachQueue
-	phaseApps [signals.MaxPhase + 1][]int32 // approaches served by each phase
+	phaseApps [wire.MaxPhase + 1][]int32 // approaches served by each phase
 
 	gen       int32         // generation of the pending change event
 	scheduled time.Duration // its time, or -1
 
 	green     uint16 // phases green now
-	state     string
+	state     wire.State
 	sentReq   string
 	sentGreen uint16
-	sentSt    string
+	sentSt    wire.State
 	cmdLink   time.Duration // arrival time of the last command on the link (FIFO)
 	statLink  time.Duration
 
@@ -177,18 +178,18 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 		u := &r.units[i]
 		u.rs = rs
 		u.scheduled, u.holdStart, u.lastPass = -1, -1, -1
-		u.state = signals.StateNormal
+		u.state = wire.StateNormal
 		u.reqPhase = map[string]int{}
 		u.reqExpiry = map[string]time.Duration{}
 		for j, a := range spec.approaches {
 			u.queues = append(u.queues, newApproachQueue(a.vehH, satFlow, sc.Traffic.StartupLostS))
-			if a.phase >= signals.MinPhase && a.phase <= signals.MaxPhase {
+			if a.phase >= wire.MinPhase && a.phase <= wire.MaxPhase {
 				u.phaseApps[a.phase] = append(u.phaseApps[a.phase], int32(j))
 			}
 		}
 	}
 	r.vehicles = make([]vehicleRun, len(w.trips))
-	r.routes = make([]controller.Route, len(w.trips))
+	r.routes = make([]wire.Route, len(w.trips))
 	for i := range w.trips {
 		n := len(w.trips[i].signals)
 		r.vehicles[i] = vehicleRun{trip: &w.trips[i], gpsRNG: rngFor(sc.Seed, "gps/"+w.trips[i].id),
@@ -314,8 +315,6 @@ func (r *run) syncUnit(i int32) {
 	}
 }
 
-func phaseBit(p int) uint16 { return 1 << (p - 1) }
-
 func (r *run) applyChange(u *unitRun, c *signals.Change) {
 	t := c.At.Sub(r.w.epoch)
 	ts := t.Seconds()
@@ -323,7 +322,7 @@ func (r *run) applyChange(u *unitRun, c *signals.Change) {
 		u.changes = append(u.changes, *c)
 	}
 	if c.Phase > 0 {
-		bit := phaseBit(c.Phase)
+		bit := wire.PhaseBit(c.Phase)
 		if c.To == signals.Green {
 			u.green |= bit
 		} else {
@@ -341,11 +340,11 @@ func (r *run) applyChange(u *unitRun, c *signals.Change) {
 	}
 	prev := u.state
 	u.state = c.State
-	preempting := func(s string) bool { return s == signals.StateEntry || s == signals.StateHold }
-	if prev == signals.StateHold && c.State != signals.StateHold {
+	preempting := func(s wire.State) bool { return s == wire.StateEntry || s == wire.StateHold }
+	if prev == wire.StateHold && c.State != wire.StateHold {
 		r.endHold(u, t)
 	}
-	if c.State == signals.StateHold && prev != signals.StateHold {
+	if c.State == wire.StateHold && prev != wire.StateHold {
 		u.holdStart = t
 		u.overrun = false
 		u.lastPass = -1
@@ -356,7 +355,7 @@ func (r *run) applyChange(u *unitRun, c *signals.Change) {
 	var ev uint16
 	if preempting(c.State) {
 		if p, ok := u.reqPhase[u.rs.RequestID()]; ok {
-			ev = phaseBit(p)
+			ev = wire.PhaseBit(p)
 		}
 	}
 	if n := len(u.evLog); n == 0 || u.evLog[n-1].mask != ev {
@@ -380,7 +379,7 @@ func (r *run) endHold(u *unitRun, t time.Duration) {
 // closeUnit ends the run for a unit: a preempt still in entry or hold is
 // unreleased.
 func (r *run) closeUnit(u *unitRun) {
-	if u.state == signals.StateEntry || u.state == signals.StateHold {
+	if u.state == wire.StateEntry || u.state == wire.StateHold {
 		u.unreleased++
 	}
 	if u.holdStart >= 0 {
@@ -395,16 +394,16 @@ func (r *run) closeUnit(u *unitRun) {
 	}
 }
 
-func (r *run) deliverCommand(unit int32, c signals.Command) {
+func (r *run) deliverCommand(unit int32, c wire.Command) {
 	u := &r.units[unit]
 	now := r.q.Now()
-	if c.Type == signals.CommandPreempt {
+	if c.Type == wire.CommandPreempt {
 		u.reqPhase[c.RequestID] = c.Phase
 		u.reqExpiry[c.RequestID] = c.ExpiresAt.Sub(r.w.epoch)
 	}
 	if err := u.rs.Apply(r.at(now), c); err != nil {
 		r.refusedCmds++
-	} else if c.Type == signals.CommandPreempt {
+	} else if c.Type == wire.CommandPreempt {
 		r.requestsSeen[u.rs.IntersectionID()+"\x00"+c.RequestID] = true
 	}
 	r.syncUnit(unit)
@@ -484,9 +483,9 @@ func (r *run) depart(i int32) {
 	r.schedule(now, evGPSFix, i, 0)
 }
 
-func (r *run) routeMessage(v *vehicleRun, now time.Duration) (controller.Route, bool) {
+func (r *run) routeMessage(v *vehicleRun, now time.Duration) (wire.Route, bool) {
 	t := v.trip
-	route := controller.Route{VehicleID: t.id, RouteID: t.id + ".r1", TS: r.at(now)}
+	route := wire.Route{VehicleID: t.id, RouteID: t.id + ".r1", TS: r.at(now)}
 	switch t.announce {
 	case "path":
 		route.Path = t.path.LonLats()
@@ -685,7 +684,7 @@ func (r *run) takeFix(i int32) {
 	}
 	speed := math.Max(0, v.v+dv)
 	v.seq++
-	p := controller.Position{VehicleID: v.trip.id, Seq: v.seq, TS: r.at(now), Lat: ll[1], Lon: ll[0],
+	p := wire.Position{VehicleID: v.trip.id, Seq: v.seq, TS: r.at(now), Lat: ll[1], Lon: ll[0],
 		SpeedMps: &speed, HeadingDeg: &heading, Emergency: v.state != vehArrived}
 	if g.NoiseM > 0 {
 		acc := g.NoiseM

@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"gopkg.in/yaml.v3"
-
-	"github.com/greenwave-project/greenwave/signals"
 )
 
 // Scenario is one simulation set-up, read from a YAML file (see doc.go for
@@ -70,7 +69,7 @@ type TimingSpec struct {
 }
 
 // PlanSpec is the rule that gives every intersection its fixed-time plan
-// (controller.NormalPlan, the rule the roadside-unit simulator uses):
+// (routing.Intersection.NormalPlan, the rule the roadside-unit simulator uses):
 // cycle, the main street's share of the green, and offsets. With ProgressionMps > 0 each intersection's offset is its
 // eastward distance from the westernmost signal divided by that speed, so
 // the main street's eastbound green starts travel a background green wave.
@@ -375,23 +374,6 @@ func (sc *Scenario) applyDefaults() {
 	}
 }
 
-// FieldError is a scenario field out of range: its YAML path, the line it
-// is on when known, and why.
-type FieldError struct {
-	File   string
-	Line   int // 0 when unknown
-	Field  string
-	Reason string
-}
-
-// Error reads "file:line: field: reason".
-func (e *FieldError) Error() string {
-	if e.Line > 0 {
-		return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Field + ": " + e.Reason
-	}
-	return e.File + ": " + e.Field + ": " + e.Reason
-}
-
 // validator collects field errors.
 type validator struct {
 	sc   *Scenario
@@ -402,7 +384,7 @@ func (v *validator) fail(field, format string, args ...any) {
 	if len(v.errs) >= 50 {
 		return
 	}
-	v.errs = append(v.errs, &FieldError{File: v.sc.file, Line: v.sc.lineOf(field), Field: field, Reason: fmt.Sprintf(format, args...)})
+	v.errs = append(v.errs, &wire.FieldError{Where: v.sc.file, Line: v.sc.lineOf(field), Field: field, Reason: fmt.Sprintf(format, args...)})
 }
 
 // num checks lo ≤ x ≤ hi (and finite).
@@ -433,7 +415,7 @@ func (v *validator) place(field string, p *Place) {
 		return
 	}
 	if p.Name != "" {
-		if !signals.ValidID(p.Name) {
+		if !wire.ValidID(p.Name) {
 			v.fail(field, "a place name must match ^[A-Za-z0-9._-]{1,64}$, got %q", p.Name)
 		}
 		return
@@ -444,12 +426,12 @@ func (v *validator) place(field string, p *Place) {
 }
 
 // Validate checks every field after defaults; the error joins one
-// *FieldError per problem.
+// *wire.FieldError per problem.
 func (sc *Scenario) Validate() error {
 	v := &validator{sc: sc}
 	if sc.Name == "" {
 		v.fail("name", "required")
-	} else if !signals.ValidID(sc.Name) {
+	} else if !wire.ValidID(sc.Name) {
 		v.fail("name", "must match ^[A-Za-z0-9._-]{1,64}$, got %q", sc.Name)
 	}
 	v.pos("duration_s", sc.DurationS, maxDurationS)
@@ -496,7 +478,7 @@ func (sc *Scenario) Validate() error {
 	seenPlan := map[string]bool{}
 	for i, o := range sc.Plans.Intersections {
 		f := fmt.Sprintf("plans.intersections[%d]", i)
-		if !signals.ValidID(o.Intersection) {
+		if !wire.ValidID(o.Intersection) {
 			v.fail(f+".intersection", "must be an intersection id, got %q", o.Intersection)
 		} else if seenPlan[o.Intersection] {
 			v.fail(f+".intersection", "intersection %s given twice", o.Intersection)
@@ -525,10 +507,10 @@ func (sc *Scenario) Validate() error {
 	t.approachOverride = map[string]bool{}
 	for i, a := range t.Approaches {
 		f := fmt.Sprintf("traffic.approaches[%d]", i)
-		if !signals.ValidID(a.Intersection) {
+		if !wire.ValidID(a.Intersection) {
 			v.fail(f+".intersection", "must be an intersection id, got %q", a.Intersection)
 		}
-		if !signals.ValidID(a.Approach) {
+		if !wire.ValidID(a.Approach) {
 			v.fail(f+".approach", "must be an approach id, got %q", a.Approach)
 		}
 		v.num(f+".veh_h", a.VehH, 0, 5000)
@@ -554,7 +536,7 @@ func (sc *Scenario) Validate() error {
 		ve := &sc.Vehicles[i]
 		f := fmt.Sprintf("vehicles[%d]", i)
 		switch {
-		case !signals.ValidID(ve.ID):
+		case !wire.ValidID(ve.ID):
 			v.fail(f+".id", "must match ^[A-Za-z0-9._-]{1,64}$, got %q", ve.ID)
 		case ids[ve.ID]:
 			v.fail(f+".id", "duplicate vehicle id %q", ve.ID)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -86,7 +87,7 @@ func TestParseScenarioValidation(t *testing.T) {
 			require.NotEqual(t, minimalScenario, src, "the case must change the scenario")
 			_, err := ParseScenario([]byte(src), "t.yaml")
 			require.Error(t, err)
-			var fe *FieldError
+			var fe *wire.FieldError
 			found := false
 			for _, e := range unwrapAll(err) {
 				if errors.As(e, &fe) && fe.Field == c.field {
@@ -125,7 +126,7 @@ func TestBuildWorldUnknownPlace(t *testing.T) {
 	sc, err := ParseScenario([]byte(strings.Replace(minimalScenario, "to: E", "to: Nowhere", 1)), "t.yaml")
 	require.NoError(t, err)
 	_, err = buildWorld(sc)
-	var fe *FieldError
+	var fe *wire.FieldError
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "vehicles[0].to", fe.Field)
 	assert.Equal(t, 10, fe.Line)
@@ -144,7 +145,7 @@ func TestPlanOverrides(t *testing.T) {
 	sc, err = ParseScenario([]byte(strings.Replace(src, "intersection: C02", "intersection: C09", 1)), "t.yaml")
 	require.NoError(t, err)
 	_, err = buildWorld(sc)
-	var fe *FieldError
+	var fe *wire.FieldError
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "plans.intersections[0].intersection", fe.Field)
 }

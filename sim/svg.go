@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Time-space diagram layout, in SVG user units (pixels).
@@ -121,7 +122,7 @@ func writeTimeSpace(w io.Writer, r *run, v *vehicleRun, scenario string, vr Vehi
 		yc := y(s.alongM)
 		for _, iv := range preemptIntervals(u.changes, r.w.epoch, winStart, winEnd) {
 			colour := colourEntry
-			if iv.state == signals.StateHold {
+			if iv.state == wire.StateHold {
 				colour = colourHold
 			}
 			fmt.Fprintf(w, `<rect x="%.1f" y="%.1f" width="%.1f" height="%g" fill="%s" fill-opacity="0.85"/>`+"\n",
@@ -201,16 +202,16 @@ func indicationIntervals(changes []signals.Change, phase int, epoch time.Time, f
 
 type stateInterval struct {
 	from, to time.Duration
-	state    string
+	state    wire.State
 }
 
 // preemptIntervals is when the unit was in entry or hold, within [from, to).
 func preemptIntervals(changes []signals.Change, epoch time.Time, from, to time.Duration) []stateInterval {
 	var out []stateInterval
-	cur, since := signals.StateNormal, time.Duration(math.MinInt64)
+	cur, since := wire.StateNormal, time.Duration(math.MinInt64)
 	emit := func(end time.Duration) {
 		a, b := max(since, from), min(end, to)
-		if b > a && (cur == signals.StateEntry || cur == signals.StateHold) {
+		if b > a && (cur == wire.StateEntry || cur == wire.StateHold) {
 			out = append(out, stateInterval{a, b, cur})
 		}
 	}

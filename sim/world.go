@@ -12,9 +12,9 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // world is everything about a scenario that does not change between
@@ -188,7 +188,7 @@ func (w *world) buildUnits() error {
 		}
 		// The engine's conversion, so that a junction is timed here as
 		// the roadside-unit simulator times it on the street.
-		plan, timing, err := controller.NormalPlan(in, seconds(ps.CycleS), ps.MainShare)
+		plan, timing, err := in.NormalPlan(seconds(ps.CycleS), ps.MainShare)
 		if err != nil {
 			return fmt.Errorf("plans: intersection %s: %w", in.ID, err)
 		}
@@ -219,14 +219,14 @@ func (w *world) buildUnits() error {
 	var errs []error
 	for i, o := range sc.Traffic.Approaches {
 		if !seen[o.Intersection+"/"+o.Approach] {
-			errs = append(errs, &FieldError{File: sc.file, Line: sc.lineOf(fmt.Sprintf("traffic.approaches[%d]", i)),
+			errs = append(errs, &wire.FieldError{Where: sc.file, Line: sc.lineOf(fmt.Sprintf("traffic.approaches[%d]", i)),
 				Field: fmt.Sprintf("traffic.approaches[%d]", i), Reason: fmt.Sprintf("the map has no approach %s of intersection %s", o.Approach, o.Intersection)})
 		}
 	}
 	for i, o := range sc.Plans.Intersections {
 		if !seenPlans[o.Intersection] {
 			f := fmt.Sprintf("plans.intersections[%d].intersection", i)
-			errs = append(errs, &FieldError{File: sc.file, Line: sc.lineOf(f), Field: f,
+			errs = append(errs, &wire.FieldError{Where: sc.file, Line: sc.lineOf(f), Field: f,
 				Reason: fmt.Sprintf("the map has no intersection %s", o.Intersection)})
 		}
 	}
@@ -256,7 +256,7 @@ func (w *world) place(field string, p *Place) (orb.Point, error) {
 	}
 	ll, ok := w.anchors[p.Name]
 	if !ok {
-		return orb.Point{}, &FieldError{File: w.sc.file, Line: p.line, Field: field,
+		return orb.Point{}, &wire.FieldError{Where: w.sc.file, Line: p.line, Field: field,
 			Reason: fmt.Sprintf("no intersection or anchor named %q on this map", p.Name)}
 	}
 	return ll, nil
@@ -280,7 +280,7 @@ func (w *world) buildTrips() error {
 			if err == nil {
 				t.dest = pts[len(pts)-1]
 				if t.path, err = w.net.PathFromPolyline(pts); err != nil {
-					err = &FieldError{File: sc.file, Line: sc.lineOf(f + ".via"), Field: f + ".via", Reason: err.Error()}
+					err = &wire.FieldError{Where: sc.file, Line: sc.lineOf(f + ".via"), Field: f + ".via", Reason: err.Error()}
 				}
 			}
 		} else {
@@ -291,7 +291,7 @@ func (w *world) buildTrips() error {
 			}
 			if err == nil {
 				if t.path, err = w.net.Route(from, t.dest); err != nil {
-					err = &FieldError{File: sc.file, Line: sc.lineOf(f), Field: f, Reason: "no route: " + err.Error()}
+					err = &wire.FieldError{Where: sc.file, Line: sc.lineOf(f), Field: f, Reason: "no route: " + err.Error()}
 				}
 			}
 		}
@@ -334,7 +334,7 @@ func (w *world) randomTrips(tr *TripsSpec) error {
 			path, dest = p, proj.ToLonLat(pb)
 		}
 		if path == nil {
-			return &FieldError{File: w.sc.file, Line: w.sc.lineOf("random_trips"), Field: "random_trips",
+			return &wire.FieldError{Where: w.sc.file, Line: w.sc.lineOf("random_trips"), Field: "random_trips",
 				Reason: fmt.Sprintf("found no route of at least %v m through a signal after 200 draws (trip %d)", tr.MinLengthM, k)}
 		}
 		w.trips = append(w.trips, w.finishTrip(tripSpec{

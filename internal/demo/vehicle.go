@@ -5,11 +5,11 @@ import (
 	"math"
 	"time"
 
-	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/sim"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // fixPeriod is the ambulances' GPS rate, the usual 1 Hz.
@@ -44,7 +44,7 @@ func drive(ctx context.Context, c *mqttx.Client, topics mqttx.Topics, clk clock.
 	case <-timer.C():
 	}
 	proj := net.Projection()
-	route := controller.Route{VehicleID: tr.id, RouteID: tr.id + "-r1", TS: clk.Now(), Path: tr.path.LonLats()}
+	route := wire.Route{VehicleID: tr.id, RouteID: tr.id + "-r1", TS: clk.Now(), Path: tr.path.LonLats()}
 	if err := c.Publish(ctx, mqttx.Message{Topic: topics.Route(tr.id), Payload: mustJSON(route), QoS: 1, Retained: true}); err != nil {
 		return res, err
 	}
@@ -67,7 +67,7 @@ func drive(ctx context.Context, c *mqttx.Client, topics mqttx.Topics, clk clock.
 		xy, bearing := tr.path.PointAt(along)
 		ll := proj.ToLonLat(xy)
 		heading := math.Mod(bearing+360, 360)
-		pos := controller.Position{VehicleID: tr.id, Seq: seq, TS: at, Lat: ll[1], Lon: ll[0],
+		pos := wire.Position{VehicleID: tr.id, Seq: seq, TS: at, Lat: ll[1], Lon: ll[0],
 			SpeedMps: new(v), HeadingDeg: new(heading), AccuracyM: new(3.0), Emergency: emergency}
 		return c.Publish(ctx, mqttx.Message{Topic: topics.Position(tr.id), Payload: mustJSON(pos), QoS: 1})
 	}

@@ -7,9 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // watcher follows what the roadside units show and what the controller
@@ -19,7 +18,7 @@ type watcher struct {
 	p      *printer
 
 	mu          sync.Mutex
-	status      map[string]signals.Status
+	status      map[string]wire.Status
 	requests    map[string]*request // by request_id
 	controllers map[string]string   // controller id → online/offline
 }
@@ -30,7 +29,7 @@ type request struct {
 }
 
 func newWatcher(topics mqttx.Topics, p *printer) *watcher {
-	return &watcher{topics: topics, p: p, status: map[string]signals.Status{},
+	return &watcher{topics: topics, p: p, status: map[string]wire.Status{},
 		requests: map[string]*request{}, controllers: map[string]string{}}
 }
 
@@ -43,14 +42,14 @@ func (w *watcher) subscriptions() []mqttx.Subscription {
 }
 
 func (w *watcher) onStatus(_ string, payload []byte) {
-	st, err := signals.ParseStatus(payload)
+	st, err := wire.ParseStatus("", payload)
 	if err != nil {
 		return
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.status[st.IntersectionID] = st
-	if st.State == signals.StateHold {
+	if st.State == wire.StateHold {
 		if r := w.requests[st.RequestID]; r != nil && !r.granted {
 			r.granted = true
 			w.p.event("%-6s %s holds the green for it", r.vehicle, st.IntersectionID)
@@ -59,7 +58,7 @@ func (w *watcher) onStatus(_ string, payload []byte) {
 }
 
 func (w *watcher) onCommand(_ string, payload []byte) {
-	c, err := signals.ParseCommand(payload)
+	c, err := wire.ParseCommand("", payload)
 	if err != nil {
 		return
 	}
@@ -67,13 +66,13 @@ func (w *watcher) onCommand(_ string, payload []byte) {
 	defer w.mu.Unlock()
 	r := w.requests[c.RequestID]
 	switch c.Type {
-	case signals.CommandPreempt:
+	case wire.CommandPreempt:
 		if r == nil {
 			w.requests[c.RequestID] = &request{vehicle: c.VehicleID, intersection: c.IntersectionID}
 			w.p.event("%-6s preempt requested at %s (approach %s, phase %d, arriving in %.0f s)",
 				c.VehicleID, c.IntersectionID, c.Approach, c.Phase, c.EtaS)
 		}
-	case signals.CommandRelease:
+	case wire.CommandRelease:
 		if r != nil && !r.released {
 			r.released = true
 			w.p.event("%-6s %s released", r.vehicle, c.IntersectionID)
@@ -82,7 +81,7 @@ func (w *watcher) onCommand(_ string, payload []byte) {
 }
 
 func (w *watcher) onController(_ string, payload []byte) {
-	var s controller.ControllerStatus
+	var s wire.ControllerStatus
 	if json.Unmarshal(payload, &s) != nil {
 		return
 	}
@@ -139,7 +138,7 @@ func (w *watcher) waitReady(ctx context.Context, errs <-chan error, controllerID
 func (w *watcher) ready(controllerID string, trips []trip) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.controllers[controllerID] != controller.ControllerOnline {
+	if w.controllers[controllerID] != wire.ControllerOnline {
 		return false
 	}
 	for _, tr := range trips {

@@ -11,11 +11,11 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Defaults of the units' fixed-time plans (the same as the simulator's
@@ -53,7 +53,7 @@ type Simulator struct {
 	log    *zap.Logger
 	units  map[string]*signals.Roadside
 	ids    []string // sorted, for a stable publishing order
-	last   map[string]signals.Status
+	last   map[string]wire.Status
 	events chan event
 	out    *mqttx.Queue
 	stats  Stats
@@ -78,7 +78,7 @@ const (
 
 type event struct {
 	kind       eventKind
-	command    signals.Command
+	command    wire.Command
 	controller string
 	stats      chan Stats
 }
@@ -103,7 +103,7 @@ func New(net *routing.Network, opts Options) (*Simulator, error) {
 		opts:   opts,
 		log:    opts.Logger,
 		units:  map[string]*signals.Roadside{},
-		last:   map[string]signals.Status{},
+		last:   map[string]wire.Status{},
 		events: make(chan event, 1024),
 		out:    mqttx.NewQueue(),
 	}
@@ -126,7 +126,7 @@ func New(net *routing.Network, opts Options) (*Simulator, error) {
 
 // newUnit builds an intersection's unit on its normal plan.
 func newUnit(in *routing.Intersection, opts Options) (*signals.Roadside, error) {
-	plan, t, err := controller.NormalPlan(in, opts.Cycle, opts.MainShare)
+	plan, t, err := in.NormalPlan(opts.Cycle, opts.MainShare)
 	if err != nil {
 		return nil, err
 	}
@@ -157,10 +157,7 @@ func (s *Simulator) onCommand(topic string, payload []byte) {
 	if !ok {
 		return
 	}
-	c, err := signals.ParseCommand(payload)
-	if err == nil && c.IntersectionID != id {
-		err = &signals.FieldError{Field: "intersection_id", Reason: "body says " + c.IntersectionID + ", topic says " + id}
-	}
+	c, err := wire.ParseCommand(id, payload)
 	if err != nil {
 		s.log.Warn("rsu: command refused", zap.String("topic", topic), fieldOf(err), zap.Error(err))
 		return
@@ -173,18 +170,18 @@ func (s *Simulator) onControllerStatus(topic string, payload []byte) {
 	if !ok || len(payload) == 0 {
 		return
 	}
-	st, err := controller.ParseControllerStatus(id, payload)
+	st, err := wire.ParseControllerStatus(id, payload)
 	if err != nil {
 		s.log.Warn("rsu: controller status refused", zap.String("topic", topic), fieldOf(err), zap.Error(err))
 		return
 	}
-	if st.State == controller.ControllerOffline {
+	if st.State == wire.ControllerOffline {
 		s.events <- event{kind: evControllerOffline, controller: id}
 	}
 }
 
 func fieldOf(err error) zap.Field {
-	var fe *signals.FieldError
+	var fe *wire.FieldError
 	if errors.As(err, &fe) {
 		return zap.String("field", fe.Field)
 	}
@@ -251,12 +248,12 @@ func (s *Simulator) handle(ev event) {
 		if err := unit.Apply(now, ev.command); err != nil {
 			s.stats.CommandsRefused++
 			s.log.Warn("rsu: command refused by unit", zap.String("intersection_id", ev.command.IntersectionID),
-				zap.String("request_id", ev.command.RequestID), zap.String("type", ev.command.Type), fieldOf(err), zap.Error(err))
+				zap.String("request_id", ev.command.RequestID), zap.Stringer("type", ev.command.Type), fieldOf(err), zap.Error(err))
 			return
 		}
 		s.stats.CommandsApplied++
 		s.log.Debug("rsu: command applied", zap.String("intersection_id", ev.command.IntersectionID),
-			zap.String("type", ev.command.Type), zap.String("request_id", ev.command.RequestID),
+			zap.Stringer("type", ev.command.Type), zap.String("request_id", ev.command.RequestID),
 			zap.Int("phase", ev.command.Phase), zap.Time("expires_at", ev.command.ExpiresAt))
 	case evControllerOffline:
 		s.stats.ControllersGone++
@@ -308,13 +305,13 @@ func (s *Simulator) publishChanged(now time.Time, all bool) {
 		s.stats.StatusesQueued++
 		s.out.Push(mqttx.Message{Topic: s.opts.Topics.SignalStatus(id), Payload: payload, QoS: 1, Retained: true})
 		if !seen || prev.State != st.State || prev.RequestID != st.RequestID {
-			s.log.Info("rsu: status", zap.String("intersection_id", id), zap.String("state", st.State),
+			s.log.Info("rsu: status", zap.String("intersection_id", id), zap.Stringer("state", st.State),
 				zap.Ints("green_phases", st.GreenPhases), zap.String("request_id", st.RequestID))
 		}
 	}
 }
 
-func sameStatus(a, b signals.Status) bool {
+func sameStatus(a, b wire.Status) bool {
 	return a.State == b.State && a.RequestID == b.RequestID && slices.Equal(a.GreenPhases, b.GreenPhases) &&
 		a.GreenSince.Equal(b.GreenSince) && a.GreenUntil.Equal(b.GreenUntil)
 }

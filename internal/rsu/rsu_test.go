@@ -11,11 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // recorder is a Publisher that keeps what it is given.
@@ -31,15 +30,15 @@ func (r *recorder) Publish(_ context.Context, m mqttx.Message) error {
 	return nil
 }
 
-func (r *recorder) statuses(t *testing.T, topics mqttx.Topics, id string) []signals.Status {
+func (r *recorder) statuses(t *testing.T, topics mqttx.Topics, id string) []wire.Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []signals.Status
+	var out []wire.Status
 	for _, m := range r.msgs {
 		if kind, mid, _ := topics.Parse(m.Topic); kind == mqttx.KindSignalStatus && mid == id {
 			require.True(t, m.Retained, "statuses are retained")
 			require.EqualValues(t, 1, m.QoS)
-			s, err := signals.ParseStatus(m.Payload)
+			s, err := wire.ParseStatus("", m.Payload)
 			require.NoError(t, err)
 			out = append(out, s)
 		}
@@ -91,9 +90,9 @@ func start(t *testing.T) *harness {
 	return h
 }
 
-func (h *harness) waitStatus(t *testing.T, id string, ok func(signals.Status) bool) signals.Status {
+func (h *harness) waitStatus(t *testing.T, id string, ok func(wire.Status) bool) wire.Status {
 	t.Helper()
-	var found signals.Status
+	var found wire.Status
 	require.Eventually(t, func() bool {
 		for _, s := range h.rec.statuses(t, h.topics, id) {
 			if ok(s) {
@@ -108,7 +107,7 @@ func (h *harness) waitStatus(t *testing.T, id string, ok func(signals.Status) bo
 
 func (h *harness) preempt(t *testing.T, id, req, controllerID string, lease time.Duration) {
 	now := h.clk.Now()
-	c := signals.Command{Type: signals.CommandPreempt, RequestID: req, ControllerID: controllerID, IntersectionID: id,
+	c := wire.Command{Type: wire.CommandPreempt, RequestID: req, ControllerID: controllerID, IntersectionID: id,
 		VehicleID: "amb-1", Approach: "EB", Phase: 2, Priority: 1, EtaS: 20, IssuedAt: now, ExpiresAt: now.Add(lease)}
 	b, err := json.Marshal(c)
 	require.NoError(t, err)
@@ -118,42 +117,42 @@ func (h *harness) preempt(t *testing.T, id, req, controllerID string, lease time
 func TestPublishesEveryUnitAtStart(t *testing.T) {
 	h := start(t)
 	for _, id := range []string{"J1", "J2"} {
-		st := h.waitStatus(t, id, func(signals.Status) bool { return true })
-		assert.Equal(t, signals.StateNormal, st.State)
+		st := h.waitStatus(t, id, func(wire.Status) bool { return true })
+		assert.Equal(t, wire.StateNormal, st.State)
 	}
 }
 
 func TestPreemptHoldsThenExpires(t *testing.T) {
 	h := start(t)
-	h.waitStatus(t, "J1", func(signals.Status) bool { return true })
+	h.waitStatus(t, "J1", func(wire.Status) bool { return true })
 	h.preempt(t, "J1", "amb-1.J1.1", "cc-1", 30*time.Second)
-	hold := h.waitStatus(t, "J1", func(s signals.Status) bool { return s.State == signals.StateHold })
+	hold := h.waitStatus(t, "J1", func(s wire.Status) bool { return s.State == wire.StateHold })
 	assert.Equal(t, "amb-1.J1.1", hold.RequestID)
 	assert.Equal(t, []int{2}, hold.GreenPhases)
 	// Nobody refreshes it: the unit lets it go at expires_at.
-	end := h.waitStatus(t, "J1", func(s signals.Status) bool {
-		return s.TS.After(hold.TS) && s.State != signals.StateHold
+	end := h.waitStatus(t, "J1", func(s wire.Status) bool {
+		return s.TS.After(hold.TS) && s.State != wire.StateHold
 	})
 	assert.Empty(t, end.RequestID)
 	assert.False(t, end.TS.Before(hold.TS.Add(5*time.Second)), "ended at %v, held from %v", end.TS, hold.TS)
 	// J2 was never touched.
 	for _, s := range h.rec.statuses(t, h.topics, "J2") {
-		assert.Equal(t, signals.StateNormal, s.State)
+		assert.Equal(t, wire.StateNormal, s.State)
 	}
 }
 
 func TestControllerOfflineEndsItsPreemptsOnly(t *testing.T) {
 	h := start(t)
-	h.waitStatus(t, "J1", func(signals.Status) bool { return true })
+	h.waitStatus(t, "J1", func(wire.Status) bool { return true })
 	h.preempt(t, "J1", "a.J1.1", "cc-1", time.Hour)
 	h.preempt(t, "J2", "b.J2.1", "cc-2", time.Hour)
-	hold := h.waitStatus(t, "J1", func(s signals.Status) bool { return s.State == signals.StateHold })
-	h.waitStatus(t, "J2", func(s signals.Status) bool { return s.State == signals.StateHold })
+	hold := h.waitStatus(t, "J1", func(s wire.Status) bool { return s.State == wire.StateHold })
+	h.waitStatus(t, "J2", func(s wire.Status) bool { return s.State == wire.StateHold })
 
-	offline, _ := json.Marshal(controller.ControllerStatus{ControllerID: "cc-1", State: controller.ControllerOffline, TS: h.clk.Now()})
+	offline, _ := json.Marshal(wire.ControllerStatus{ControllerID: "cc-1", State: wire.ControllerOffline, TS: h.clk.Now()})
 	h.sim.onControllerStatus(h.topics.ControllerStatus("cc-1"), offline)
-	h.waitStatus(t, "J1", func(s signals.Status) bool {
-		return s.TS.After(hold.TS) && (s.State == signals.StateExit || s.State == signals.StateNormal)
+	h.waitStatus(t, "J1", func(s wire.Status) bool {
+		return s.TS.After(hold.TS) && (s.State == wire.StateExit || s.State == wire.StateNormal)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -161,14 +160,14 @@ func TestControllerOfflineEndsItsPreemptsOnly(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, st.ControllersGone)
 	j2 := h.rec.statuses(t, h.topics, "J2")
-	assert.Equal(t, signals.StateHold, j2[len(j2)-1].State, "cc-2's preempt stays")
+	assert.Equal(t, wire.StateHold, j2[len(j2)-1].State, "cc-2's preempt stays")
 }
 
 func TestRefusesBadInputWithoutChange(t *testing.T) {
 	h := start(t)
-	h.waitStatus(t, "J1", func(signals.Status) bool { return true })
+	h.waitStatus(t, "J1", func(wire.Status) bool { return true })
 	now := h.clk.Now()
-	good := signals.Command{Type: signals.CommandPreempt, RequestID: "r", ControllerID: "cc-1", IntersectionID: "J1",
+	good := wire.Command{Type: wire.CommandPreempt, RequestID: "r", ControllerID: "cc-1", IntersectionID: "J1",
 		VehicleID: "v", Approach: "EB", Phase: 2, Priority: 1, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
 	b, _ := json.Marshal(good)
 	h.sim.onCommand(h.topics.Command("J2"), b) // topic and body disagree
@@ -192,15 +191,15 @@ func TestRefusesBadInputWithoutChange(t *testing.T) {
 	assert.Zero(t, st.ControllersGone)
 	for _, id := range []string{"J1", "J2"} {
 		for _, s := range h.rec.statuses(t, h.topics, id) {
-			assert.Equal(t, signals.StateNormal, s.State)
+			assert.Equal(t, wire.StateNormal, s.State)
 		}
 	}
 }
 
 func TestResyncRepublishesEverything(t *testing.T) {
 	h := start(t)
-	h.waitStatus(t, "J1", func(signals.Status) bool { return true })
-	h.waitStatus(t, "J2", func(signals.Status) bool { return true })
+	h.waitStatus(t, "J1", func(wire.Status) bool { return true })
+	h.waitStatus(t, "J2", func(wire.Status) bool { return true })
 	before := len(h.rec.statuses(t, h.topics, "J2"))
 	h.sim.Resync()
 	require.Eventually(t, func() bool { return len(h.rec.statuses(t, h.topics, "J2")) > before }, 5*time.Second, time.Millisecond)

@@ -18,7 +18,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/service"
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // benchFleet is how many vehicles the ingest benchmark's fixes come from:
@@ -81,7 +81,7 @@ func fixes(topics mqttx.Topics, n int, start time.Time) []mqttx.Message {
 		round := i / benchFleet
 		x := 50 + float64(v*9%1900) + float64(round%20)
 		ll := lonLat(x, 0)
-		p := controller.Position{VehicleID: fmt.Sprintf("v-%d", v), Seq: uint64(round + 1), TS: start.Add(time.Duration(round) * 10 * time.Millisecond),
+		p := wire.Position{VehicleID: fmt.Sprintf("v-%d", v), Seq: uint64(round + 1), TS: start.Add(time.Duration(round) * 10 * time.Millisecond),
 			Lat: ll[1], Lon: ll[0], SpeedMps: new(13.9), HeadingDeg: new(90.0), Emergency: v%10 == 0}
 		b, _ := json.Marshal(p)
 		out[i] = mqttx.Message{Topic: topics.Position(p.VehicleID), Payload: b, QoS: 1}
@@ -189,8 +189,8 @@ func BenchmarkPositionToCommandMosquitto(b *testing.B) {
 	benchConnect(b, broker.URL(), "bench-roadside", mqttx.Subscription{Filter: topics.Filter(mqttx.KindCommand), QoS: 1,
 		Handler: func(_ string, payload []byte) {
 			at := time.Now()
-			c, err := signals.ParseCommand(payload)
-			if err != nil || c.Type != signals.CommandPreempt {
+			c, err := wire.ParseCommand("", payload)
+			if err != nil || c.Type != wire.CommandPreempt {
 				return
 			}
 			mu.Lock()
@@ -206,7 +206,7 @@ func BenchmarkPositionToCommandMosquitto(b *testing.B) {
 
 	fix := func(id string, seq uint64, ts time.Time, x float64, emergency bool) mqttx.Message {
 		ll := lonLat(x, 0)
-		p := controller.Position{VehicleID: id, Seq: seq, TS: ts, Lat: ll[1], Lon: ll[0],
+		p := wire.Position{VehicleID: id, Seq: seq, TS: ts, Lat: ll[1], Lon: ll[0],
 			SpeedMps: new(20.0), HeadingDeg: new(90.0), Emergency: emergency}
 		body, _ := json.Marshal(p)
 		return mqttx.Message{Topic: topics.Position(id), Payload: body, QoS: 1}

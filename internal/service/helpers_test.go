@@ -3,8 +3,9 @@ package service_test
 import (
 	"os"
 
-	"go.uber.org/zap/zapcore"
 	"strconv"
+
+	"go.uber.org/zap/zapcore"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"

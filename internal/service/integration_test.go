@@ -12,7 +12,7 @@ import (
 	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/brokertest"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // A vehicle on an emergency run along the corridor gets a preempt for
@@ -27,14 +27,14 @@ func TestCorridorPreemptsInOrderAndReleases(t *testing.T) {
 
 		// Every request gets its release; wait for the last one.
 		s.waitFor("release of I3", func() bool {
-			_, rel := firstByIntersection(s.obs.commands(t), signals.CommandRelease)
+			_, rel := firstByIntersection(s.obs.commands(t), wire.CommandRelease)
 			_, ok := rel["I3"]
 			return ok
 		})
 		cmds := s.obs.commands(t)
-		order, first := firstByIntersection(cmds, signals.CommandPreempt)
+		order, first := firstByIntersection(cmds, wire.CommandPreempt)
 		require.Equal(t, corridor, order, "preempted in corridor order")
-		_, releases := firstByIntersection(cmds, signals.CommandRelease)
+		_, releases := firstByIntersection(cmds, wire.CommandRelease)
 		for i, id := range corridor {
 			c := first[id]
 			assert.Equal(t, "amb-1", c.VehicleID)
@@ -48,7 +48,7 @@ func TestCorridorPreemptsInOrderAndReleases(t *testing.T) {
 			assert.True(t, c.IssuedAt.Before(arrive), "%s requested at %v, vehicle there at %v", id, c.IssuedAt, arrive)
 			// The unit held the requested phase green before the vehicle arrived.
 			hold := s.waitStatus(id, "hold", func(st seenStatus) bool {
-				return st.State == signals.StateHold && st.RequestID == c.RequestID
+				return st.State == wire.StateHold && st.RequestID == c.RequestID
 			})
 			assert.Contains(t, hold.GreenPhases, 2)
 			assert.True(t, hold.TS.Before(arrive), "%s held at %v, vehicle there at %v", id, hold.TS, arrive)
@@ -61,7 +61,7 @@ func TestCorridorPreemptsInOrderAndReleases(t *testing.T) {
 		// Released, every unit goes back to its plan.
 		for _, id := range corridor {
 			s.waitStatus(id, "back to normal after the hold", func(st seenStatus) bool {
-				return st.State == signals.StateNormal && st.TS.After(releases[id].IssuedAt)
+				return st.State == wire.StateNormal && st.TS.After(releases[id].IssuedAt)
 			})
 		}
 		assert.Greater(t, value(s.met.CommandsPublished.WithLabelValues("release")), 0.0)
@@ -99,7 +99,7 @@ func TestMalformedPayloadsAreSurvived(t *testing.T) {
 		latlon := func() string {
 			return `"lat":` + ftoa(ll[1]) + `,"lon":` + ftoa(ll[0])
 		}
-		ts := `"ts":"` + signals.FormatTime(s.clk.Now()) + `"`
+		ts := `"ts":"` + wire.FormatTime(s.clk.Now()) + `"`
 		bad := []struct {
 			topic, payload, reason, field string
 		}{
@@ -145,7 +145,7 @@ func TestRecoversFromBrokerRestart(t *testing.T) {
 		var seq uint64
 		s.drive("amb-3", &seq, 150, 650, 20, true) // through I1
 		s.waitFor("release of I1", func() bool {
-			_, rel := firstByIntersection(s.obs.commands(t), signals.CommandRelease)
+			_, rel := firstByIntersection(s.obs.commands(t), wire.CommandRelease)
 			_, ok := rel["I1"]
 			return ok
 		})
@@ -161,16 +161,16 @@ func TestRecoversFromBrokerRestart(t *testing.T) {
 		// online is announced again (the restarted broker lost the retained one).
 		s.waitFor("online again", func() bool {
 			st := s.obs.controllerStates("cc-1")
-			return len(st) > before && st[len(st)-1] == controller.ControllerOnline
+			return len(st) > before && st[len(st)-1] == wire.ControllerOnline
 		})
 
 		tr := s.drive("amb-3", &seq, 650, 1550, 20, true)
 		s.waitFor("release of I3 after the restart", func() bool {
-			_, rel := firstByIntersection(s.obs.commands(t), signals.CommandRelease)
+			_, rel := firstByIntersection(s.obs.commands(t), wire.CommandRelease)
 			_, ok := rel["I3"]
 			return ok
 		})
-		order, first := firstByIntersection(s.obs.commands(t), signals.CommandPreempt)
+		order, first := firstByIntersection(s.obs.commands(t), wire.CommandPreempt)
 		assert.Equal(t, corridor, order)
 		for i, id := range corridor[1:] {
 			assert.True(t, first[id].IssuedAt.Before(tr.at(corridorX[i+1])), id)
@@ -193,14 +193,14 @@ func TestKilledMidHoldLastWillEndsTheHold(t *testing.T) {
 		proxy.Cut() // the process is gone: no release, no offline of its own
 		s.waitFor("Last Will offline", func() bool {
 			st := s.obs.controllerStates("cc-1")
-			return len(st) > 0 && st[len(st)-1] == controller.ControllerOffline
+			return len(st) > 0 && st[len(st)-1] == wire.ControllerOffline
 		})
 		back := s.waitStatus("I1", "hold ended", func(st seenStatus) bool {
-			return st.TS.After(lastPreempt.IssuedAt) && st.State != signals.StateHold && st.State != signals.StateEntry
+			return st.TS.After(lastPreempt.IssuedAt) && st.State != wire.StateHold && st.State != wire.StateEntry
 		})
 		assert.True(t, back.TS.Before(lastPreempt.ExpiresAt), "hold ended at %v, only by expiry at %v", back.TS, lastPreempt.ExpiresAt)
 		s.waitStatus("I1", "back to normal", func(st seenStatus) bool {
-			return st.TS.After(lastPreempt.IssuedAt) && st.State == signals.StateNormal
+			return st.TS.After(lastPreempt.IssuedAt) && st.State == wire.StateNormal
 		})
 	})
 }
@@ -217,16 +217,16 @@ func TestKilledMidHoldExpiryEndsTheHold(t *testing.T) {
 
 		proxy.Freeze()
 		ended := s.waitStatus("I1", "hold ended by expiry", func(st seenStatus) bool {
-			return st.TS.After(lastPreempt.IssuedAt) && st.State != signals.StateHold && st.State != signals.StateEntry
+			return st.TS.After(lastPreempt.IssuedAt) && st.State != wire.StateHold && st.State != wire.StateEntry
 		})
 		// No Last Will was published: expiry alone ended it.
 		st := s.obs.controllerStates("cc-1")
-		assert.Equal(t, controller.ControllerOnline, st[len(st)-1])
+		assert.Equal(t, wire.ControllerOnline, st[len(st)-1])
 		// Not before the expiry of a preempt the unit may have received
 		// after the one we saw last (the freeze can catch one in flight).
 		assert.False(t, ended.TS.Before(lastPreempt.ExpiresAt), "ended at %v before expiry %v", ended.TS, lastPreempt.ExpiresAt)
 		s.waitStatus("I1", "back to normal", func(st seenStatus) bool {
-			return st.TS.After(lastPreempt.ExpiresAt) && st.State == signals.StateNormal
+			return st.TS.After(lastPreempt.ExpiresAt) && st.State == wire.StateNormal
 		})
 	})
 }
@@ -234,11 +234,11 @@ func TestKilledMidHoldExpiryEndsTheHold(t *testing.T) {
 // driveUntilHold drives vehicle towards I1 until its unit holds the
 // green for it, stops the vehicle short of the junction (so nothing is
 // released for having passed), and returns the last preempt seen.
-func (s *stack) driveUntilHold(t *testing.T, vehicle string) signals.Command {
+func (s *stack) driveUntilHold(t *testing.T, vehicle string) wire.Command {
 	t.Helper()
 	var seq uint64
 	s.drive(vehicle, &seq, 150, 420, 20, true)
-	var req signals.Command
+	var req wire.Command
 	s.waitFor("a preempt for I1", func() bool {
 		p := preemptsFor(s.obs.commands(t), vehicle)
 		if len(p) == 0 {
@@ -252,7 +252,7 @@ func (s *stack) driveUntilHold(t *testing.T, vehicle string) signals.Command {
 	for !held {
 		s.drive(vehicle, &seq, 420, 420, 0, true)
 		for _, st := range s.obs.statuses(t, "I1") {
-			if st.State == signals.StateHold && st.RequestID == req.RequestID {
+			if st.State == wire.StateHold && st.RequestID == req.RequestID {
 				held = true
 			}
 		}
@@ -279,7 +279,7 @@ func TestGracefulShutdownReleasesAndSaysOffline(t *testing.T) {
 		}
 		s.waitFor("release on shutdown", func() bool {
 			for _, c := range s.obs.commands(t) {
-				if c.Type == signals.CommandRelease && c.RequestID == held.RequestID {
+				if c.Type == wire.CommandRelease && c.RequestID == held.RequestID {
 					return true
 				}
 			}
@@ -287,10 +287,10 @@ func TestGracefulShutdownReleasesAndSaysOffline(t *testing.T) {
 		})
 		s.waitFor("offline", func() bool {
 			st := s.obs.controllerStates("cc-1")
-			return st[len(st)-1] == controller.ControllerOffline
+			return st[len(st)-1] == wire.ControllerOffline
 		})
 		back := s.waitStatus("I1", "back to normal", func(st seenStatus) bool {
-			return st.TS.After(held.IssuedAt) && st.State == signals.StateNormal
+			return st.TS.After(held.IssuedAt) && st.State == wire.StateNormal
 		})
 		assert.True(t, back.TS.Before(held.ExpiresAt), "ended by the release, not by expiry")
 	})
@@ -318,8 +318,8 @@ func TestCorridorWithPlannedGreenTimes(t *testing.T) {
 			return err == nil && len(live) == 0
 		})
 		cmds := s.obs.commands(t)
-		order, first := firstByIntersection(cmds, signals.CommandPreempt)
-		_, releases := firstByIntersection(cmds, signals.CommandRelease)
+		order, first := firstByIntersection(cmds, wire.CommandPreempt)
+		_, releases := firstByIntersection(cmds, wire.CommandRelease)
 		prev := -1
 		for _, id := range order {
 			i := indexOf(corridor, id)
@@ -333,7 +333,7 @@ func TestCorridorWithPlannedGreenTimes(t *testing.T) {
 				assert.Equal(t, 2, c.Phase)
 				assert.True(t, c.IssuedAt.Before(arrive), "%s requested at %v, vehicle there at %v", id, c.IssuedAt, arrive)
 				hold := s.waitStatus(id, "hold", func(st seenStatus) bool {
-					return st.State == signals.StateHold && st.RequestID == c.RequestID
+					return st.State == wire.StateHold && st.RequestID == c.RequestID
 				})
 				assert.True(t, hold.TS.Before(arrive), "%s held at %v, vehicle there at %v", id, hold.TS, arrive)
 				rel, ok := releases[id]

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Reasons a message is refused before it reaches the engine, the "reason"
@@ -33,11 +32,11 @@ func (s *Service) onMessage(topic string, payload []byte) {
 		return
 	}
 	s.met.MessagesReceived.WithLabelValues(kind.String()).Inc()
-	if len(payload) > signals.MaxPayloadBytes {
+	if len(payload) > wire.MaxPayloadBytes {
 		s.rejected(kind, topic, RejectTooLarge, "payload", errors.New("payload larger than 64 KiB"))
 		return
 	}
-	if !signals.ValidID(id) {
+	if !wire.ValidID(id) {
 		s.rejected(kind, topic, RejectBadTopic, "topic", errors.New("topic id is not a valid identifier"))
 		return
 	}
@@ -45,22 +44,19 @@ func (s *Service) onMessage(topic string, payload []byte) {
 	var err error
 	switch kind {
 	case mqttx.KindPosition:
-		var p controller.Position
-		p, err = controller.ParsePosition(id, payload)
+		var p wire.Position
+		p, err = wire.ParsePosition(id, payload)
 		in = controller.PositionInput(p)
 	case mqttx.KindRoute:
-		var r controller.Route
-		r, err = controller.ParseRoute(id, payload)
+		var r wire.Route
+		r, err = wire.ParseRoute(id, payload)
 		in = controller.RouteInput(r)
 	case mqttx.KindSignalStatus:
-		var st signals.Status
+		var st wire.Status
 		if len(payload) == 0 {
 			return // a cleared retained status: nothing to tell the engine
 		}
-		st, err = signals.ParseStatus(payload)
-		if err == nil && st.IntersectionID != id {
-			err = &signals.FieldError{Field: "intersection_id", Reason: "body says " + st.IntersectionID + " but the topic says " + id}
-		}
+		st, err = wire.ParseStatus(id, payload)
 		in = controller.StatusInput(st)
 	default:
 		return
@@ -83,23 +79,21 @@ func (s *Service) onMessage(topic string, payload []byte) {
 }
 
 func fieldName(err error) string {
-	var fe *signals.FieldError
+	var fe *wire.FieldError
 	if errors.As(err, &fe) {
 		return fe.Field
 	}
 	return ""
 }
 
+// classify names a parser's refusal by its class (wire's sentinel errors).
 func classify(err error) string {
-	var fe *signals.FieldError
-	if !errors.As(err, &fe) {
-		return RejectInvalid
-	}
 	switch {
-	case fe.Field == "payload":
+	case errors.Is(err, wire.ErrTooLarge):
+		return RejectTooLarge
+	case errors.Is(err, wire.ErrMalformed):
 		return RejectMalformed
-	case (fe.Field == "vehicle_id" || fe.Field == "intersection_id") && strings.Contains(fe.Reason, "topic"):
-		// The parsers' "body says X but the topic says Y".
+	case errors.Is(err, wire.ErrIDMismatch):
 		return RejectIDMismatch
 	}
 	return RejectInvalid
@@ -182,7 +176,7 @@ func (s *Service) handle(rd controller.Ready) {
 	}
 }
 
-func (s *Service) sendCommand(c signals.Command) {
+func (s *Service) sendCommand(c wire.Command) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		s.log.Error("command not encodable", zap.String("request_id", c.RequestID), zap.Error(err))
@@ -203,7 +197,7 @@ func (s *Service) reassert() {
 func (s *Service) shutdown() {
 	s.engine.ReleaseAll(s.clock.Now(), controller.ReasonShutdown)
 	s.handle(s.engine.Ready())
-	s.commands.Push(s.statusMessage(controller.ControllerOffline))
+	s.commands.Push(s.statusMessage(wire.ControllerOffline))
 	s.log.Info("shutting down: released live preempts, offline queued")
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Defaults of Config.
@@ -143,7 +144,7 @@ func (s *Service) Metrics() *metrics.Metrics { return s.met }
 
 // statusMessage is the controller's retained presence message.
 func (s *Service) statusMessage(state string) mqttx.Message {
-	b, _ := json.Marshal(controller.ControllerStatus{ControllerID: s.id, State: state, TS: s.clock.Now()})
+	b, _ := json.Marshal(wire.ControllerStatus{ControllerID: s.id, State: state, TS: s.clock.Now()})
 	return mqttx.Message{Topic: s.topics.ControllerStatus(s.id), Payload: b, QoS: 1, Retained: true}
 }
 
@@ -158,7 +159,7 @@ func (s *Service) ClientOptions(base mqttx.Options) mqttx.Options {
 		mqttx.Subscription{Filter: s.topics.Filter(mqttx.KindRoute), QoS: 1, Handler: s.onMessage},
 		mqttx.Subscription{Filter: s.topics.Filter(mqttx.KindSignalStatus), QoS: 1, Handler: s.onMessage},
 	)
-	will := s.statusMessage(controller.ControllerOffline)
+	will := s.statusMessage(wire.ControllerOffline)
 	o.Will = &will
 	prev := base.OnConnect
 	o.OnConnect = func() {
@@ -183,7 +184,7 @@ func (s *Service) onConnect() {
 	s.met.Connections.Inc()
 	// The retained `online` replaces the `offline` a previous Last Will
 	// (or shutdown) left, for everyone subscribing later.
-	s.commands.Push(s.statusMessage(controller.ControllerOnline))
+	s.commands.Push(s.statusMessage(wire.ControllerOnline))
 	select {
 	case s.reconnects <- struct{}{}:
 	default:

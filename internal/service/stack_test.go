@@ -24,7 +24,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/rsu"
 	"github.com/greenwave-project/greenwave/internal/service"
 	"github.com/greenwave-project/greenwave/routing"
-	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // speedup runs every component of a test on one clock this many times
@@ -113,11 +113,11 @@ func (o *observer) snapshot() []record {
 }
 
 // commands returns every command seen, in arrival order.
-func (o *observer) commands(t *testing.T) []signals.Command {
-	var out []signals.Command
+func (o *observer) commands(t *testing.T) []wire.Command {
+	var out []wire.Command
 	for _, r := range o.snapshot() {
 		if kind, _, _ := o.topics.Parse(r.topic); kind == mqttx.KindCommand {
-			c, err := signals.ParseCommand(r.payload)
+			c, err := wire.ParseCommand("", r.payload)
 			require.NoError(t, err, "the service published an invalid command: %s", r.payload)
 			out = append(out, c)
 		}
@@ -127,7 +127,7 @@ func (o *observer) commands(t *testing.T) []signals.Command {
 
 type seenStatus struct {
 	at time.Time
-	signals.Status
+	wire.Status
 }
 
 // statuses returns every roadside status seen for intersection id.
@@ -135,7 +135,7 @@ func (o *observer) statuses(t *testing.T, id string) []seenStatus {
 	var out []seenStatus
 	for _, r := range o.snapshot() {
 		if kind, rid, _ := o.topics.Parse(r.topic); kind == mqttx.KindSignalStatus && rid == id && len(r.payload) > 0 {
-			s, err := signals.ParseStatus(r.payload)
+			s, err := wire.ParseStatus("", r.payload)
 			require.NoError(t, err)
 			out = append(out, seenStatus{at: r.at, Status: s})
 		}
@@ -148,7 +148,7 @@ func (o *observer) controllerStates(id string) []string {
 	var out []string
 	for _, r := range o.snapshot() {
 		if kind, cid, _ := o.topics.Parse(r.topic); kind == mqttx.KindControllerStatus && cid == id {
-			var s controller.ControllerStatus
+			var s wire.ControllerStatus
 			if json.Unmarshal(r.payload, &s) == nil {
 				out = append(out, s.State)
 			}
@@ -256,7 +256,7 @@ func (s *stack) startService(so stackOptions) {
 	t.Cleanup(func() { cancel(); <-s.svcDone })
 	s.waitFor("controller online", func() bool {
 		st := s.obs.controllerStates(so.engine.ControllerID)
-		return len(st) > 0 && st[len(st)-1] == controller.ControllerOnline
+		return len(st) > 0 && st[len(st)-1] == wire.ControllerOnline
 	})
 }
 
@@ -325,7 +325,7 @@ func (s *stack) drive(id string, seq *uint64, x0, x1, speed float64, emergency b
 		x := min(x0+speed*now.Sub(start).Seconds(), x1)
 		*seq++
 		ll := lonLat(x, 0)
-		p := controller.Position{VehicleID: id, Seq: *seq, TS: now, Lat: ll[1], Lon: ll[0],
+		p := wire.Position{VehicleID: id, Seq: *seq, TS: now, Lat: ll[1], Lon: ll[0],
 			SpeedMps: new(speed), HeadingDeg: new(90.0), AccuracyM: new(3.0), Emergency: emergency}
 		b, err := json.Marshal(p)
 		require.NoError(s.t, err)
@@ -339,18 +339,18 @@ func (s *stack) drive(id string, seq *uint64, x0, x1, speed float64, emergency b
 	}
 }
 
-func preemptsFor(cmds []signals.Command, vehicle string) []signals.Command {
-	var out []signals.Command
+func preemptsFor(cmds []wire.Command, vehicle string) []wire.Command {
+	var out []wire.Command
 	for _, c := range cmds {
-		if c.VehicleID == vehicle && c.Type == signals.CommandPreempt {
+		if c.VehicleID == vehicle && c.Type == wire.CommandPreempt {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func firstByIntersection(cmds []signals.Command, typ string) (order []string, first map[string]signals.Command) {
-	first = map[string]signals.Command{}
+func firstByIntersection(cmds []wire.Command, typ wire.CommandType) (order []string, first map[string]wire.Command) {
+	first = map[string]wire.Command{}
 	for _, c := range cmds {
 		if c.Type != typ {
 			continue

@@ -1,4 +1,4 @@
-package signals
+package wire
 
 import (
 	"encoding/json"
@@ -23,7 +23,7 @@ const (
 )
 
 func TestParseCommandSpecExample(t *testing.T) {
-	c, err := ParseCommand([]byte(specCommand))
+	c, err := ParseCommand("", []byte(specCommand))
 	require.NoError(t, err)
 	assert.Equal(t, Command{
 		Type: CommandPreempt, RequestID: "amb-17.I-204.3", ControllerID: "cc-1",
@@ -35,7 +35,7 @@ func TestParseCommandSpecExample(t *testing.T) {
 }
 
 func TestParseStatusSpecExample(t *testing.T) {
-	s, err := ParseStatus([]byte(specStatus))
+	s, err := ParseStatus("", []byte(specStatus))
 	require.NoError(t, err)
 	assert.Equal(t, Status{
 		IntersectionID: "I-204", TS: time.Date(2026, 11, 22, 8, 15, 33, 400e6, time.UTC),
@@ -111,7 +111,7 @@ func TestParseCommandErrorsNameTheField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseCommand(edit(t, tt.doc, tt.field, tt.raw))
+			_, err := ParseCommand("", edit(t, tt.doc, tt.field, tt.raw))
 			var fe *FieldError
 			require.ErrorAs(t, err, &fe)
 			assert.Equal(t, tt.want, fe.Field, "error: %v", err)
@@ -137,8 +137,8 @@ func TestParsePayloadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, parse := range []func([]byte) error{
-				func(b []byte) error { _, err := ParseCommand(b); return err },
-				func(b []byte) error { _, err := ParseStatus(b); return err },
+				func(b []byte) error { _, err := ParseCommand("", b); return err },
+				func(b []byte) error { _, err := ParseStatus("", b); return err },
 			} {
 				var fe *FieldError
 				require.ErrorAs(t, parse(tt.payload), &fe)
@@ -169,7 +169,7 @@ func TestParseStatusErrorsNameTheField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseStatus(edit(t, specStatus, tt.field, tt.raw))
+			_, err := ParseStatus("", edit(t, specStatus, tt.field, tt.raw))
 			var fe *FieldError
 			require.ErrorAs(t, err, &fe)
 			assert.Equal(t, tt.want, fe.Field, "error: %v", err)
@@ -178,29 +178,29 @@ func TestParseStatusErrorsNameTheField(t *testing.T) {
 }
 
 func TestParseIgnoresUnknownFields(t *testing.T) {
-	c, err := ParseCommand(edit(t, specCommand, "x_vendor", `{"nested":[1,2,{"a":null}]}`))
+	c, err := ParseCommand("", edit(t, specCommand, "x_vendor", `{"nested":[1,2,{"a":null}]}`))
 	require.NoError(t, err)
 	assert.Equal(t, "amb-17.I-204.3", c.RequestID)
-	s, err := ParseStatus(edit(t, specStatus, "firmware", `"1.2.3"`))
+	s, err := ParseStatus("", edit(t, specStatus, "firmware", `"1.2.3"`))
 	require.NoError(t, err)
 	assert.Equal(t, StateHold, s.State)
 }
 
 func TestParseOptionalFields(t *testing.T) {
-	rel, err := ParseCommand([]byte(specRelease))
+	rel, err := ParseCommand("", []byte(specRelease))
 	require.NoError(t, err)
 	assert.Equal(t, CommandRelease, rel.Type)
 	assert.Zero(t, rel.Phase)
 	assert.True(t, rel.ExpiresAt.IsZero(), "a release's expires_at is ignored")
 
-	s, err := ParseStatus(edit(t, string(edit(t, specStatus, "green_phases", "")), "request_id", ""))
+	s, err := ParseStatus("", edit(t, string(edit(t, specStatus, "green_phases", "")), "request_id", ""))
 	require.NoError(t, err)
 	assert.Empty(t, s.GreenPhases)
 	assert.Empty(t, s.RequestID)
 }
 
 func TestParseAcceptsOffsetsAndConvertsNothingElse(t *testing.T) {
-	c, err := ParseCommand(edit(t, specCommand, "issued_at", `"2026-11-22T09:15:31.010+01:00"`))
+	c, err := ParseCommand("", edit(t, specCommand, "issued_at", `"2026-11-22T09:15:31.010+01:00"`))
 	require.NoError(t, err)
 	assert.True(t, c.IssuedAt.Equal(time.Date(2026, 11, 22, 8, 15, 31, 10e6, time.UTC)))
 }
@@ -229,7 +229,7 @@ func TestCommandRoundTrip(t *testing.T) {
 		b, err := json.Marshal(c)
 		require.NoError(t, err)
 		assert.NotContains(t, string(b), "+08:00", "times travel in UTC")
-		got, err := ParseCommand(b)
+		got, err := ParseCommand("", b)
 		require.NoError(t, err, "%s", b)
 		assert.True(t, got.IssuedAt.Equal(c.IssuedAt))
 		assert.True(t, got.ExpiresAt.Equal(c.ExpiresAt))
@@ -253,7 +253,7 @@ func TestStatusRoundTrip(t *testing.T) {
 		b, err := json.Marshal(s)
 		require.NoError(t, err)
 		assert.Contains(t, string(b), `"green_phases":[`, "never null")
-		got, err := ParseStatus(b)
+		got, err := ParseStatus("", b)
 		require.NoError(t, err)
 		if s.GreenPhases == nil {
 			s.GreenPhases = []int{}
@@ -274,7 +274,7 @@ func TestUnmarshalJSONValidates(t *testing.T) {
 }
 
 func TestCommandValidateGoValues(t *testing.T) {
-	base, err := ParseCommand([]byte(specCommand))
+	base, err := ParseCommand("", []byte(specCommand))
 	require.NoError(t, err)
 	tests := []struct {
 		name  string

@@ -1,4 +1,4 @@
-package controller
+package wire
 
 import (
 	"encoding/json"
@@ -11,8 +11,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/greenwave-project/greenwave/signals"
 )
 
 const specPosition = `{"vehicle_id":"amb-17","seq":1042,"ts":"2026-11-22T08:15:30.250Z",
@@ -99,14 +97,14 @@ func TestParsePositionRefusals(t *testing.T) {
 		{"not an object", "amb-17", []byte(`[1,2]`), "payload"},
 		{"not json", "amb-17", []byte(`{"vehicle_id":`), "payload"},
 		{"empty", "amb-17", nil, "payload"},
-		{"too large", "amb-17", append(with("lat", 1), []byte(strings.Repeat(" ", signals.MaxPayloadBytes))...), "payload"},
+		{"too large", "amb-17", append(with("lat", 1), []byte(strings.Repeat(" ", MaxPayloadBytes))...), "payload"},
 		{"bad utf8", "amb-17", []byte("{\"vehicle_id\":\"\xff\"}"), "payload"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ParsePosition(c.topic, c.body)
 			require.Error(t, err)
-			var fe *signals.FieldError
+			var fe *FieldError
 			require.True(t, errors.As(err, &fe), "error %v is not a FieldError", err)
 			assert.Equal(t, c.field, fe.Field, "error: %v", err)
 		})
@@ -126,7 +124,7 @@ func TestPositionValidateCatchesNonFiniteNumbers(t *testing.T) {
 		"vehicle_id":  {TS: ok.TS, Lat: 49.6, Lon: 6.1},
 	} {
 		err := p.Validate()
-		var fe *signals.FieldError
+		var fe *FieldError
 		require.True(t, errors.As(err, &fe), "%s: %v", field, err)
 		assert.Equal(t, field, fe.Field)
 	}
@@ -205,7 +203,7 @@ func TestParseRouteRefusals(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ParseRoute(c.topic, []byte(c.body))
-			var fe *signals.FieldError
+			var fe *FieldError
 			require.True(t, errors.As(err, &fe), "error %v is not a FieldError", err)
 			assert.Equal(t, c.field, fe.Field, "error: %v", err)
 		})
@@ -238,7 +236,7 @@ func FuzzParsePosition(f *testing.F) {
 	f.Fuzz(func(t *testing.T, topic string, b []byte) {
 		p, err := ParsePosition(topic, b)
 		if err != nil {
-			var fe *signals.FieldError
+			var fe *FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("error is not a FieldError: %v", err)
 			}
@@ -272,7 +270,7 @@ func FuzzParseRoute(f *testing.F) {
 	f.Fuzz(func(t *testing.T, topic string, b []byte) {
 		r, err := ParseRoute(topic, b)
 		if err != nil {
-			var fe *signals.FieldError
+			var fe *FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("error is not a FieldError: %v", err)
 			}
@@ -320,7 +318,7 @@ func TestParseControllerStatus(t *testing.T) {
 		`{"controller_id":1,"state":"online"}`:                        "controller_id",
 	} {
 		_, err := ParseControllerStatus("cc-1", []byte(payload))
-		var fe *signals.FieldError
+		var fe *FieldError
 		require.ErrorAs(t, err, &fe, payload)
 		assert.Equal(t, field, fe.Field, payload)
 	}
