@@ -156,7 +156,7 @@ func TestLuxembourgRunsReleaseAsPassed(t *testing.T) {
 	require.NoError(t, err)
 	checker := newSafetyChecker(t, net, eng.Config())
 	base := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
-	reasons := map[string]int{}
+	reasons := map[Reason]int{}
 	requests, lateLeftPath := 0, 0
 	for k := 0; k < fixes; k++ {
 		for i := range fl.fixes {

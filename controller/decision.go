@@ -7,69 +7,98 @@ import (
 )
 
 // DecisionKind is what a Decision records.
-type DecisionKind string
+type DecisionKind uint8
 
 // The kinds of decision.
 const (
 	// DecisionRequest: the first preempt of a passage was sent.
-	DecisionRequest DecisionKind = "request"
+	DecisionRequest DecisionKind = iota + 1
 	// DecisionRefresh: a live preempt was re-sent with a later expires_at.
-	DecisionRefresh DecisionKind = "refresh"
+	DecisionRefresh
 	// DecisionRelease: a release was sent (Reason says why) or, for a
 	// passage that held no command, the passage was let go.
-	DecisionRelease DecisionKind = "release"
+	DecisionRelease
 	// DecisionDeny: a passage was refused the intersection (Reason:
 	// conflict, fault); it has no command and waits.
-	DecisionDeny DecisionKind = "deny"
+	DecisionDeny
 	// DecisionGrant: the roadside reported hold for a passage.
-	DecisionGrant DecisionKind = "grant"
+	DecisionGrant
 	// DecisionRoute: the vehicle's path changed source (Reason: announced,
 	// destination, road_ahead, rerouted, unroutable).
-	DecisionRoute DecisionKind = "route"
+	DecisionRoute
 	// DecisionReject: an input was refused; nothing changed. Reason is a
 	// code, Field the offending field, Detail the message.
-	DecisionReject DecisionKind = "reject"
+	DecisionReject
 )
+
+var kindNames = [...]string{DecisionRequest: "request", DecisionRefresh: "refresh", DecisionRelease: "release",
+	DecisionDeny: "deny", DecisionGrant: "grant", DecisionRoute: "route", DecisionReject: "reject"}
+
+// String returns the kind's stable name, as the audit trail and metrics
+// write it.
+func (k DecisionKind) String() string { return nameOf(kindNames[:], int(k)) }
+
+// MarshalText writes String.
+func (k DecisionKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Reason says why a decision was taken: a stable code, written by String
+// into logs, metrics and the audit trail. The zero Reason is none.
+type Reason uint8
 
 // Reasons of release decisions.
 const (
-	ReasonPassed       = "passed"        // the vehicle is past the stop line
-	ReasonLeftPath     = "left_path"     // the vehicle left its path
-	ReasonSilent       = "silent"        // no fix for longer than SilenceGrace
-	ReasonEmergencyOff = "emergency_off" // the vehicle reported emergency: false
-	ReasonMaxHold      = "max_hold"      // the hold reached max_preempt_s (or RangeTimeout)
-	ReasonRouteChanged = "route_changed" // a new route no longer crosses the intersection
-	ReasonSuperseded   = "superseded"    // a conflicting request outranked it
-	ReasonFault        = "fault"         // the roadside reports fault
-	ReasonForgotten    = "forgotten"     // the vehicle was forgotten (ForgetAfter)
-	ReasonShutdown     = "shutdown"      // the controller is stopping (ReleaseAll)
+	ReasonPassed       Reason = iota + 1 // the vehicle is past the stop line
+	ReasonLeftPath                       // the vehicle left its path
+	ReasonSilent                         // no fix for longer than SilenceGrace
+	ReasonEmergencyOff                   // the vehicle reported emergency: false
+	ReasonMaxHold                        // the hold reached max_preempt_s (or RangeTimeout)
+	ReasonRouteChanged                   // a new route no longer crosses the intersection
+	ReasonSuperseded                     // a conflicting request outranked it
+	ReasonFault                          // the roadside reports fault (also a deny reason)
+	ReasonForgotten                      // the vehicle was forgotten (ForgetAfter)
+	ReasonShutdown                       // the controller is stopping (ReleaseAll)
+
+	// ReasonConflict denies: a conflicting request outranks it.
+	ReasonConflict
+
+	// Reasons of route decisions.
+	ReasonAnnounced  // an announced path is followed
+	ReasonToDest     // a route to the announced destination is followed
+	ReasonRoadAhead  // no route: the road the vehicle is on is followed
+	ReasonRerouted   // off the route to its destination: routed again
+	ReasonUnroutable // no route to the destination: the road ahead is followed
+
+	// Reasons of reject decisions.
+	ReasonInvalid         // the input fails validation (Field names what)
+	ReasonStaleSeq        // seq not above the last accepted: duplicate or late
+	ReasonStaleTS         // ts earlier than the last accepted one
+	ReasonFutureTS        // ts more than MaxClockSkew ahead of now
+	ReasonTimeBackwards   // now is earlier than the engine's last now
+	ReasonUnknownInter    // the status names an intersection not in the map
+	ReasonTooManyVehicles // MaxVehicles are tracked already
+	ReasonBadRoute        // the route cannot be followed on the map (Field: path or destination)
 )
 
-// Reasons of deny decisions (plus ReasonFault).
-const (
-	ReasonConflict = "conflict" // a conflicting request outranks it
-)
+var reasonNames = [...]string{ReasonPassed: "passed", ReasonLeftPath: "left_path", ReasonSilent: "silent",
+	ReasonEmergencyOff: "emergency_off", ReasonMaxHold: "max_hold", ReasonRouteChanged: "route_changed",
+	ReasonSuperseded: "superseded", ReasonFault: "fault", ReasonForgotten: "forgotten", ReasonShutdown: "shutdown",
+	ReasonConflict: "conflict", ReasonAnnounced: "announced", ReasonToDest: "destination", ReasonRoadAhead: "road_ahead",
+	ReasonRerouted: "rerouted", ReasonUnroutable: "unroutable", ReasonInvalid: "invalid", ReasonStaleSeq: "stale_seq",
+	ReasonStaleTS: "stale_ts", ReasonFutureTS: "future_ts", ReasonTimeBackwards: "time_backwards",
+	ReasonUnknownInter: "unknown_intersection", ReasonTooManyVehicles: "too_many_vehicles", ReasonBadRoute: "bad_route"}
 
-// Reasons of route decisions.
-const (
-	ReasonAnnounced  = "announced"   // an announced path is followed
-	ReasonToDest     = "destination" // a route to the announced destination is followed
-	ReasonRoadAhead  = "road_ahead"  // no route: the road the vehicle is on is followed
-	ReasonRerouted   = "rerouted"    // off the route to its destination: routed again
-	ReasonUnroutable = "unroutable"  // no route to the destination: the road ahead is followed
-)
+// String returns the reason's stable code ("" for none).
+func (r Reason) String() string { return nameOf(reasonNames[:], int(r)) }
 
-// Reasons of reject decisions.
-const (
-	ReasonInvalid         = "invalid"        // the input fails validation (Field names what)
-	ReasonStaleSeq        = "stale_seq"      // seq not above the last accepted: duplicate or late
-	ReasonStaleTS         = "stale_ts"       // ts earlier than the last accepted one
-	ReasonFutureTS        = "future_ts"      // ts more than MaxClockSkew ahead of now
-	ReasonTimeBackwards   = "time_backwards" // now is earlier than the engine's last now
-	ReasonUnknownInter    = "unknown_intersection"
-	ReasonTooManyVehicles = "too_many_vehicles"
-	ReasonBadRoute        = "bad_route" // the route cannot be followed on the map (Field: path or destination)
-)
+// MarshalText writes String.
+func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+func nameOf(names []string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return ""
+}
 
 // Decision is one thing the engine decided, and why: the audit trail, and
 // what logs and metrics are made of. Its JSON form is stable (field names
@@ -80,7 +109,7 @@ type Decision struct {
 	VehicleID      string       //
 	IntersectionID string       //
 	RequestID      string       //
-	Reason         string       // one of the Reason* codes
+	Reason         Reason       //
 	Field          string       // for a reject: the offending field's JSON name
 	Detail         string       // for a reject: the error message; for a deny: the vehicle that holds the intersection
 	EtaS           float64      // request/refresh/deny: central ETA to the stop line from At
@@ -109,8 +138,8 @@ type decisionWire struct {
 // "lead_s","distance_m","expires_at"} in that order, empty ones left out
 // (the numbers are written for request, refresh and deny decisions).
 func (d Decision) MarshalJSON() ([]byte, error) {
-	w := decisionWire{At: formatTime(d.At), Kind: string(d.Kind), VehicleID: d.VehicleID,
-		IntersectionID: d.IntersectionID, RequestID: d.RequestID, Reason: d.Reason, Field: d.Field, Detail: d.Detail}
+	w := decisionWire{At: formatTime(d.At), Kind: d.Kind.String(), VehicleID: d.VehicleID,
+		IntersectionID: d.IntersectionID, RequestID: d.RequestID, Reason: d.Reason.String(), Field: d.Field, Detail: d.Detail}
 	switch d.Kind {
 	case DecisionRequest, DecisionRefresh, DecisionDeny:
 		eta, lead, dist := round1(d.EtaS), round1(d.LeadS), round1(d.DistanceM)
@@ -141,13 +170,13 @@ func round1(f float64) float64 {
 // RejectError is what Step returns for an input it refused; the same
 // refusal is in Ready's Decisions.
 type RejectError struct {
-	Reason string // one of the reject Reason* codes
+	Reason Reason // one of the reject reasons
 	Field  string // JSON name of the offending field, when one is at fault
 	Detail string
 }
 
 func (e *RejectError) Error() string {
-	s := "controller: rejected input: " + e.Reason
+	s := "controller: rejected input: " + e.Reason.String()
 	if e.Field != "" {
 		s += " (" + e.Field + ")"
 	}

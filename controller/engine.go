@@ -268,7 +268,7 @@ func (e *Engine) touch(v *vehicle) {
 	}
 }
 
-func (e *Engine) reject(now time.Time, vehicleID, reason, field, detail string) error {
+func (e *Engine) reject(now time.Time, vehicleID string, reason Reason, field, detail string) error {
 	e.decisions = append(e.decisions, Decision{At: now, Kind: DecisionReject, VehicleID: vehicleID,
 		Reason: reason, Field: field, Detail: detail})
 	return &RejectError{Reason: reason, Field: field, Detail: detail}

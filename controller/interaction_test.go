@@ -1,10 +1,8 @@
 package controller
 
 import (
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/datadriven"
 	"github.com/paulmach/orb"
 	"github.com/stretchr/testify/require"
 
@@ -19,15 +18,18 @@ import (
 	"github.com/greenwave-project/greenwave/wire"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of controller/testdata/*.txt")
-
 // The interaction scripts (testdata/*.txt) drive an engine the way the
 // daemon does — Tick at every NextWakeup before the next input — and
-// compare everything it outputs with the expected text. A script is a
-// sequence of commands, one per line; a command that produced output is
-// followed by "----", the output, and a blank line. Lines starting with #
-// are comments. Commands (times t in seconds from 08:00:00Z; x, y in
-// metres east and north of the map's origin):
+// compare everything it outputs with the expected text. They run on
+// cockroachdb/datadriven: a directive is a block of script lines ending
+// with "----", the expected output and a blank line; its first line is
+// datadriven's command and the lines below it (datadriven's input) are
+// further commands run in order after it. Lines starting with # are
+// comments. The output of a block is what its "ready" and "vehicles"
+// commands print. Run with -rewrite to regenerate the expected output.
+// Every mismatch is reported, not just a file's first (see
+// reportEveryMismatch). Commands (times t in seconds from 08:00:00Z; x, y
+// in metres east and north of the map's origin):
 //
 //	engine map=corridor|cross [maxhold=S] [policy=greenwave|range] [prio=veh:N,...] [lease=S] [refresh=S] [grace=S]
 //	pos t= v= [seq=] x= [y=] [speed=] [heading=] [acc=] [em=true|false] [lon= lat=] [ts=]
@@ -45,10 +47,39 @@ func TestInteraction(t *testing.T) {
 	require.NotEmpty(t, files)
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
-			runScript(t, file)
+			s := &script{t: t, seqs: map[string]uint64{}}
+			datadriven.RunTestAny(reportEveryMismatch{t}, file, func(_ testing.TB, td *datadriven.TestData) string {
+				out := s.run(td.Cmd, td.CmdArgs)
+				for _, line := range strings.Split(td.Input, "\n") {
+					line = strings.TrimSpace(line)
+					if line == "" || strings.HasPrefix(line, "#") {
+						continue
+					}
+					cmd, args, err := datadriven.ParseLine(line)
+					require.NoError(t, err, "%s: %s", td.Pos, line)
+					out += s.run(cmd, args)
+				}
+				return out
+			})
 		})
 	}
 }
+
+// reportEveryMismatch lets datadriven go on after a directive whose output
+// does not match: datadriven reports a mismatch with Fatalf and stops the
+// file there, so a change that alters several outputs would show only
+// the first. Errors (a bad argument) still end the test: the handlers
+// report them on the real *testing.T.
+type reportEveryMismatch struct{ *testing.T }
+
+func (r reportEveryMismatch) Fatalf(format string, args ...any) {
+	r.T.Helper()
+	r.T.Errorf(format, args...)
+}
+
+// Failed is false so that datadriven runs the next directive after a
+// mismatch; the test itself has failed all the same.
+func (r reportEveryMismatch) Failed() bool { return false }
 
 var scriptEpoch = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
@@ -70,55 +101,11 @@ type script struct {
 	out  strings.Builder   // output since the last ready
 }
 
-func runScript(t *testing.T, file string) {
-	data, err := os.ReadFile(file)
-	require.NoError(t, err)
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	s := &script{t: t, seqs: map[string]uint64{}}
-	var rewritten strings.Builder
-	failed := false
-	for i := 0; i < len(lines); i++ {
-		line := lines[i]
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			rewritten.WriteString(line + "\n")
-			continue
-		}
-		got := s.run(line)
-		var want []string
-		if i+1 < len(lines) && lines[i+1] == "----" {
-			i++
-			for i+1 < len(lines) && lines[i+1] != "" {
-				want = append(want, lines[i+1])
-				i++
-			}
-		}
-		rewritten.WriteString(line + "\n")
-		if got != "" {
-			rewritten.WriteString("----\n" + got + "\n")
-			if i+1 < len(lines) && lines[i+1] != "" {
-				rewritten.WriteString("\n")
-			}
-		}
-		if !*rewrite && got != strings.Join(want, "\n") && !failed {
-			failed = true
-			t.Errorf("%s:%d: %s\ngot:\n%s\nwant:\n%s", file, i+1, line, got, strings.Join(want, "\n"))
-		}
-	}
-	if *rewrite {
-		require.NoError(t, os.WriteFile(file, []byte(strings.TrimRight(rewritten.String(), "\n")+"\n"), 0o644))
-	}
-}
-
-// args parses key=value words.
-func args(t testing.TB, words []string) map[string]string {
+// argMap is a directive's key=value arguments by key (a bare key maps to "").
+func argMap(args []datadriven.CmdArg) map[string]string {
 	m := map[string]string{}
-	for _, w := range words {
-		k, v, ok := strings.Cut(w, "=")
-		if !ok {
-			m[w] = ""
-			continue
-		}
-		m[k] = v
+	for _, a := range args {
+		m[a.Key] = strings.Join(a.Vals, ",")
 	}
 	return m
 }
@@ -133,139 +120,170 @@ func num(t testing.TB, m map[string]string, k string, def float64) float64 {
 	return f
 }
 
-func (s *script) run(line string) string {
-	t := s.t
-	words := strings.Fields(line)
-	a := args(t, words[1:])
-	switch words[0] {
-	case "engine":
-		maxHold := num(t, a, "maxhold", 60)
-		var net *routing.Network
-		switch a["map"] {
-		case "corridor":
-			net = corridorMap(t, maxHold)
-		case "cross":
-			net = crossMap(t, maxHold)
-		default:
-			t.Fatalf("unknown map %q", a["map"])
-		}
-		cfg := Config{ControllerID: "cc-1", Policy: Policy(a["policy"]),
-			Lease:         time.Duration(num(t, a, "lease", 0) * float64(time.Second)),
-			RefreshPeriod: time.Duration(num(t, a, "refresh", 0) * float64(time.Second)),
-			SilenceGrace:  time.Duration(num(t, a, "grace", 0) * float64(time.Second)),
-		}
-		if p := a["prio"]; p != "" {
-			cfg.Priorities = map[string]int{}
-			for _, kv := range strings.Split(p, ",") {
-				k, v, _ := strings.Cut(kv, ":")
-				n, err := strconv.Atoi(v)
-				require.NoError(t, err)
-				cfg.Priorities[k] = n
-			}
-		}
-		eng, err := New(cfg, net)
-		require.NoError(t, err)
-		s.eng = eng
-		return ""
-	case "pos":
-		now := at(num(t, a, "t", 0))
-		s.step(now, PositionInput(s.position(a, now)))
-		return ""
-	case "drive":
-		// drive t0= t1= [dt=1] [em=] [speed=] veh=x0,y0>x1,y1 ...: every
-		// vehicle listed reports a fix every dt seconds, moving in a
-		// straight line at constant speed, vehicles in the order given.
-		t0, t1, dt := num(t, a, "t0", 0), num(t, a, "t1", 0), num(t, a, "dt", 1)
-		type leg struct {
-			id     string
-			x0, y0 float64
-			x1, y1 float64
-		}
-		var legs []leg
-		for _, w := range words[1:] {
-			k, v, _ := strings.Cut(w, "=")
-			from, to, ok := strings.Cut(v, ">")
-			if !ok {
-				continue
-			}
-			p0, p1 := s.xy(from), s.xy(to)
-			legs = append(legs, leg{k, p0.X, p0.Y, p1.X, p1.Y})
-		}
-		require.NotEmpty(t, legs, "drive needs vehicle=x0,y0>x1,y1")
-		for k := 0; ; k++ {
-			ts := t0 + float64(k)*dt
-			if ts > t1+1e-9 {
-				break
-			}
-			f := (ts - t0) / math.Max(t1-t0, 1e-9)
-			for _, l := range legs {
-				speed := math.Hypot(l.x1-l.x0, l.y1-l.y0) / math.Max(t1-t0, 1e-9)
-				if _, ok := a["speed"]; ok {
-					speed = num(t, a, "speed", 0)
-				}
-				heading := routing.BearingDeg(routing.XY{X: l.x0, Y: l.y0}, routing.XY{X: l.x1, Y: l.y1})
-				fix := map[string]string{"v": l.id, "x": fmt.Sprint(l.x0 + f*(l.x1-l.x0)), "y": fmt.Sprint(l.y0 + f*(l.y1-l.y0)),
-					"speed": fmt.Sprint(speed), "em": a["em"]}
-				if l.x0 != l.x1 || l.y0 != l.y1 {
-					fix["heading"] = fmt.Sprint(heading)
-				}
-				now := at(ts)
-				s.step(now, PositionInput(s.position(fix, now)))
-			}
-		}
-		return ""
-	case "route":
-		now := at(num(t, a, "t", 0))
-		r := wire.Route{VehicleID: a["v"], RouteID: a["id"], TS: now}
-		if ts, ok := a["ts"]; ok {
-			f, err := strconv.ParseFloat(ts, 64)
-			require.NoError(t, err)
-			r.TS = at(f)
-		}
-		if p, ok := a["path"]; ok {
-			for _, xy := range strings.Split(p, ";") {
-				r.Path = append(r.Path, s.point(xy))
-			}
-		}
-		if d, ok := a["dest"]; ok {
-			pt := s.point(d)
-			r.Destination = &pt
-		}
-		if _, ok := a["clear"]; ok {
-			r = wire.Route{VehicleID: a["v"]}
-		}
-		s.step(now, RouteInput(r))
-		return ""
-	case "status":
-		now := at(num(t, a, "t", 0))
-		st := wire.Status{IntersectionID: a["i"], TS: at(num(t, a, "ts", num(t, a, "t", 0))), State: parseState(a["state"]), RequestID: a["req"]}
-		if g := a["green"]; g != "" {
-			for _, p := range strings.Split(g, ",") {
-				n, err := strconv.Atoi(p)
-				require.NoError(t, err)
-				st.GreenPhases = append(st.GreenPhases, n)
-			}
-		}
-		s.step(now, StatusInput(st))
-		return ""
-	case "tick":
-		now := at(num(t, a, "t", 0))
-		s.wakeUntil(now, true)
-		s.eng.Tick(now)
-		s.drain()
-		return ""
-	case "ready":
-		out := strings.TrimRight(s.out.String(), "\n")
-		s.out.Reset()
-		if out != "" {
-			out += "\n"
-		}
-		return out + "next " + rel(s.eng.Ready().NextWakeup)
-	case "vehicles":
-		return s.vehicles()
+// run executes one command and returns what it prints, if anything, with
+// a trailing newline.
+func (s *script) run(cmd string, cmdArgs []datadriven.CmdArg) string {
+	h, ok := handlers[cmd]
+	if !ok {
+		s.t.Fatalf("unknown command %q", cmd)
 	}
-	t.Fatalf("unknown command %q", words[0])
+	out := h(s, argMap(cmdArgs), cmdArgs)
+	if out != "" {
+		out += "\n"
+	}
+	return out
+}
+
+// handlers holds one function per script command.
+var handlers = map[string]func(s *script, a map[string]string, args []datadriven.CmdArg) string{
+	"engine":   (*script).engine,
+	"pos":      (*script).pos,
+	"drive":    (*script).drive,
+	"route":    (*script).route,
+	"status":   (*script).status,
+	"tick":     (*script).tick,
+	"ready":    (*script).ready,
+	"vehicles": func(s *script, _ map[string]string, _ []datadriven.CmdArg) string { return s.vehicles() },
+}
+
+func (s *script) engine(a map[string]string, _ []datadriven.CmdArg) string {
+	t := s.t
+	maxHold := num(t, a, "maxhold", 60)
+	var net *routing.Network
+	switch a["map"] {
+	case "corridor":
+		net = corridorMap(t, maxHold)
+	case "cross":
+		net = crossMap(t, maxHold)
+	default:
+		t.Fatalf("unknown map %q", a["map"])
+	}
+	cfg := Config{ControllerID: "cc-1", Policy: Policy(a["policy"]),
+		Lease:         time.Duration(num(t, a, "lease", 0) * float64(time.Second)),
+		RefreshPeriod: time.Duration(num(t, a, "refresh", 0) * float64(time.Second)),
+		SilenceGrace:  time.Duration(num(t, a, "grace", 0) * float64(time.Second)),
+	}
+	if p := a["prio"]; p != "" {
+		cfg.Priorities = map[string]int{}
+		for _, kv := range strings.Split(p, ",") {
+			k, v, _ := strings.Cut(kv, ":")
+			n, err := strconv.Atoi(v)
+			require.NoError(t, err)
+			cfg.Priorities[k] = n
+		}
+	}
+	eng, err := New(cfg, net)
+	require.NoError(t, err)
+	s.eng = eng
 	return ""
+}
+
+func (s *script) pos(a map[string]string, _ []datadriven.CmdArg) string {
+	now := at(num(s.t, a, "t", 0))
+	s.step(now, PositionInput(s.position(a, now)))
+	return ""
+}
+
+// drive t0= t1= [dt=1] [em=] [speed=] veh=x0,y0>x1,y1 ...: every vehicle
+// listed reports a fix every dt seconds, moving in a straight line at
+// constant speed, vehicles in the order given.
+func (s *script) drive(a map[string]string, args []datadriven.CmdArg) string {
+	t := s.t
+	t0, t1, dt := num(t, a, "t0", 0), num(t, a, "t1", 0), num(t, a, "dt", 1)
+	type leg struct {
+		id     string
+		x0, y0 float64
+		x1, y1 float64
+	}
+	var legs []leg
+	for _, arg := range args {
+		from, to, ok := strings.Cut(strings.Join(arg.Vals, ","), ">")
+		if !ok {
+			continue
+		}
+		p0, p1 := s.xy(from), s.xy(to)
+		legs = append(legs, leg{arg.Key, p0.X, p0.Y, p1.X, p1.Y})
+	}
+	require.NotEmpty(t, legs, "drive needs vehicle=x0,y0>x1,y1")
+	for k := 0; ; k++ {
+		ts := t0 + float64(k)*dt
+		if ts > t1+1e-9 {
+			break
+		}
+		f := (ts - t0) / math.Max(t1-t0, 1e-9)
+		for _, l := range legs {
+			speed := math.Hypot(l.x1-l.x0, l.y1-l.y0) / math.Max(t1-t0, 1e-9)
+			if _, ok := a["speed"]; ok {
+				speed = num(t, a, "speed", 0)
+			}
+			heading := routing.BearingDeg(routing.XY{X: l.x0, Y: l.y0}, routing.XY{X: l.x1, Y: l.y1})
+			fix := map[string]string{"v": l.id, "x": fmt.Sprint(l.x0 + f*(l.x1-l.x0)), "y": fmt.Sprint(l.y0 + f*(l.y1-l.y0)),
+				"speed": fmt.Sprint(speed), "em": a["em"]}
+			if l.x0 != l.x1 || l.y0 != l.y1 {
+				fix["heading"] = fmt.Sprint(heading)
+			}
+			now := at(ts)
+			s.step(now, PositionInput(s.position(fix, now)))
+		}
+	}
+	return ""
+}
+
+func (s *script) route(a map[string]string, _ []datadriven.CmdArg) string {
+	t := s.t
+	now := at(num(t, a, "t", 0))
+	r := wire.Route{VehicleID: a["v"], RouteID: a["id"], TS: now}
+	if ts, ok := a["ts"]; ok {
+		f, err := strconv.ParseFloat(ts, 64)
+		require.NoError(t, err)
+		r.TS = at(f)
+	}
+	if p, ok := a["path"]; ok {
+		for _, xy := range strings.Split(p, ";") {
+			r.Path = append(r.Path, s.point(xy))
+		}
+	}
+	if d, ok := a["dest"]; ok {
+		pt := s.point(d)
+		r.Destination = &pt
+	}
+	if _, ok := a["clear"]; ok {
+		r = wire.Route{VehicleID: a["v"]}
+	}
+	s.step(now, RouteInput(r))
+	return ""
+}
+
+func (s *script) status(a map[string]string, _ []datadriven.CmdArg) string {
+	t := s.t
+	now := at(num(t, a, "t", 0))
+	st := wire.Status{IntersectionID: a["i"], TS: at(num(t, a, "ts", num(t, a, "t", 0))), State: parseState(a["state"]), RequestID: a["req"]}
+	if g := a["green"]; g != "" {
+		for _, p := range strings.Split(g, ",") {
+			n, err := strconv.Atoi(p)
+			require.NoError(t, err)
+			st.GreenPhases = append(st.GreenPhases, n)
+		}
+	}
+	s.step(now, StatusInput(st))
+	return ""
+}
+
+func (s *script) tick(a map[string]string, _ []datadriven.CmdArg) string {
+	now := at(num(s.t, a, "t", 0))
+	s.wakeUntil(now, true)
+	s.eng.Tick(now)
+	s.drain()
+	return ""
+}
+
+func (s *script) ready(map[string]string, []datadriven.CmdArg) string {
+	out := strings.TrimRight(s.out.String(), "\n")
+	s.out.Reset()
+	if out != "" {
+		out += "\n"
+	}
+	return out + "next " + rel(s.eng.Ready().NextWakeup)
 }
 
 func (s *script) point(xy string) orb.Point {
@@ -363,7 +381,7 @@ func (s *script) drain() {
 	for _, d := range rd.Decisions {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s dec %s", rel(d.At), d.Kind)
-		for _, f := range []string{d.VehicleID, d.IntersectionID, d.RequestID, d.Reason} {
+		for _, f := range []string{d.VehicleID, d.IntersectionID, d.RequestID, d.Reason.String()} {
 			if f != "" {
 				b.WriteString(" " + f)
 			}
@@ -391,7 +409,7 @@ func (s *script) vehicles() string {
 	var b strings.Builder
 	for _, id := range ids {
 		v := s.eng.vehicles[id]
-		fmt.Fprintf(&b, "%s seq=%d along=%.0f onpath=%v speed=%.1f em=%v silent=%v source=%d", id, v.seq, v.along, v.onPath, v.speed, v.emergency, v.silent, v.source)
+		fmt.Fprintf(&b, "%s seq=%d along=%.0f onpath=%v speed=%.1f em=%v silent=%v source=%v", id, v.seq, v.along, v.onPath, v.speed, v.emergency, v.silent, v.source)
 		for _, p := range v.passages {
 			fmt.Fprintf(&b, " %s:%s", s.eng.inters[p.inter].id, stateNames[p.state])
 		}

@@ -44,7 +44,7 @@ func (e *Engine) Reassert(now time.Time) {
 // waiting their turn are released too, so that freeing an intersection
 // does not request it for someone else. The engine stays usable: a later
 // fix requests again what its policy wants.
-func (e *Engine) ReleaseAll(now time.Time, reason string) {
+func (e *Engine) ReleaseAll(now time.Time, reason Reason) {
 	if !e.advance(now, "release all") {
 		return
 	}

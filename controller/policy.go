@@ -324,7 +324,7 @@ func requestID(vehicleID, intersectionID string, n uint32) string {
 
 // deny marks p denied (no command) and lists it to be served when the
 // intersection frees up.
-func (e *Engine) deny(p *passage, reason, holder string) {
+func (e *Engine) deny(p *passage, reason Reason, holder string) {
 	if p.state != stateDenied {
 		p.state = stateDenied
 		e.estimateNow(p) // for the record
@@ -375,7 +375,7 @@ func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
 // decision, and its intersection is offered to whoever waits. p stays in
 // its vehicle's passages as released (final when the hold limit was
 // reached); callers that drop it free it.
-func (e *Engine) release(p *passage, reason string) {
+func (e *Engine) release(p *passage, reason Reason) {
 	is := &e.inters[p.inter]
 	if p.state.live() {
 		e.commands = append(e.commands, wire.Command{Type: wire.CommandRelease, RequestID: p.requestID,
@@ -395,7 +395,7 @@ func (e *Engine) release(p *passage, reason string) {
 }
 
 // releaseAll releases every passage of v, keeping them as released.
-func (e *Engine) releaseAll(v *vehicle, reason string) {
+func (e *Engine) releaseAll(v *vehicle, reason Reason) {
 	for _, p := range v.passages {
 		e.release(p, reason)
 	}

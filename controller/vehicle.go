@@ -20,6 +20,11 @@ const (
 	sourceDestination                    // the route to the destination it announced
 )
 
+var sourceNames = [...]string{sourceRoad: "road", sourceAnnounced: "announced", sourceDestination: "destination"}
+
+// String names the source, for tests and tracing.
+func (s routeSource) String() string { return nameOf(sourceNames[:], int(s)) }
+
 // reverseBearingDeg: a moving vehicle whose reported heading differs from
 // its path's bearing by more than this is driving the path backwards (it
 // turned round): it has left the path.
@@ -162,7 +167,7 @@ func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
 		v.extend = false
 		if e.matchFix(v) {
 			if next := e.net.RoadAhead(v.pos, e.cfg.LookaheadM); e.continues(v, next) {
-				e.setPath(v, next, ReasonLeftPath, "")
+				e.setPath(v, next, ReasonLeftPath, 0)
 				e.evaluate(v, v.along, true)
 			}
 		}
@@ -283,7 +288,7 @@ func (e *Engine) track(v *vehicle) {
 			}
 		}
 		if matched {
-			e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonLeftPath, "")
+			e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonLeftPath, 0)
 			return
 		}
 		e.dropPath(v, ReasonLeftPath)
@@ -305,7 +310,7 @@ func (e *Engine) track(v *vehicle) {
 		// source announced always has one.
 		v.source = sourceRoad
 	}
-	e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonRouteChanged, "")
+	e.setPath(v, e.net.RoadAhead(v.pos, e.cfg.LookaheadM), ReasonRouteChanged, 0)
 }
 
 // reversed reports whether the vehicle drives against its path at along:
@@ -347,7 +352,7 @@ func (e *Engine) matchAgrees(v *vehicle, along float64) bool {
 // matcher's default threshold).
 const minHeadingSpeedMps = 2.0
 
-func (e *Engine) routeDecision(v *vehicle, reason string) {
+func (e *Engine) routeDecision(v *vehicle, reason Reason) {
 	e.decide(Decision{At: e.now, Kind: DecisionRoute, VehicleID: v.id, Reason: reason})
 }
 
@@ -355,7 +360,7 @@ func (e *Engine) routeDecision(v *vehicle, reason string) {
 // keeps the passages whose intersection (entered on the same approach) is
 // still ahead on it; the others are released with dropReason. A non-empty
 // routeReason records the change as a route decision.
-func (e *Engine) setPath(v *vehicle, path *routing.Path, dropReason, routeReason string) {
+func (e *Engine) setPath(v *vehicle, path *routing.Path, dropReason, routeReason Reason) {
 	oldAlong, wasOnPath := v.along, v.onPath
 	v.path = path
 	v.cursor = path.NewCursor()
@@ -366,7 +371,7 @@ func (e *Engine) setPath(v *vehicle, path *routing.Path, dropReason, routeReason
 			v.along, v.onPath = along, true
 		}
 	}
-	if routeReason != "" {
+	if routeReason != 0 {
 		e.routeDecision(v, routeReason)
 	}
 	sigs := path.Signals()
@@ -397,7 +402,7 @@ func (e *Engine) setPath(v *vehicle, path *routing.Path, dropReason, routeReason
 // dropReasonFor is why p is dropped: a vehicle that leaves its path at
 // p's stop line has turned through the intersection (its located position
 // stays at the stop line while it drives off sideways), so it passed.
-func dropReasonFor(p *passage, reason string, along float64, onPath bool, tolM float64) string {
+func dropReasonFor(p *passage, reason Reason, along float64, onPath bool, tolM float64) Reason {
 	if reason == ReasonLeftPath && onPath && math.Abs(along-p.alongM) <= tolM {
 		return ReasonPassed
 	}
@@ -406,7 +411,7 @@ func dropReasonFor(p *passage, reason string, along float64, onPath bool, tolM f
 
 // dropPath forgets the vehicle's path (it is off the map) and releases
 // every passage.
-func (e *Engine) dropPath(v *vehicle, reason string) {
+func (e *Engine) dropPath(v *vehicle, reason Reason) {
 	along, wasOnPath := v.along, v.onPath
 	v.path, v.onPath, v.cursor = nil, false, routing.Cursor{}
 	for _, p := range v.passages {

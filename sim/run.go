@@ -429,7 +429,7 @@ func (r *run) drainEngine() {
 	wake := rd.NextWakeup
 	for _, d := range rd.Decisions {
 		if d.Kind == controller.DecisionRelease || d.Kind == controller.DecisionDeny {
-			r.decisionCounts[string(d.Kind)+" "+d.Reason]++
+			r.decisionCounts[d.Kind.String()+" "+d.Reason.String()]++
 		}
 		if r.onDecision != nil {
 			r.onDecision(d)

@@ -132,7 +132,7 @@ func TestMalformedPayloadsAreSurvived(t *testing.T) {
 		s.waitFor("a preempt for amb-2 at I1", func() bool {
 			return len(preemptsFor(s.obs.commands(t), "amb-2")) > 0
 		})
-		assert.Zero(t, value(s.met.MessagesRejected.WithLabelValues("position", controller.ReasonStaleSeq, "seq")))
+		assert.Zero(t, value(s.met.MessagesRejected.WithLabelValues("position", controller.ReasonStaleSeq.String(), "seq")))
 	})
 }
 

@@ -121,7 +121,7 @@ func (s *Service) loop(ctx context.Context) {
 			if err := s.engine.Step(now, in.in); err != nil {
 				var re *controller.RejectError
 				if errors.As(err, &re) {
-					s.met.Rejected(in.kind.String(), re.Reason, re.Field)
+					s.met.Rejected(in.kind.String(), re.Reason.String(), re.Field)
 				}
 			}
 			s.met.StepSeconds.Observe(time.Since(start).Seconds())
@@ -203,8 +203,8 @@ func (s *Service) shutdown() {
 
 // decided logs, audits and counts one decision.
 func (s *Service) decided(d controller.Decision) {
-	s.met.Decisions.WithLabelValues(string(d.Kind), d.Reason).Inc()
-	fields := []zap.Field{zap.String("kind", string(d.Kind))}
+	s.met.Decisions.WithLabelValues(d.Kind.String(), d.Reason.String()).Inc()
+	fields := []zap.Field{zap.Stringer("kind", d.Kind)}
 	add := func(k, v string) {
 		if v != "" {
 			fields = append(fields, zap.String(k, v))
@@ -213,7 +213,7 @@ func (s *Service) decided(d controller.Decision) {
 	add("vehicle_id", d.VehicleID)
 	add("intersection_id", d.IntersectionID)
 	add("request_id", d.RequestID)
-	add("reason", d.Reason)
+	add("reason", d.Reason.String())
 	add("field", d.Field)
 	add("detail", d.Detail)
 	switch d.Kind {
