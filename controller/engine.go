@@ -142,7 +142,6 @@ func (e *Engine) NumVehicles() int { return len(e.vehicles) }
 // Config returns the engine's configuration with the defaults filled in.
 func (e *Engine) Config() Config { return e.cfg }
 
-
 func (e *Engine) queueFlushS(approachS float64) float64 {
 	if approachS > 0 {
 		return approachS
