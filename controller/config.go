@@ -10,22 +10,6 @@ import (
 	"github.com/greenwave-project/greenwave/wire"
 )
 
-// Policy is how the engine decides when to request a preempt.
-type Policy string
-
-// The policies.
-const (
-	// PolicyGreenWave requests each signal just in time: when the
-	// vehicle's earliest plausible arrival at the stop line falls within
-	// the lead time the intersection needs to bring up its phase and
-	// flush the queue in front of the vehicle.
-	PolicyGreenWave Policy = "greenwave"
-	// PolicyRange is the conventional baseline (optical and radio
-	// preemption as deployed): request when the vehicle is within
-	// RangeM of an intersection on the road ahead, whatever its speed.
-	PolicyRange Policy = "range"
-)
-
 // Config tunes an Engine. Every zero field takes the default documented
 // on it (New fills them in; Engine.Config returns the result).
 type Config struct {
@@ -208,8 +192,8 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case !wire.ValidID(c.ControllerID):
 		return bad("ControllerID", "must match ^[A-Za-z0-9._-]{1,64}$, got "+wire.Quote(c.ControllerID, 70))
-	case c.Policy != PolicyGreenWave && c.Policy != PolicyRange:
-		return bad("Policy", "must be \"greenwave\" or \"range\", got "+wire.Quote(string(c.Policy), 40))
+	case !c.Policy.valid():
+		return bad("Policy", "must be one of "+policyList()+", got "+wire.Quote(string(c.Policy), 40))
 	case c.Lease < time.Second:
 		return bad("Lease", "must be at least 1s, got "+c.Lease.String())
 	case c.RefreshPeriod <= 0 || c.RefreshPeriod >= c.Lease:

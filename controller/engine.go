@@ -60,6 +60,7 @@ type Ready struct {
 // for concurrent use: one goroutine drives it.
 type Engine struct {
 	cfg      Config
+	policy   trigger
 	net      *routing.Network
 	proj     routing.Projection
 	now      time.Time // the engine's time, as given: outputs carry it
@@ -115,17 +116,14 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, net: net, proj: net.Projection(), vehicles: make(map[string]*vehicle),
+	e := &Engine{cfg: cfg, policy: newTrigger(cfg), net: net, proj: net.Projection(), vehicles: make(map[string]*vehicle),
 		inters: make([]intersectionState, len(net.Intersections()))}
 	for i := range net.Intersections() {
 		in := net.Intersection(int32(i))
 		is := &e.inters[i]
 		is.id = in.ID
 		is.leadBaseS = in.Timing.WorstCaseEntryS() + cfg.Margin.Seconds()
-		is.maxHold = in.Timing.Signal().MaxPreempt
-		if cfg.Policy == PolicyRange && cfg.RangeTimeout < is.maxHold {
-			is.maxHold = cfg.RangeTimeout
-		}
+		is.maxHold = e.policy.maxHold(in.Timing.Signal().MaxPreempt)
 		is.compatible = signals.Compatibility(in.Phases())
 		for _, a := range in.Approaches {
 			if lead := is.leadBaseS + e.queueFlushS(a.QueueFlushS); lead > e.maxLeadS {
@@ -292,86 +290,3 @@ func (e *Engine) rejectErr(now time.Time, vehicleID string, err error) error {
 }
 
 func (e *Engine) decide(d Decision) { e.decisions = append(e.decisions, d) }
-
-// wakeHeap is a min-heap of vehicles by wakeAt, each knowing its index, so
-// that a vehicle's wakeup can move in O(log n) without allocation.
-type wakeHeap []wakeEntry
-
-// wakeEntry keeps its vehicle's key beside the pointer, so that sifting
-// compares without reading a thousand vehicles' structs from memory.
-type wakeEntry struct {
-	at instant // the vehicle's wakeAt
-	v  *vehicle
-}
-
-func (h wakeHeap) less(i, j int) bool { return h[i].at < h[j].at }
-
-func (h wakeHeap) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].v.heapIdx, h[j].v.heapIdx = i, j
-}
-
-func (h wakeHeap) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !h.less(i, p) {
-			return
-		}
-		h.swap(i, p)
-		i = p
-	}
-}
-
-func (h wakeHeap) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && h.less(r, l) {
-			m = r
-		}
-		if !h.less(m, i) {
-			return
-		}
-		h.swap(i, m)
-		i = m
-	}
-}
-
-// set puts v in the heap at wakeAt t, or takes it out when t is never.
-func (h *wakeHeap) set(v *vehicle, t instant) {
-	if t == never {
-		if v.heapIdx >= 0 {
-			h.remove(v)
-		}
-		return
-	}
-	v.wakeAt = t
-	if v.heapIdx < 0 {
-		v.heapIdx = len(*h)
-		*h = append(*h, wakeEntry{t, v})
-		h.up(v.heapIdx)
-		return
-	}
-	(*h)[v.heapIdx].at = t
-	h.down(v.heapIdx)
-	h.up(v.heapIdx)
-}
-
-func (h *wakeHeap) remove(v *vehicle) {
-	i := v.heapIdx
-	last := len(*h) - 1
-	if i != last {
-		h.swap(i, last)
-	}
-	(*h)[last] = wakeEntry{}
-	*h = (*h)[:last]
-	v.heapIdx = -1
-	v.wakeAt = never
-	if i != last {
-		h.down(i)
-		h.up(i)
-	}
-}

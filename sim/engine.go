@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"fmt"
-
 	"github.com/greenwave-project/greenwave/controller"
 )
 
@@ -15,15 +13,11 @@ const controllerID = "sim"
 // overrides it, so the simulation shows what the street would get.
 // Vehicles' priorities come from the scenario.
 func newEngine(w *world, strategy string) (*controller.Engine, error) {
-	cfg := controller.Config{ControllerID: controllerID, Priorities: map[string]int{}}
-	switch strategy {
-	case StrategyRange:
-		cfg.Policy = controller.PolicyRange
-	case StrategyGreenwave:
-		cfg.Policy = controller.PolicyGreenWave
-	default:
-		return nil, fmt.Errorf("unknown strategy %q (want none, range or greenwave)", strategy)
+	policy, err := controller.ParsePolicy(strategy)
+	if err != nil {
+		return nil, err
 	}
+	cfg := controller.Config{ControllerID: controllerID, Policy: policy, Priorities: map[string]int{}}
 	c := w.sc.Controller
 	cfg.RangeM = c.RangeM
 	cfg.Margin = seconds(c.MarginS)

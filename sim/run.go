@@ -11,15 +11,17 @@ import (
 	"github.com/greenwave-project/greenwave/wire"
 )
 
-// Strategies the simulator compares.
+// Strategies the simulator compares: no preemption, and the engine with
+// each of its policies (controller.Policies).
 const (
-	StrategyNone      = "none"      // no controller: every signal runs its plan
-	StrategyRange     = "range"     // controller.Engine with the fixed-distance range policy
-	StrategyGreenwave = "greenwave" // controller.Engine with the green-wave policy
+	StrategyNone      = "none"                             // no controller: every signal runs its plan
+	StrategyRange     = string(controller.PolicyRange)     // controller.Engine with the fixed-distance range policy
+	StrategyGreenwave = string(controller.PolicyGreenWave) // controller.Engine with the green-wave policy
 )
 
-// Strategies lists every strategy in report order.
-var Strategies = []string{StrategyNone, StrategyRange, StrategyGreenwave}
+// Strategies lists every strategy in report order: none, then the
+// engine's policies.
+var Strategies = append([]string{StrategyNone}, controller.PolicyNames()...)
 
 // postArrivalFixes is how many fixes a vehicle still sends, with emergency
 // off, after it reaches its destination: the crew switch off lights and

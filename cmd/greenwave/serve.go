@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -37,8 +38,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logLevel := &config.Choice{Value: "info", Allowed: logx.Levels}
 	fs.Var(logLevel, "log-level", "least severe level logged: debug, info, warn, error")
 	var eng controller.Config
-	policy := &config.Choice{Value: string(controller.PolicyGreenWave), Allowed: []string{string(controller.PolicyGreenWave), string(controller.PolicyRange)}}
-	fs.Var(policy, "policy", "when to request a preempt: greenwave (just in time by ETA) or range (within --range-m)")
+	policy := &config.Choice{Value: string(controller.PolicyGreenWave), Allowed: controller.PolicyNames()}
+	fs.Var(policy, "policy", "when to request a preempt: "+strings.Join(controller.PolicyNames(), ", ")+" (greenwave: just in time by ETA; range: within --range-m)")
 	fs.DurationVar(&eng.Lease, "lease", controller.DefaultLease, "how far ahead of each (re)send a preempt's expires_at is set")
 	fs.DurationVar(&eng.RefreshPeriod, "refresh", controller.DefaultRefreshPeriod, "how often a live preempt is re-sent with a later expires_at")
 	fs.DurationVar(&eng.Margin, "margin", controller.DefaultMargin, "added to every lead time for latency and ETA error")

@@ -21,7 +21,7 @@ func init() {
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	strategies := fs.String("strategies", strings.Join(sim.Strategies, ","), "comma-separated strategies to run: none, range, greenwave")
+	strategies := fs.String("strategies", strings.Join(sim.Strategies, ","), "comma-separated strategies to run: "+strings.Join(sim.Strategies, ", "))
 	asJSON := fs.Bool("json", false, "print exactly one JSON object instead of the table")
 	svgDir := fs.String("svg", "", "write one time-space diagram per vehicle trip and strategy into this directory")
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
