@@ -140,15 +140,24 @@ type decisionWire struct {
 func (d Decision) MarshalJSON() ([]byte, error) {
 	w := decisionWire{At: formatTime(d.At), Kind: d.Kind.String(), VehicleID: d.VehicleID,
 		IntersectionID: d.IntersectionID, RequestID: d.RequestID, Reason: d.Reason.String(), Field: d.Field, Detail: d.Detail}
-	switch d.Kind {
-	case DecisionRequest, DecisionRefresh, DecisionDeny:
-		eta, lead, dist := round1(d.EtaS), round1(d.LeadS), round1(d.DistanceM)
+	if eta, lead, dist, ok := d.Figures(); ok {
 		w.EtaS, w.LeadS, w.DistanceM = &eta, &lead, &dist
 	}
 	if !d.ExpiresAt.IsZero() {
 		w.ExpiresAt = formatTime(d.ExpiresAt)
 	}
 	return json.Marshal(w)
+}
+
+// Figures returns the decision's ETA, lead time and distance rounded as
+// the audit trail writes them, and whether its kind has them (request,
+// refresh and deny).
+func (d Decision) Figures() (etaS, leadS, distanceM float64, ok bool) {
+	switch d.Kind {
+	case DecisionRequest, DecisionRefresh, DecisionDeny:
+		return round1(d.EtaS), round1(d.LeadS), round1(d.DistanceM), true
+	}
+	return 0, 0, 0, false
 }
 
 func formatTime(t time.Time) string {

@@ -58,6 +58,9 @@ type Message struct {
 	Payload  []byte
 	QoS      byte
 	Retained bool
+	// Label says what the message is for the sender's own accounting (a
+	// command's type, say); it is not sent.
+	Label string
 }
 
 // Subscription is one topic filter and the handler of its messages.
@@ -206,7 +209,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 		SetAutoReconnect(true).
 		SetMaxReconnectInterval(opts.MaxReconnectInterval).
 		SetConnectRetry(true).
-		SetConnectRetryInterval(minDuration(time.Second, opts.MaxReconnectInterval)).
+		SetConnectRetryInterval(min(time.Second, opts.MaxReconnectInterval)).
 		SetOnConnectHandler(func(paho.Client) { c.onConnect() }).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			c.subscribed.Store(false)
@@ -242,13 +245,6 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("mqtt connect %s: %w", opts.BrokerURL, ctx.Err())
 	}
 	return c, nil
-}
-
-func minDuration(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 // onConnect re-makes every subscription (the session is clean, so the

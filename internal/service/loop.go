@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"time"
 
 	"go.uber.org/zap"
@@ -182,7 +181,7 @@ func (s *Service) sendCommand(c wire.Command) {
 		s.log.Error("command not encodable", zap.String("request_id", c.RequestID), zap.Error(err))
 		return
 	}
-	s.commands.Push(mqttx.Message{Topic: s.topics.Command(c.IntersectionID), Payload: b, QoS: 1})
+	s.commands.Push(mqttx.Message{Topic: s.topics.Command(c.IntersectionID), Payload: b, QoS: 1, Label: c.Type.String()})
 	s.met.CommandQueue.Set(float64(s.commands.Len()))
 }
 
@@ -216,10 +215,8 @@ func (s *Service) decided(d controller.Decision) {
 	add("reason", d.Reason.String())
 	add("field", d.Field)
 	add("detail", d.Detail)
-	switch d.Kind {
-	case controller.DecisionRequest, controller.DecisionRefresh, controller.DecisionDeny:
-		fields = append(fields, zap.Float64("eta_s", round1(d.EtaS)), zap.Float64("lead_s", round1(d.LeadS)),
-			zap.Float64("distance_m", round1(d.DistanceM)))
+	if eta, lead, dist, ok := d.Figures(); ok {
+		fields = append(fields, zap.Float64("eta_s", eta), zap.Float64("lead_s", lead), zap.Float64("distance_m", dist))
 	}
 	if !d.ExpiresAt.IsZero() {
 		fields = append(fields, zap.Time("expires_at", d.ExpiresAt))
@@ -241,8 +238,6 @@ func (s *Service) decided(d controller.Decision) {
 		}
 	}
 }
-
-func round1(f float64) float64 { return math.Round(f*10) / 10 }
 
 // auditRecord is one line of the audit trail: the decision's stable JSON
 // form with the controller's id first.
@@ -318,16 +313,12 @@ func (s *Service) publishCommands(ctx context.Context, c Client) {
 	}
 }
 
+// countSent counts a published command by its type (the queue also
+// carries the controller's own status, which has no label).
 func (s *Service) countSent(m mqttx.Message) {
-	kind, _, _ := s.topics.Parse(m.Topic)
-	if kind != mqttx.KindCommand {
-		return
+	if m.Label != "" {
+		s.met.CommandsPublished.WithLabelValues(m.Label).Inc()
 	}
-	var t struct {
-		Type string `json:"type"`
-	}
-	_ = json.Unmarshal(m.Payload, &t)
-	s.met.CommandsPublished.WithLabelValues(t.Type).Inc()
 }
 
 // publishAdvisories sends advisories at QoS 0; with the broker away they
