@@ -104,9 +104,8 @@ type TrafficSpec struct {
 	// generated plan gives a minor approach little green does not grow a
 	// queue without end (a real engineer would have timed it for its
 	// demand). Per-approach overrides are taken as given.
-	MaxSaturation    float64         `yaml:"max_saturation"`
-	Approaches       []ApproachRate  `yaml:"approaches"`
-	approachOverride map[string]bool // filled by Validate
+	MaxSaturation float64        `yaml:"max_saturation"`
+	Approaches    []ApproachRate `yaml:"approaches"`
 }
 
 // ApproachRate overrides one approach's arrival rate.
@@ -426,7 +425,7 @@ func (v *validator) place(field string, p *Place) {
 }
 
 // Validate checks every field after defaults; the error joins one
-// *wire.FieldError per problem.
+// *wire.FieldError per problem. It changes nothing.
 func (sc *Scenario) Validate() error {
 	v := &validator{sc: sc}
 	if sc.Name == "" {
@@ -438,7 +437,7 @@ func (sc *Scenario) Validate() error {
 	if _, err := time.Parse(time.RFC3339Nano, sc.Start); err != nil {
 		v.fail("start", "not an RFC 3339 time: %q", sc.Start)
 	}
-	m := &sc.Map
+	m := sc.Map
 	switch {
 	case m.File != "" && m.Generator != "":
 		v.fail("map", "give either file or generator, not both")
@@ -494,7 +493,7 @@ func (sc *Scenario) Validate() error {
 			v.num(f+".offset_s", *o.OffsetS, 0, 600)
 		}
 	}
-	t := &sc.Traffic
+	t := sc.Traffic
 	v.num("traffic.main_veh_h", t.MainVehH, 0, 5000)
 	v.num("traffic.side_veh_h", t.SideVehH, 0, 5000)
 	v.num("traffic.sat_flow_veh_h_lane", t.SatFlowVehHLane, 100, 3000)
@@ -504,7 +503,7 @@ func (sc *Scenario) Validate() error {
 	v.num("traffic.startup_lost_s", t.StartupLostS, 0, 10)
 	v.num("traffic.jam_spacing_m", t.JamSpacingM, 4, 20)
 	v.num("traffic.max_saturation", t.MaxSaturation, 0.05, 2)
-	t.approachOverride = map[string]bool{}
+	overridden := map[string]bool{}
 	for i, a := range t.Approaches {
 		f := fmt.Sprintf("traffic.approaches[%d]", i)
 		if !wire.ValidID(a.Intersection) {
@@ -515,10 +514,10 @@ func (sc *Scenario) Validate() error {
 		}
 		v.num(f+".veh_h", a.VehH, 0, 5000)
 		key := a.Intersection + "/" + a.Approach
-		if t.approachOverride[key] {
+		if overridden[key] {
 			v.fail(f, "approach %s given twice", key)
 		}
-		t.approachOverride[key] = true
+		overridden[key] = true
 	}
 	e := sc.EV
 	v.num("ev.accel_mps2", e.AccelMps2, 0.5, 6)

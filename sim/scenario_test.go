@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/greenwave-project/greenwave/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 )
 
 const minimalScenario = `
@@ -157,6 +159,25 @@ func TestShippedScenariosParse(t *testing.T) {
 	for _, f := range files {
 		_, err := LoadScenario(f)
 		assert.NoError(t, err, f)
+	}
+}
+
+// Validate is a check, not a step of loading: calling it leaves the
+// scenario exactly as it was, valid or not.
+func TestValidateChangesNothing(t *testing.T) {
+	for _, src := range []string{minimalScenario, minimalScenario + `traffic:
+  approaches:
+    - {intersection: I1, approach: EB, veh_h: 300}
+    - {intersection: I1, approach: EB, veh_h: 400}
+`} {
+		sc, err := ParseScenario([]byte(minimalScenario), "t.yaml")
+		require.NoError(t, err)
+		require.NoError(t, yaml.Unmarshal([]byte(src), sc))
+		before := *sc
+		before.Traffic.Approaches = slices.Clone(sc.Traffic.Approaches)
+		before.Vehicles = slices.Clone(sc.Vehicles)
+		_ = sc.Validate()
+		assert.Equal(t, before, *sc)
 	}
 }
 
