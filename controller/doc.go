@@ -54,7 +54,7 @@
 // status reports that the vehicle's phase is green with a planned end
 // (the optional green_until), no entry is needed while it lasts: the
 // request waits until that end is within Margin, and is never made if the
-// vehicle gets through first (see greenWaveWant).
+// vehicle gets through first (see greenWave.want).
 //
 // The driver calls Reassert after reconnecting to the broker (the
 // roadside units may have ended our preempts on our Last Will) and
@@ -139,12 +139,9 @@
 //
 // BenchmarkStep1000Vehicles (1,000 vehicles on emergency runs on the
 // Luxembourg map, one fix each per second, Ready drained after every Step)
-// measures about 0.8–0.9 µs per fix on a shared 2-core machine, with no
-// allocation per fix in the steady state (57 B/op amortised: a new
-// road-ahead path every 2 km). With 100 vehicles it is about 0.6 µs: the
-// difference is cache misses on the vehicles' state. The computation is
+// is the budget: at most 1 µs and 1 allocation per fix. The computation is
 // mostly package routing: locating the fix on the path, ETAs, and deriving
-// road-ahead paths. The map matcher (about 0.7 µs a fix) runs only when a
-// path has to be found, and for the last 60 m before a road-ahead path is
-// extended. The README has the current figures and the command.
+// road-ahead paths; the map matcher runs only when a path has to be found.
+// The README's Performance table has today's figures and the commands
+// that measure them.
 package controller

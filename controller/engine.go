@@ -103,7 +103,7 @@ type intersectionState struct {
 	requests   uint32     // passages requested here so far: the n of request ids
 	fault      bool
 	statusTS   time.Time
-	timing     signalTiming // the roadside's reported greens, for the lead time (spat.go)
+	timing     signalTiming // the roadside's reported greens, for the lead time (status.go)
 }
 
 // New returns an engine for the network, with cfg's zero fields set to
