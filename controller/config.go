@@ -191,7 +191,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	switch {
 	case !wire.ValidID(c.ControllerID):
-		return bad("ControllerID", "must match ^[A-Za-z0-9._-]{1,64}$, got "+wire.Quote(c.ControllerID, 70))
+		return bad("ControllerID", "must match "+wire.IDPattern+", got "+wire.Quote(c.ControllerID, 70))
 	case !c.Policy.valid():
 		return bad("Policy", "must be one of "+policyList()+", got "+wire.Quote(string(c.Policy), 40))
 	case c.Lease < time.Second:

@@ -98,7 +98,7 @@ func (inv *Inventory) Validate() error {
 		case in.ID == "":
 			add(name, "id", "missing")
 		case !validID(in.ID):
-			add(name, "id", "must match ^[A-Za-z0-9._-]{1,64}$")
+			add(name, "id", "must match "+wire.IDPattern)
 		case ids[in.ID]:
 			add(name, "id", "duplicate id %q", in.ID)
 		}
@@ -116,7 +116,7 @@ func (inv *Inventory) Validate() error {
 			case a.ID == "":
 				add(name, field+".id", "missing")
 			case !validID(a.ID):
-				add(name, field+".id", "must match ^[A-Za-z0-9._-]{1,64}$")
+				add(name, field+".id", "must match "+wire.IDPattern)
 			case approachIDs[a.ID]:
 				add(name, field+".id", "duplicate approach id %q", a.ID)
 			}

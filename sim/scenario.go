@@ -415,7 +415,7 @@ func (v *validator) place(field string, p *Place) {
 	}
 	if p.Name != "" {
 		if !wire.ValidID(p.Name) {
-			v.fail(field, "a place name must match ^[A-Za-z0-9._-]{1,64}$, got %q", p.Name)
+			v.fail(field, "a place name must match "+wire.IDPattern+", got %q", p.Name)
 		}
 		return
 	}
@@ -431,7 +431,7 @@ func (sc *Scenario) Validate() error {
 	if sc.Name == "" {
 		v.fail("name", "required")
 	} else if !wire.ValidID(sc.Name) {
-		v.fail("name", "must match ^[A-Za-z0-9._-]{1,64}$, got %q", sc.Name)
+		v.fail("name", "must match "+wire.IDPattern+", got %q", sc.Name)
 	}
 	v.pos("duration_s", sc.DurationS, maxDurationS)
 	if _, err := time.Parse(time.RFC3339Nano, sc.Start); err != nil {
@@ -536,7 +536,7 @@ func (sc *Scenario) Validate() error {
 		f := fmt.Sprintf("vehicles[%d]", i)
 		switch {
 		case !wire.ValidID(ve.ID):
-			v.fail(f+".id", "must match ^[A-Za-z0-9._-]{1,64}$, got %q", ve.ID)
+			v.fail(f+".id", "must match "+wire.IDPattern+", got %q", ve.ID)
 		case ids[ve.ID]:
 			v.fail(f+".id", "duplicate vehicle id %q", ve.ID)
 		}
