@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -288,89 +289,41 @@ func cleanYAMLError(err error) error {
 
 // Defaults of every optional field (doc.go explains the choices).
 func (sc *Scenario) applyDefaults() {
-	if sc.Start == "" {
-		sc.Start = "2026-11-23T08:00:00Z"
-	}
+	sc.Start = cmp.Or(sc.Start, "2026-11-23T08:00:00Z")
 	m := &sc.Map
-	if m.SpacingM == 0 {
-		m.SpacingM = 300
-	}
-	if m.SpeedMps == 0 {
-		m.SpeedMps = 50 / 3.6
-	}
-	if m.SideSpeedMps == 0 {
-		m.SideSpeedMps = 30 / 3.6
-	}
-	if m.SideLengthM == 0 {
-		m.SideLengthM = 200
-	}
+	m.SpacingM = cmp.Or(m.SpacingM, 300)
+	m.SpeedMps = cmp.Or(m.SpeedMps, 50/3.6)
+	m.SideSpeedMps = cmp.Or(m.SideSpeedMps, 30/3.6)
+	m.SideLengthM = cmp.Or(m.SideLengthM, 200)
 	p := &sc.Plans
-	if p.CycleS == 0 {
-		p.CycleS = 90
-	}
-	if p.MainShare == 0 {
-		p.MainShare = 0.6
-	}
+	p.CycleS = cmp.Or(p.CycleS, 90)
+	p.MainShare = cmp.Or(p.MainShare, 0.6)
 	t := &sc.Traffic
-	if t.SatFlowVehHLane == 0 {
-		t.SatFlowVehHLane = 1800
-	}
-	if t.Lanes == 0 {
-		t.Lanes = 1
-	}
-	if t.StartupLostS == 0 {
-		t.StartupLostS = 2
-	}
-	if t.JamSpacingM == 0 {
-		t.JamSpacingM = 7
-	}
-	if t.MaxSaturation == 0 {
-		t.MaxSaturation = 0.9
-	}
+	t.SatFlowVehHLane = cmp.Or(t.SatFlowVehHLane, 1800)
+	t.Lanes = cmp.Or(t.Lanes, 1)
+	t.StartupLostS = cmp.Or(t.StartupLostS, 2)
+	t.JamSpacingM = cmp.Or(t.JamSpacingM, 7)
+	t.MaxSaturation = cmp.Or(t.MaxSaturation, 0.9)
 	e, kin := &sc.EV, DefaultKinematics()
-	if e.AccelMps2 == 0 {
-		e.AccelMps2 = kin.Accel
-	}
-	if e.DecelMps2 == 0 {
-		e.DecelMps2 = kin.Decel
-	}
-	if e.SpeedFactor == 0 {
-		e.SpeedFactor = kin.SpeedFactor
-	}
-	if e.StepS == 0 {
-		e.StepS = kin.StepS
-	}
+	e.AccelMps2 = cmp.Or(e.AccelMps2, kin.Accel)
+	e.DecelMps2 = cmp.Or(e.DecelMps2, kin.Decel)
+	e.SpeedFactor = cmp.Or(e.SpeedFactor, kin.SpeedFactor)
+	e.StepS = cmp.Or(e.StepS, kin.StepS)
 	for i := range sc.Vehicles {
 		v := &sc.Vehicles[i]
-		if v.Priority == 0 {
-			v.Priority = 1
-		}
-		if v.Announce == "" {
-			v.Announce = "path"
-		}
+		v.Priority = cmp.Or(v.Priority, 1)
+		v.Announce = cmp.Or(v.Announce, "path")
 	}
 	if tr := sc.Trips; tr != nil {
-		if tr.EveryS == 0 {
-			tr.EveryS = 120
-		}
-		if tr.Priority == 0 {
-			tr.Priority = 1
-		}
-		if tr.Announce == "" {
-			tr.Announce = "destination"
-		}
+		tr.EveryS = cmp.Or(tr.EveryS, 120)
+		tr.Priority = cmp.Or(tr.Priority, 1)
+		tr.Announce = cmp.Or(tr.Announce, "destination")
 	}
 	g := &sc.GPS
-	if g.PeriodS == 0 {
-		g.PeriodS = 1
-	}
+	g.PeriodS = cmp.Or(g.PeriodS, 1)
 	n := &sc.Network
-	if n.CommandLatencyS == 0 {
-		n.CommandLatencyS = 0.1
-	}
-	if n.StatusLatencyS == 0 {
-		n.StatusLatencyS = 0.1
-	}
+	n.CommandLatencyS = cmp.Or(n.CommandLatencyS, 0.1)
+	n.StatusLatencyS = cmp.Or(n.StatusLatencyS, 0.1)
 }
 
 // validator collects field errors.

@@ -48,43 +48,19 @@ type Metrics struct {
 // and process collectors.
 func New() *Metrics {
 	m := &Metrics{
-		Registry: prometheus.NewRegistry(),
-		MessagesReceived: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "greenwave_messages_received_total", Help: "MQTT messages received, by kind.",
-		}, []string{"kind"}),
-		MessagesRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "greenwave_messages_rejected_total", Help: "Messages refused, by kind, reason and offending field.",
-		}, []string{"kind", "reason", "field"}),
-		InputsProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "greenwave_inputs_processed_total", Help: "Inputs stepped through the engine (accepted or refused by it), by kind.",
-		}, []string{"kind"}),
-		InputsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "greenwave_inputs_dropped_total", Help: "Inputs dropped because the engine queue was full, by kind.",
-		}, []string{"kind"}),
-		CommandsPublished: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "greenwave_commands_published_total", Help: "Commands acknowledged by the broker, by type.",
-		}, []string{"type"}),
-		CommandPublishRetries: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "greenwave_command_publish_retries_total", Help: "Command publishes that failed and were retried.",
-		}),
-		CommandQueue: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "greenwave_command_queue_length", Help: "Commands waiting to be published.",
-		}),
-		AdvisoriesPublished: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "greenwave_advisories_published_total", Help: "Advisories handed to the broker connection.",
-		}),
-		AdvisoriesDropped: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "greenwave_advisories_dropped_total", Help: "Advisories dropped (queue full or broker away).",
-		}),
-		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "greenwave_decisions_total", Help: "Engine decisions, by kind and reason.",
-		}, []string{"kind", "reason"}),
-		Connected: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "greenwave_mqtt_connected", Help: "1 while the broker connection is up.",
-		}),
-		Connections: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "greenwave_mqtt_connections_total", Help: "Connections made to the broker (first one and reconnects).",
-		}),
+		Registry:              prometheus.NewRegistry(),
+		MessagesReceived:      counterVec("greenwave_messages_received_total", "MQTT messages received, by kind.", "kind"),
+		MessagesRejected:      counterVec("greenwave_messages_rejected_total", "Messages refused, by kind, reason and offending field.", "kind", "reason", "field"),
+		InputsProcessed:       counterVec("greenwave_inputs_processed_total", "Inputs stepped through the engine (accepted or refused by it), by kind.", "kind"),
+		InputsDropped:         counterVec("greenwave_inputs_dropped_total", "Inputs dropped because the engine queue was full, by kind.", "kind"),
+		CommandsPublished:     counterVec("greenwave_commands_published_total", "Commands acknowledged by the broker, by type.", "type"),
+		CommandPublishRetries: counter("greenwave_command_publish_retries_total", "Command publishes that failed and were retried."),
+		CommandQueue:          gauge("greenwave_command_queue_length", "Commands waiting to be published."),
+		AdvisoriesPublished:   counter("greenwave_advisories_published_total", "Advisories handed to the broker connection."),
+		AdvisoriesDropped:     counter("greenwave_advisories_dropped_total", "Advisories dropped (queue full or broker away)."),
+		Decisions:             counterVec("greenwave_decisions_total", "Engine decisions, by kind and reason.", "kind", "reason"),
+		Connected:             gauge("greenwave_mqtt_connected", "1 while the broker connection is up."),
+		Connections:           counter("greenwave_mqtt_connections_total", "Connections made to the broker (first one and reconnects)."),
 		StepSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "greenwave_engine_step_seconds", Help: "Engine time per input or tick.",
 			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10), // 1 µs .. 0.26 s
@@ -115,4 +91,16 @@ func FieldLabel(field string) string {
 // Rejected counts one refused message.
 func (m *Metrics) Rejected(kind, reason, field string) {
 	m.MessagesRejected.WithLabelValues(kind, reason, FieldLabel(field)).Inc()
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
 }
