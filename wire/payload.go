@@ -22,11 +22,16 @@ func FormatTime(t time.Time) string {
 }
 
 // ParseTime parses an RFC 3339 time (fractional seconds allowed, any offset)
-// and returns a *FieldError naming field when it is not one.
+// and returns a *FieldError naming field when it is not one. A time whose
+// UTC year is outside 0000–9999 is refused too: FormatTime could not write
+// it back, so a receiver could not forward or audit what it accepted.
 func ParseTime(field, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, Invalid(field, "not an RFC 3339 time: "+Quote(s, 40))
+	}
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return time.Time{}, Invalid(field, "outside the years 0000-9999 in UTC: "+Quote(s, 40))
 	}
 	return t, nil
 }
