@@ -110,23 +110,18 @@ func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
 			return e.reject(now, v.id, ReasonStaleTS, "ts", "ts "+formatTime(p.TS)+" is before the last accepted fix's "+formatTime(v.fixTS))
 		}
 	}
-	nowI := e.instantAt(now)
-	if v == nil {
-		var err error
-		if v, err = e.newVehicle(now, nowI, p.VehicleID); err != nil {
-			return err
-		}
+	v, err = e.accept(now, v, p.VehicleID)
+	if err != nil {
+		return err
 	}
-	e.setNow(now, nowI)
-	e.touch(v)
 
 	if v.hasFix && v.matchedSeq != v.seq {
 		v.matchGap = true // the previous fix was not matched
 	}
-	dt := nowI.sub(v.heardAt).Seconds()
+	dt := e.nowI.sub(v.heardAt).Seconds()
 	prevAlong, prevOnPath, prevPath := v.along, v.onPath, v.path
 	firstFix := !v.hasFix
-	v.hasFix, v.seq, v.fixTS, v.heardAt, v.silent = true, p.Seq, p.TS, nowI, false
+	v.hasFix, v.seq, v.fixTS, v.heardAt, v.silent = true, p.Seq, p.TS, e.nowI, false
 	v.xy = e.proj.ToXY(orb.Point{p.Lon, p.Lat})
 
 	v.fix = routing.Fix{LonLat: orb.Point{p.Lon, p.Lat}, HeadingDeg: math.NaN(), SpeedMps: math.NaN()}
@@ -207,6 +202,21 @@ func (e *Engine) continues(v *vehicle, next *routing.Path) bool {
 		}
 	}
 	return true
+}
+
+// accept moves the engine's time to now for an input it has checked, and
+// returns the vehicle the input is about, tracking a new one when v is nil.
+func (e *Engine) accept(now time.Time, v *vehicle, id string) (*vehicle, error) {
+	nowI := e.instantAt(now)
+	if v == nil {
+		var err error
+		if v, err = e.newVehicle(now, nowI, id); err != nil {
+			return nil, err
+		}
+	}
+	e.setNow(now, nowI)
+	e.touch(v)
+	return v, nil
 }
 
 // newVehicle starts tracking vehicle id, heard from at now (nowI on the
@@ -446,15 +456,10 @@ func (e *Engine) stepRoute(now time.Time, r *wire.Route) error {
 			return e.reject(now, r.VehicleID, ReasonBadRoute, "destination", err.Error())
 		}
 	}
-	nowI := e.instantAt(now)
-	if v == nil {
-		var err error
-		if v, err = e.newVehicle(now, nowI, r.VehicleID); err != nil {
-			return err
-		}
+	v, err := e.accept(now, v, r.VehicleID)
+	if err != nil {
+		return err
 	}
-	e.setNow(now, nowI)
-	e.touch(v)
 	v.routeID, v.routeTS = r.RouteID, r.TS
 	switch {
 	case r.Path != nil:

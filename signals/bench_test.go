@@ -21,17 +21,22 @@ func benchUnit(b *testing.B) *Roadside {
 	return r
 }
 
+// startedUnit is a benchmark unit started at t0 with a change buffer,
+// the timer reset.
+func startedUnit(b *testing.B) (*Roadside, time.Time, []Change) {
+	r := benchUnit(b)
+	r.Advance(t0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	return r, t0, make([]Change, 0, 1024)
+}
+
 // BenchmarkAdvanceHour is one unit running one simulated hour of its plan
 // (40 cycles, 240 indication changes), one transition at a time as a
 // discrete-event simulator drives it, with the changes drained into a
 // reused buffer.
 func BenchmarkAdvanceHour(b *testing.B) {
-	r := benchUnit(b)
-	start := t0
-	r.Advance(start)
-	buf := make([]Change, 0, 1024)
-	b.ReportAllocs()
-	b.ResetTimer()
+	r, start, buf := startedUnit(b)
 	for i := 0; i < b.N; i++ {
 		end := start.Add(time.Hour)
 		for next := r.NextChange(); !next.After(end); next = r.NextChange() {
@@ -45,12 +50,7 @@ func BenchmarkAdvanceHour(b *testing.B) {
 
 // BenchmarkAdvanceHourOneCall is the same hour in a single Advance call.
 func BenchmarkAdvanceHourOneCall(b *testing.B) {
-	r := benchUnit(b)
-	start := t0
-	r.Advance(start)
-	buf := make([]Change, 0, 1024)
-	b.ReportAllocs()
-	b.ResetTimer()
+	r, start, buf := startedUnit(b)
 	for i := 0; i < b.N; i++ {
 		start = start.Add(time.Hour)
 		r.Advance(start)

@@ -40,11 +40,10 @@ func ParseControllerStatus(topicControllerID string, b []byte) (ControllerStatus
 	if err := DecodePayload(b, &w); err != nil {
 		return ControllerStatus{}, err
 	}
+	if err := required(field{"controller_id", w.ControllerID != nil}, field{"state", w.State != nil}); err != nil {
+		return ControllerStatus{}, err
+	}
 	switch {
-	case w.ControllerID == nil:
-		return ControllerStatus{}, Invalid("controller_id", "required")
-	case w.State == nil:
-		return ControllerStatus{}, Invalid("state", "required")
 	case *w.State != ControllerOnline && *w.State != ControllerOffline:
 		return ControllerStatus{}, Invalid("state", `must be "online" or "offline", got `+Quote(*w.State, 40))
 	}

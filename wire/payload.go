@@ -74,3 +74,19 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 // FormatFloat writes f the shortest way that reads back exactly, for
 // error messages.
 func FormatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// field is a payload field's JSON name and whether the payload has it.
+type field struct {
+	name    string
+	present bool
+}
+
+// required returns a *FieldError for the first field the payload lacks.
+func required(fields ...field) error {
+	for _, f := range fields {
+		if !f.present {
+			return Invalid(f.name, "required")
+		}
+	}
+	return nil
+}

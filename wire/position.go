@@ -55,19 +55,9 @@ func ParsePosition(topicVehicleID string, b []byte) (Position, error) {
 	if err := DecodePayload(b, &w); err != nil {
 		return Position{}, err
 	}
-	switch {
-	case w.VehicleID == nil:
-		return Position{}, Invalid("vehicle_id", "required")
-	case w.Seq == nil:
-		return Position{}, Invalid("seq", "required")
-	case w.TS == nil:
-		return Position{}, Invalid("ts", "required")
-	case w.Lat == nil:
-		return Position{}, Invalid("lat", "required")
-	case w.Lon == nil:
-		return Position{}, Invalid("lon", "required")
-	case w.Emergency == nil:
-		return Position{}, Invalid("emergency", "required")
+	if err := required(field{"vehicle_id", w.VehicleID != nil}, field{"seq", w.Seq != nil}, field{"ts", w.TS != nil},
+		field{"lat", w.Lat != nil}, field{"lon", w.Lon != nil}, field{"emergency", w.Emergency != nil}); err != nil {
+		return Position{}, err
 	}
 	ts, err := ParseTime("ts", *w.TS)
 	if err != nil {

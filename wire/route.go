@@ -61,11 +61,8 @@ func ParseRoute(topicVehicleID string, b []byte) (Route, error) {
 	if err := DecodePayload(b, &w); err != nil {
 		return Route{}, err
 	}
-	if w.VehicleID == nil {
-		return Route{}, Invalid("vehicle_id", "required")
-	}
-	if w.TS == nil {
-		return Route{}, Invalid("ts", "required")
+	if err := required(field{"vehicle_id", w.VehicleID != nil}, field{"ts", w.TS != nil}); err != nil {
+		return Route{}, err
 	}
 	ts, err := ParseTime("ts", *w.TS)
 	if err != nil {

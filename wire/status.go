@@ -139,22 +139,15 @@ func ParseStatus(topicIntersectionID string, b []byte) (Status, error) {
 	if err := DecodePayload(b, &w); err != nil {
 		return Status{}, err
 	}
-	var s Status
-	if w.IntersectionID == nil {
-		return Status{}, Invalid("intersection_id", "required")
+	if err := required(field{"intersection_id", w.IntersectionID != nil}, field{"ts", w.TS != nil}, field{"state", w.State != nil}); err != nil {
+		return Status{}, err
 	}
-	s.IntersectionID = *w.IntersectionID
-	if w.TS == nil {
-		return Status{}, Invalid("ts", "required")
-	}
+	s := Status{IntersectionID: *w.IntersectionID}
 	ts, err := ParseTime("ts", *w.TS)
 	if err != nil {
 		return Status{}, err
 	}
 	s.TS = ts
-	if w.State == nil {
-		return Status{}, Invalid("state", "required")
-	}
 	if err := s.State.UnmarshalText([]byte(*w.State)); err != nil {
 		return Status{}, err
 	}
