@@ -192,6 +192,10 @@ type ControllerSpec struct {
 	SilenceGraceS      float64 `yaml:"silence_grace_s"`
 	OffPathToleranceM  float64 `yaml:"off_path_tolerance_m"`
 	PassedMarginM      float64 `yaml:"passed_margin_m"`
+	// Price is the green-wave policy's price (controller.Config.Price):
+	// vehicle-seconds of cross-traffic delay one second of emergency
+	// vehicle delay is worth. Absent: the engine's default.
+	Price *float64 `yaml:"price"`
 }
 
 // Place is a point of a scenario: a [lon, lat] pair, or a name — an

@@ -75,17 +75,26 @@ type Status struct {
 	// worst case. Zero means absent; receivers must cope without them.
 	GreenSince time.Time
 	GreenUntil time.Time
+
+	// Plan and InStep are optional additions too: the unit's coordinated
+	// fixed-time plan, and whether its indications follow that plan now
+	// (false while it preempts or transitions back after a preempt). Nil
+	// Plan means not reported; InStep means nothing without a Plan.
+	Plan   *SignalPlan
+	InStep bool
 }
 
 // statusWire is Status as it travels; see commandWire.
 type statusWire struct {
-	IntersectionID *string `json:"intersection_id,omitempty"`
-	TS             *string `json:"ts,omitempty"`
-	State          *string `json:"state,omitempty"`
-	GreenPhases    []int   `json:"green_phases"`
-	RequestID      *string `json:"request_id,omitempty"`
-	GreenSince     *string `json:"green_since,omitempty"`
-	GreenUntil     *string `json:"green_until,omitempty"`
+	IntersectionID *string     `json:"intersection_id,omitempty"`
+	TS             *string     `json:"ts,omitempty"`
+	State          *string     `json:"state,omitempty"`
+	GreenPhases    []int       `json:"green_phases"`
+	RequestID      *string     `json:"request_id,omitempty"`
+	GreenSince     *string     `json:"green_since,omitempty"`
+	GreenUntil     *string     `json:"green_until,omitempty"`
+	Plan           *SignalPlan `json:"plan,omitempty"`
+	InStep         *bool       `json:"in_step,omitempty"`
 }
 
 // MarshalJSON writes the wire form; green_phases is always an array (never
@@ -116,6 +125,9 @@ func (s Status) MarshalJSON() ([]byte, error) {
 	if !s.GreenUntil.IsZero() {
 		until := FormatTime(s.GreenUntil)
 		w.GreenUntil = &until
+	}
+	if s.Plan != nil {
+		w.Plan, w.InStep = s.Plan, &s.InStep
 	}
 	return json.Marshal(w)
 }
@@ -168,6 +180,13 @@ func ParseStatus(topicIntersectionID string, b []byte) (Status, error) {
 			return Status{}, err
 		}
 	}
+	s.Plan = w.Plan
+	if w.InStep != nil {
+		if w.Plan == nil {
+			return Status{}, Invalid("in_step", "describes a plan, and none is given")
+		}
+		s.InStep = *w.InStep
+	}
 	if err := s.Validate(); err != nil {
 		return Status{}, err
 	}
@@ -204,6 +223,11 @@ func (s Status) Validate() error {
 	}
 	if !s.GreenSince.IsZero() && !s.GreenUntil.IsZero() && s.GreenUntil.Before(s.GreenSince) {
 		return Invalid("green_until", "must not be before green_since")
+	}
+	if s.Plan != nil {
+		if err := s.Plan.Validate("plan"); err != nil {
+			return err
+		}
 	}
 	return CheckID("request_id", s.RequestID, false)
 }

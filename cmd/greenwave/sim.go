@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,8 +26,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	asJSON := fs.Bool("json", false, "print exactly one JSON object instead of the table")
 	svgDir := fs.String("svg", "", "write one time-space diagram per vehicle trip and strategy into this directory")
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
+	var sweeps sweepFlags
+	fs.Var(&sweeps, "sweep", "run one strategy at every value of a setting, on the same seed: range_m=FROM:TO:STEP (range) or price=V1,V2,... (greenwave; inf allowed); repeatable; --svg then draws the frontier")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--seed N]")
+		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--seed N]\n"+
+			"       greenwave sim SCENARIO.yaml --sweep range_m=200:1000:100 [--sweep price=0,10,100,inf] [--json] [--svg DIR] [--seed N]")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the scenario path.
@@ -57,6 +61,9 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			sc.Seed = *seed
 		}
 	})
+	if len(sweeps) > 0 {
+		return runSweeps(ctx, sc, sweeps, *asJSON, *svgDir, stdout, stderr)
+	}
 	opt := sim.Options{Record: *svgDir != ""}
 	for _, s := range strings.Split(*strategies, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -114,4 +121,57 @@ func progressPrinter(w io.Writer) func(string, float64) {
 			fmt.Fprintf(w, "\r\033[K%-9s %3.0f%%", strategy, 100*done)
 		}
 	}
+}
+
+// sweepFlags collects repeated --sweep flags.
+type sweepFlags []sim.SweepSpec
+
+func (s *sweepFlags) String() string { return "" }
+
+func (s *sweepFlags) Set(v string) error {
+	sp, err := sim.ParseSweep(v)
+	if err != nil {
+		return err
+	}
+	*s = append(*s, sp)
+	return nil
+}
+
+func runSweeps(ctx context.Context, sc *sim.Scenario, sweeps []sim.SweepSpec, asJSON bool, svgDir string, stdout, stderr io.Writer) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep, err := sim.Sweep(sc, sweeps, sim.Options{})
+	if err != nil {
+		return err
+	}
+	if svgDir != "" {
+		if err := os.MkdirAll(svgDir, 0o755); err != nil {
+			return err
+		}
+		name := filepath.Join(svgDir, sc.Name+"-frontier.svg")
+		if err := writeFile(name, rep.WriteFrontierSVG); err != nil {
+			return err
+		}
+		if !asJSON {
+			fmt.Fprintf(stderr, "wrote the frontier to %s\n", name)
+		}
+	}
+	if asJSON {
+		return rep.WriteJSON(stdout)
+	}
+	return rep.WriteTable(stdout)
+}
+
+// writeFile creates name and writes it with write.
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
