@@ -334,6 +334,12 @@ func (p *mapLoader) intersection(f, props map[string]json.RawMessage) {
 		if v, has := p.num(m, "queue_flush_s", field+".queue_flush_s"); has {
 			a.QueueFlushS = v
 		}
+		if v, has := p.num(m, "flow_veh_h", field+".flow_veh_h"); has {
+			a.FlowVehH = v
+		}
+		if v, has := p.num(m, "sat_flow_veh_h", field+".sat_flow_veh_h"); has {
+			a.SatFlowVehH = v
+		}
 		in.Approaches = append(in.Approaches, a)
 	}
 	if raw, has := props["timing"]; has && !isNull(raw) {

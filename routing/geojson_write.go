@@ -61,6 +61,14 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 			b = appendBearing(b, a.BearingDeg)
 			b = append(b, `,"phase":`...)
 			b = strconv.AppendInt(b, int64(a.Phase), 10)
+			if a.FlowVehH != 0 {
+				b = append(b, `,"flow_veh_h":`...)
+				b = appendFloat(b, a.FlowVehH, 1)
+			}
+			if a.SatFlowVehH != 0 {
+				b = append(b, `,"sat_flow_veh_h":`...)
+				b = appendFloat(b, a.SatFlowVehH, 1)
+			}
 			if a.QueueFlushS != 0 {
 				b = append(b, `,"queue_flush_s":`...)
 				b = appendFloat(b, a.QueueFlushS, 1)

@@ -55,6 +55,12 @@ type Approach struct {
 	// QueueFlushS is how long the standing queue on this approach takes to
 	// discharge once it gets green; 0 means the engine's default.
 	QueueFlushS float64 `json:"queue_flush_s,omitempty"`
+	// FlowVehH is the approach's typical traffic, vehicles per hour, and
+	// SatFlowVehH its saturation flow (all lanes): what a minute of its
+	// green is worth, for the controller's estimate of what a preempt
+	// costs the other approaches. 0 means the engine's default.
+	FlowVehH    float64 `json:"flow_veh_h,omitempty"`
+	SatFlowVehH float64 `json:"sat_flow_veh_h,omitempty"`
 }
 
 // Intersection is a signalised intersection of the inventory.

@@ -130,6 +130,12 @@ func (inv *Inventory) Validate() error {
 			if math.IsNaN(a.QueueFlushS) || a.QueueFlushS < 0 || a.QueueFlushS > 600 {
 				add(name, field+".queue_flush_s", "must be in [0, 600], got %v", a.QueueFlushS)
 			}
+			if math.IsNaN(a.FlowVehH) || a.FlowVehH < 0 || a.FlowVehH > 20000 {
+				add(name, field+".flow_veh_h", "must be in [0, 20000] vehicles an hour, got %v", a.FlowVehH)
+			}
+			if math.IsNaN(a.SatFlowVehH) || a.SatFlowVehH < 0 || a.SatFlowVehH > 20000 {
+				add(name, field+".sat_flow_veh_h", "must be in [0, 20000] vehicles an hour, got %v", a.SatFlowVehH)
+			}
 		}
 		t := in.Timing
 		for _, f := range []struct {

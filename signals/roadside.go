@@ -160,6 +160,18 @@ func NewRoadside(intersectionID string, plan Plan, t Timing) (*Roadside, error) 
 	return r, nil
 }
 
+// CopyTo makes dst an independent copy of r, reusing dst's buffers: a
+// what-if copy (a controller forecasting what a preempt would do) runs on
+// without touching r, and without allocating once dst's buffers have
+// grown. The plan is shared: neither unit changes it.
+func (r *Roadside) CopyTo(dst *Roadside) {
+	served, queued, changes := dst.served[:0], dst.queued[:0], dst.changes[:0]
+	*dst = *r
+	dst.served = append(served, r.served...)
+	dst.queued = append(queued, r.queued...)
+	dst.changes = append(changes, r.changes...)
+}
+
 // IntersectionID returns the intersection the unit controls.
 func (r *Roadside) IntersectionID() string { return r.id }
 

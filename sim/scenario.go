@@ -92,7 +92,7 @@ type PlanOverride struct {
 
 // TrafficSpec is the background demand: per-approach arrival rates (veh/h)
 // with main (phases 1, 2, 5, 6) and side defaults, and the discharge
-// parameters of the queue model (see approachQueue).
+// parameters of the queue model (see signals.Queue).
 type TrafficSpec struct {
 	MainVehH        float64 `yaml:"main_veh_h"`
 	SideVehH        float64 `yaml:"side_veh_h"`
