@@ -121,6 +121,35 @@ type Config struct {
 	// of invented vehicle ids cannot exhaust memory. Default 100000.
 	MaxVehicles int
 
+	// Price is the green-wave planner's exchange rate: how many
+	// vehicle-seconds of the other traffic's delay one second of an
+	// emergency vehicle's delay is worth (planner.go). Default +Inf: any
+	// delay to the vehicle outweighs any cost, so it is kept stop-free and
+	// served as cheaply as that allows. 0 serves it only where that costs
+	// nothing. Must not be negative. Nil means the default.
+	Price *float64
+
+	// ClassPrices gives vehicle classes (ambulance, fire, police, ... as
+	// Classes assigns them) a price of their own; Classes maps vehicle ids
+	// to classes. A vehicle with no class, or a class with no price, has
+	// Price.
+	ClassPrices map[string]float64
+	Classes     map[string]string
+
+	// DefaultFlowVehH and DefaultSatFlowVehH are an approach's traffic and
+	// saturation flow (vehicles an hour) where the map gives none
+	// (flow_veh_h, sat_flow_veh_h): what the planner weighs a green's
+	// seconds by. Defaults 300 and 1800 (one lane at the usual 2 s
+	// saturation headway): every approach weighs the same unless the map
+	// says otherwise.
+	DefaultFlowVehH    float64
+	DefaultSatFlowVehH float64
+
+	// StartupLost is the green lost at the start of every green while a
+	// queue reacts (the planner's queue model). Default 2 s (the Highway
+	// Capacity Manual's).
+	StartupLost time.Duration
+
 	// Matcher tunes the per-vehicle map matchers (routing defaults when
 	// zero).
 	Matcher routing.MatcherConfig
@@ -145,7 +174,13 @@ const (
 	DefaultForgetAfter           = 15 * time.Minute
 	DefaultMaxVehicles           = 100000
 	DefaultMaxClockSkew          = 30 * time.Second
+	DefaultFlowVehH              = 300.0
+	DefaultSatFlowVehH           = 1800.0
+	DefaultStartupLost           = 2 * time.Second
 )
+
+// DefaultPrice is Config.Price's default: infinite (see Price).
+var DefaultPrice = math.Inf(1)
 
 // withDefaults fills the zero fields and checks the result.
 func (c Config) withDefaults() (Config, error) {
@@ -185,6 +220,13 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxVehicles = DefaultMaxVehicles
 	}
 	dur(&c.MaxClockSkew, DefaultMaxClockSkew)
+	num(&c.DefaultFlowVehH, DefaultFlowVehH)
+	num(&c.DefaultSatFlowVehH, DefaultSatFlowVehH)
+	dur(&c.StartupLost, DefaultStartupLost)
+	if c.Price == nil {
+		price := DefaultPrice
+		c.Price = &price
+	}
 
 	bad := func(field, reason string) (Config, error) {
 		return Config{}, errors.New("controller config: " + field + " " + reason)
@@ -228,6 +270,19 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("MaxClockSkew", "must not be negative, got "+c.MaxClockSkew.String())
 	case c.MaxVehicles < 0:
 		return bad("MaxVehicles", "must not be negative, got "+strconv.Itoa(c.MaxVehicles))
+	case c.Price != nil && (math.IsNaN(*c.Price) || *c.Price < 0):
+		return bad("Price", "must be a number ≥ 0 (+Inf allowed), got "+wire.FormatFloat(*c.Price))
+	case !positiveFinite(c.DefaultFlowVehH):
+		return bad("DefaultFlowVehH", "must be a positive number of vehicles an hour, got "+wire.FormatFloat(c.DefaultFlowVehH))
+	case !positiveFinite(c.DefaultSatFlowVehH):
+		return bad("DefaultSatFlowVehH", "must be a positive number of vehicles an hour, got "+wire.FormatFloat(c.DefaultSatFlowVehH))
+	case c.StartupLost < 0:
+		return bad("StartupLost", "must not be negative, got "+c.StartupLost.String())
+	}
+	for class, p := range c.ClassPrices {
+		if math.IsNaN(p) || p < 0 {
+			return bad("ClassPrices["+class+"]", "must be a number ≥ 0 (+Inf allowed), got "+wire.FormatFloat(p))
+		}
 	}
 	for id, p := range c.Priorities {
 		if !wire.ValidID(id) {

@@ -83,6 +83,8 @@ type vehicle struct {
 	routeID  string
 	routeTS  time.Time
 	dest     orb.Point
+	price    float64   // the planner's price for this vehicle (Config.Price, ClassPrices)
+	plan     routePlan // the planner's choices for the signals ahead (planner.go)
 }
 
 func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
@@ -229,6 +231,10 @@ func (e *Engine) newVehicle(now time.Time, nowI instant, id string) (*vehicle, e
 		heapIdx: -1, heardAt: nowI, nextCross: never, wakeAt: never}
 	if p, ok := e.cfg.Priorities[id]; ok {
 		v.priority = p
+	}
+	v.price = *e.cfg.Price
+	if p, ok := e.cfg.ClassPrices[e.cfg.Classes[id]]; ok {
+		v.price = p
 	}
 	e.vehicles[id] = v
 	return v, nil

@@ -64,6 +64,9 @@ func (q *Queue) Served() bool { return q.served }
 // plus the start-up lost time).
 func (q *Queue) DischargeStart() float64 { return q.dischargeT }
 
+// SatFlow is the saturation flow in vehicles a second.
+func (q *Queue) SatFlow() float64 { return q.satFlow }
+
 // Time is the time the state is valid at.
 func (q *Queue) Time() float64 { return q.t }
 

@@ -749,7 +749,8 @@ func (r *Roadside) servedEnded(t time.Time) {
 //     half their planned green each) until the plan has come round.
 //
 // The unit is back in step when the first green after the correction
-// starts; the way that gets there first is taken. An entry that ends
+// starts; the way that gets there first is taken, and of equally quick
+// ways one that serves every stage rather than a dwell. An entry that ends
 // before its hold began (its green not yet up) re-enters the plan at the
 // end of its clearance (see reentry).
 func (r *Roadside) endPreemption(t time.Time) {
@@ -778,7 +779,9 @@ func (r *Roadside) endPreemption(t time.Time) {
 	if lag == 0 {
 		short, long = nextStart, nextStart
 	}
-	if toHeld <= r.plan.Stages[h].Green/2 && !dwell.After(short) && !dwell.After(long) {
+	// Dwell skips the stages in between for a cycle: taken only when it is
+	// strictly quicker than serving them.
+	if toHeld <= r.plan.Stages[h].Green/2 && dwell.Before(short) && dwell.Before(long) {
 		r.setMode(t, wire.StateNormal)
 		r.intervalEnd = dwell.Add(r.plan.Stages[h].Green)
 		return
