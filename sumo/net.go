@@ -163,12 +163,11 @@ func ReadNet(r io.Reader) (*Net, error) {
 }
 
 type netParser struct {
-	dec     *xml.Decoder
-	net     *Net
-	sawNet  bool
-	edge    *Edge    // the edge whose lanes are being read, or nil
-	tl      *TLLogic // the program whose phases are being read, or nil
-	skipped int      // depth inside an element being skipped
+	dec    *xml.Decoder
+	net    *Net
+	sawNet bool
+	edge   *Edge    // the edge whose lanes are being read, or nil
+	tl     *TLLogic // the program whose phases are being read, or nil
 }
 
 // errorf reports a problem at the decoder's current line.
