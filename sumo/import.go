@@ -282,20 +282,7 @@ func (im *importer) junctionPoint(j string) XY {
 
 // forCars reports whether a lane allows passenger cars or emergency
 // vehicles (SUMO's allow/disallow lists; neither means every class).
-func forCars(l *Lane) bool {
-	has := func(list, class string) bool {
-		for _, f := range strings.Fields(list) {
-			if f == class || f == "all" {
-				return true
-			}
-		}
-		return false
-	}
-	if l.Allow != "" {
-		return has(l.Allow, "passenger") || has(l.Allow, "emergency")
-	}
-	return !has(l.Disallow, "passenger") || !has(l.Disallow, "emergency")
-}
+func forCars(l *Lane) bool { return laneAllows(l, "passenger") || laneAllows(l, "emergency") }
 
 // maxPhase is the highest signal phase number map-format.md allows.
 const maxPhase = 16

@@ -118,3 +118,72 @@ func TestThroughLinksCrossJoinedSignal(t *testing.T) {
 		p.Close()
 	}
 }
+
+// TestScenarioTripsRouteAcrossSignals asks SUMO's own router for every
+// shipped trip's route and counts the intersections of the imported map
+// it crosses: each trip must have a route, and cross at least 3 (the
+// corridor's trips: as many as their comments say).
+func TestScenarioTripsRouteAcrossSignals(t *testing.T) {
+	for _, path := range shippedScenarios {
+		t.Run(path, func(t *testing.T) {
+			sc, err := LoadScenario(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			netFile, err := SumoCfgNetFile(sc.SumoCfgPath())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := ReadNetFile(netFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, _, err := Import(n, ImportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			enters := map[string]string{} // approach edge -> intersection id
+			for i, in := range m.Intersections {
+				for _, a := range in.Approaches {
+					enters[a.Edge] = m.Inventory.Intersections[i].ID
+				}
+			}
+			p := startSUMO(t, netFile)
+			fewest, total := 1<<30, 0
+			for i, tr := range sc.Trips {
+				from, to := tr.FromEdge, tr.ToEdge
+				if tr.From != nil {
+					rp, err := p.ToRoad(traci.LonLat{Lon: tr.From[0], Lat: tr.From[1]}, sc.Ambulance.VClass)
+					if err != nil {
+						t.Fatal(err)
+					}
+					from = rp.EdgeID
+				}
+				if tr.To != nil {
+					rp, err := p.ToRoad(traci.LonLat{Lon: tr.To[0], Lat: tr.To[1]}, sc.Ambulance.VClass)
+					if err != nil {
+						t.Fatal(err)
+					}
+					to = rp.EdgeID
+				}
+				r, err := p.FindRoute(from, to, "")
+				if err != nil || len(r.Edges) == 0 {
+					t.Errorf("trips[%d] %s: no route from %s to %s: %v", i, tr.ID, from, to, err)
+					continue
+				}
+				signals := map[string]bool{}
+				for _, e := range r.Edges[:len(r.Edges)-1] {
+					if in, ok := enters[e]; ok {
+						signals[in] = true
+					}
+				}
+				if len(signals) < 3 {
+					t.Errorf("trips[%d] %s: %.0f m route crosses %d signals, want at least 3", i, tr.ID, r.Length, len(signals))
+				}
+				fewest = min(fewest, len(signals))
+				total += len(signals)
+			}
+			t.Logf("%d trips, at least %d signals, %.1f on average", len(sc.Trips), fewest, float64(total)/float64(len(sc.Trips)))
+		})
+	}
+}

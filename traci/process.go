@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -116,6 +117,13 @@ func start(ctx context.Context, path string, opt StartOptions) (*Process, error)
 		p.closeTO = 30 * time.Second
 	}
 	p.cmd = exec.CommandContext(ctx, path, args...)
+	if os.Getenv("SUMO_HOME") == "" {
+		// Without SUMO_HOME, SUMO validates XML against schemas it looks
+		// up online: offline, a route file fails to load.
+		if home := guessSUMOHome(path); home != "" {
+			p.cmd.Env = append(os.Environ(), "SUMO_HOME="+home)
+		}
+	}
 	p.cmd.Stdout = opt.Stdout
 	p.cmd.Stderr = p.tail
 	if opt.Stderr != nil {
@@ -245,6 +253,18 @@ func (p *Process) exitSummary() string {
 		return status + "; last output: " + lines
 	}
 	return status
+}
+
+// guessSUMOHome finds SUMO's share directory (the one with data/xsd, the
+// XML schemas) for the binary at path: next to it in ../share/sumo, or in
+// the usual install locations; "" when none is found.
+func guessSUMOHome(path string) string {
+	for _, dir := range []string{filepath.Join(filepath.Dir(path), "..", "share", "sumo"), "/usr/share/sumo", "/usr/local/share/sumo"} {
+		if st, err := os.Stat(filepath.Join(dir, "data", "xsd")); err == nil && st.IsDir() {
+			return filepath.Clean(dir)
+		}
+	}
+	return ""
 }
 
 // freePort asks the kernel for a free TCP port on the loopback interface.

@@ -162,3 +162,41 @@ func (c *Client) FindRoute(fromEdge, toEdge, vehicleType string) (Route, error) 
 	})
 	return r, err
 }
+
+// RoadPosition is a place on the road network: an edge (or an internal
+// ":junction" edge), the distance along it and the lane.
+type RoadPosition struct {
+	EdgeID    string
+	Pos       float64 // m from the edge's start
+	LaneIndex int
+}
+
+// ToRoad maps longitude and latitude to the nearest lane open to vClass
+// ("" for any). On a two-way street the nearest lane may be either
+// direction's.
+func (c *Client) ToRoad(ll LonLat, vClass string) (RoadPosition, error) {
+	const name = "simulation.convertRoad"
+	if err := c.usable(name); err != nil {
+		return RoadPosition{}, err
+	}
+	if vClass == "" {
+		vClass = "ignoring"
+	}
+	c.beginCmd(cmdGetSim, varPositionConversion, "")
+	c.enc.compound(3)
+	c.enc.u8(typeLonLat)
+	c.enc.f64(ll.Lon)
+	c.enc.f64(ll.Lat)
+	c.enc.typedUByte(typeRoadMap)
+	c.enc.typedString(vClass)
+	var rp RoadPosition
+	err := c.get(pendingCmd{cmd: cmdGetSim, varID: varPositionConversion, name: name, get: true},
+		func(d *decoder) {
+			if d.expectType(typeRoadMap, "road position") {
+				rp.EdgeID = d.str("road position edge")
+				rp.Pos = d.f64("road position offset")
+				rp.LaneIndex = int(d.u8("road position lane"))
+			}
+		})
+	return rp, err
+}

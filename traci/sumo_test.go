@@ -3,11 +3,13 @@ package traci
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -184,6 +186,10 @@ func TestSUMOVehicleDepartsAndArrives(t *testing.T) {
 	}
 	if math.Abs(ll.Lat-49.61) > 0.0002 || ll.Lon > 6.1275 || ll.Lon < 6.1270 {
 		t.Errorf("first position %+v is %+v, want near the west node (6.1272, 49.61)", firstXY, ll)
+	}
+	rp, err := p.ToRoad(ll, "emergency")
+	if err != nil || rp.EdgeID != "WC" && rp.EdgeID != "CW" || rp.Pos > 30 && rp.EdgeID == "WC" {
+		t.Errorf("ToRoad(%+v) = %+v, %v; want near the start of WC (or the end of CW)", ll, rp, err)
 	}
 	back, err := p.FromGeo(ll)
 	if err != nil || math.Hypot(back.X-firstXY.X, back.Y-firstXY.Y) > 0.01 {
@@ -418,4 +424,40 @@ func TestFindSUMOMissing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "apt-get install sumo") {
 		t.Fatalf("FindSUMO of a missing binary: %v", err)
 	}
+}
+
+// TestStartSetsSUMOHome: without SUMO_HOME, Start points SUMO at its
+// share directory, so that it validates XML offline (and stops warning).
+func TestStartSetsSUMOHome(t *testing.T) {
+	net := crossNet(t)
+	path, _ := FindSUMO("sumo")
+	if guessSUMOHome(path) == "" {
+		t.Skip("no SUMO share directory with data/xsd next to the binary or in /usr/share/sumo")
+	}
+	t.Setenv("SUMO_HOME", "")
+	var stderr strings.Builder
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := Start(ctx, StartOptions{Args: []string{"-n", net}, Stderr: &safeWriter{w: &stderr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stderr.String(), "SUMO_HOME is not set") {
+		t.Errorf("SUMO warned: %s", stderr.String())
+	}
+}
+
+// safeWriter serialises writes from the process's output copier.
+type safeWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *safeWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
 }
