@@ -149,7 +149,7 @@ func TestScenarioTripsRouteAcrossSignals(t *testing.T) {
 				}
 			}
 			p := startSUMO(t, netFile)
-			fewest, total := 1<<30, 0
+			fewest, most, total := 1<<30, 0, 0
 			for i, tr := range sc.Trips {
 				from, to := tr.FromEdge, tr.ToEdge
 				if tr.From != nil {
@@ -180,10 +180,10 @@ func TestScenarioTripsRouteAcrossSignals(t *testing.T) {
 				if len(signals) < 3 {
 					t.Errorf("trips[%d] %s: %.0f m route crosses %d signals, want at least 3", i, tr.ID, r.Length, len(signals))
 				}
-				fewest = min(fewest, len(signals))
+				fewest, most = min(fewest, len(signals)), max(most, len(signals))
 				total += len(signals)
 			}
-			t.Logf("%d trips, at least %d signals, %.1f on average", len(sc.Trips), fewest, float64(total)/float64(len(sc.Trips)))
+			t.Logf("%d trips, %d to %d signals, %.1f on average", len(sc.Trips), fewest, most, float64(total)/float64(len(sc.Trips)))
 		})
 	}
 }
