@@ -22,7 +22,10 @@
 //     PhaseDuration and SetPhaseDuration, NextSwitch, ControlledLinks,
 //     ControlledLanes, ProgramLogics.
 //   - Coordinates: ToGeo, ToGeoMany (one round trip for many points) and
-//     FromGeo convert with the network's own projection.
+//     FromGeo convert with the network's own projection; ToRoad maps a
+//     longitude and latitude to the nearest lane. (Package sumo's
+//     Projection does the conversion to lon/lat in Go, without a round
+//     trip, from the network file's location.)
 //
 // # Errors
 //
