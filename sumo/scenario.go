@@ -13,8 +13,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/greenwave-project/greenwave/signals"
 	"github.com/greenwave-project/greenwave/sim"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Scenario is a co-simulation set-up (docs/sumo.md): a SUMO
@@ -105,7 +105,7 @@ func LoadScenario(path string) (*Scenario, error) {
 			continue
 		}
 		if _, err := os.Stat(p); err != nil {
-			return nil, &sim.FieldError{File: path, Line: sc.lineOf(field), Field: field, Reason: err.Error()}
+			return nil, &wire.FieldError{Where: path, Line: sc.lineOf(field), Field: field, Reason: err.Error()}
 		}
 	}
 	return sc, nil
@@ -173,12 +173,12 @@ var vClasses = map[string]bool{
 }
 
 // Validate checks every field after defaults; the error joins one
-// *sim.FieldError per problem, with its line when known.
+// *wire.FieldError per problem, with its line when known.
 func (sc *Scenario) Validate() error {
 	var errs []error
 	fail := func(field, format string, args ...any) {
 		if len(errs) < 50 {
-			errs = append(errs, &sim.FieldError{File: sc.file, Line: sc.lineOf(field), Field: field, Reason: fmt.Sprintf(format, args...)})
+			errs = append(errs, &wire.FieldError{Where: sc.file, Line: sc.lineOf(field), Field: field, Reason: fmt.Sprintf(format, args...)})
 		}
 	}
 	num := func(field string, x, lo, hi float64) {
@@ -188,7 +188,7 @@ func (sc *Scenario) Validate() error {
 	}
 	if sc.Name == "" {
 		fail("name", "required")
-	} else if !signals.ValidID(sc.Name) {
+	} else if !wire.ValidID(sc.Name) {
 		fail("name", "must match ^[A-Za-z0-9._-]{1,64}$, got %q", sc.Name)
 	}
 	if sc.SumoCfg == "" {
@@ -211,7 +211,7 @@ func (sc *Scenario) Validate() error {
 		switch {
 		case tr.ID == "":
 			fail(f+".id", "required")
-		case !signals.ValidID(tr.ID):
+		case !wire.ValidID(tr.ID):
 			fail(f+".id", "must match ^[A-Za-z0-9._-]{1,64}$ (it is the vehicle id on the wire), got %q", tr.ID)
 		case ids[tr.ID]:
 			fail(f+".id", "duplicate trip id %q", tr.ID)
@@ -280,7 +280,7 @@ func (sc *Scenario) CheckNet(n *Net) error {
 	var errs []error
 	fail := func(field, format string, args ...any) {
 		if len(errs) < 50 {
-			errs = append(errs, &sim.FieldError{File: sc.file, Line: sc.lineOf(field), Field: field, Reason: fmt.Sprintf(format, args...)})
+			errs = append(errs, &wire.FieldError{Where: sc.file, Line: sc.lineOf(field), Field: field, Reason: fmt.Sprintf(format, args...)})
 		}
 	}
 	proj, err := NewProjection(n.Location)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/greenwave-project/greenwave/sim"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 var shippedScenarios = []string{"scenarios/luxembourg/luxembourg.yaml", "scenarios/corridor/corridor.yaml"}
@@ -74,7 +74,7 @@ func TestScenarioErrors(t *testing.T) {
 	}
 	// A field error carries its line.
 	_, err := ParseScenario([]byte(base+"trips:\n  - id: a\n    from_edge: e\n    to_edge: f\n    priority: 0\n  - id: b\n    from_edge: e\n    to_edge: f\n    priority: 300\n"), "s.yaml")
-	var fe *sim.FieldError
+	var fe *wire.FieldError
 	if !errors.As(err, &fe) || fe.Field != "trips[1].priority" || fe.Line != 11 {
 		t.Fatalf("error %v (%+v), want trips[1].priority at line 11", err, fe)
 	}
