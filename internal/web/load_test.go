@@ -41,7 +41,9 @@ var (
 
 func luxembourg(tb testing.TB) *routing.Network {
 	tb.Helper()
-	luxOnce.Do(func() { luxNet, luxErr = routing.LoadMapFile(filepath.Join("..", "..", "testdata", "luxembourg.geojson")) })
+	luxOnce.Do(func() {
+		luxNet, luxErr = routing.LoadMapFile(filepath.Join("..", "..", "testdata", "luxembourg.geojson"))
+	})
 	require.NoError(tb, luxErr)
 	return luxNet
 }
