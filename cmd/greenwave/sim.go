@@ -24,9 +24,10 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	strategies := fs.String("strategies", strings.Join(sim.Strategies, ","), "comma-separated strategies to run: none, range, greenwave")
 	asJSON := fs.Bool("json", false, "print exactly one JSON object instead of the table")
 	svgDir := fs.String("svg", "", "write one time-space diagram per vehicle trip and strategy into this directory")
+	htmlFile := fs.String("html", "", "write the report as one self-contained HTML file: table, time-space diagrams")
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--seed N]")
+		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--html FILE] [--seed N]")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the scenario path.
@@ -57,7 +58,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			sc.Seed = *seed
 		}
 	})
-	opt := sim.Options{Record: *svgDir != ""}
+	opt := sim.Options{Record: *svgDir != "" || *htmlFile != ""}
 	for _, s := range strings.Split(*strategies, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			opt.Strategies = append(opt.Strategies, s)
@@ -88,6 +89,14 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stderr, "wrote %d time-space diagrams to %s\n", len(files), *svgDir)
 		}
 	}
+	if *htmlFile != "" {
+		if err := writeHTMLReport(*htmlFile, rep); err != nil {
+			return err
+		}
+		if !*asJSON {
+			fmt.Fprintf(stderr, "wrote the report to %s\n", *htmlFile)
+		}
+	}
 	if *asJSON {
 		return rep.WriteJSON(stdout)
 	}
@@ -114,4 +123,18 @@ func progressPrinter(w io.Writer) func(string, float64) {
 			fmt.Fprintf(w, "\r\033[K%-9s %3.0f%%", strategy, 100*done)
 		}
 	}
+}
+
+// writeHTMLReport writes the self-contained HTML report; a sweep's
+// frontier will come in as a sim.HTMLSection.
+func writeHTMLReport(name string, rep *sim.Report) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteHTML(f, sim.HTMLOptions{}); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/greenwave-project/greenwave/internal/browsertest"
 	"github.com/greenwave-project/greenwave/internal/demo"
+	"github.com/greenwave-project/greenwave/internal/web"
 	"github.com/greenwave-project/greenwave/routing"
 )
 
@@ -128,21 +130,24 @@ func TestOperatorPageOnTheDemo(t *testing.T) {
 	require.NoError(t, pg.Run(10*time.Second, browsertest.OnNewDocument(watchScript)))
 
 	urls := make(chan string, 1)
-	var out syncBuffer
+	var out, rec syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		_, err := demo.Run(ctx, demo.Options{MapFile: mapFile, Speedup: 25, Out: &out,
 			HTTPAddr: "127.0.0.1:0", OnPage: func(u string) { urls <- u }, WaitForPage: true, KeepPage: true,
-			PageBatch: 100 * time.Millisecond})
+			PageBatch: 100 * time.Millisecond, Record: &rec})
 		done <- err
 	}()
+	var stopOnce sync.Once
 	stopDemo := func() {
-		pg.Close() // first: the page must not see its server go away
-		cancel()
-		if err := <-done; err != nil && ctx.Err() == nil {
-			t.Errorf("demo: %v\n%s", err, out.String())
-		}
+		stopOnce.Do(func() {
+			pg.Close() // first: the page must not see its server go away
+			cancel()
+			if err := <-done; err != nil && ctx.Err() == nil {
+				t.Errorf("demo: %v\n%s", err, out.String())
+			}
+		})
 	}
 	defer stopDemo()
 	var url string
@@ -221,6 +226,33 @@ func TestOperatorPageOnTheDemo(t *testing.T) {
 	checkFilters(t, pg, vehicle)
 
 	assert.Empty(t, pg.Errors(), "console errors")
+	// The demo recorded what the page was shown: the hold and the
+	// ambulance's fixes are in it.
+	stopDemo()
+	recording, err := web.OpenRecording(strings.NewReader(rec.String()))
+	require.NoError(t, err)
+	assert.Len(t, recording.Header.Map.Intersections, n)
+	var fixes, holds int
+	for {
+		b, err := recording.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		for _, v := range b.Vehicles {
+			if v.ID == vehicle {
+				fixes++
+			}
+		}
+		for _, st := range b.Statuses {
+			if st.ID == id && st.State == "hold" {
+				holds++
+			}
+		}
+	}
+	assert.Greater(t, fixes, 10, "the ambulance's fixes are recorded")
+	assert.Positive(t, holds, "the hold is recorded")
+
 	if path := os.Getenv(EnvScreenshot); path != "" {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, shot, 0o644))
