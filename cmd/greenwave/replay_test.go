@@ -48,7 +48,9 @@ func TestReplayPlaysARecordingOnThePage(t *testing.T) {
 	defer cancel()
 	var out, errb lockedBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"replay", file, "--speed", "100", "--http", "127.0.0.1:0"}, &out, &errb) }()
+	go func() {
+		done <- run(ctx, []string{"replay", file, "--speed", "100", "--http", "127.0.0.1:0"}, &out, &errb)
+	}()
 	addr := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "end of the recording") }, 10*time.Second, 10*time.Millisecond, out.String()+errb.String())
 	m := addr.FindStringSubmatch(out.String())
