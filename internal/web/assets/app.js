@@ -7,6 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const NS = 'http://www.w3.org/2000/svg';
   const svg = $('map');
+  const bg = $('bg');
   const layers = { roads: $('roads'), paths: $('paths'), sigs: $('sigs'), hot: $('hot'), vehs: $('vehs') };
 
   const STATES = ['normal', 'entry', 'hold', 'exit', 'fault', 'offline', 'unknown'];
@@ -14,6 +15,7 @@
   const LETTER_DY = { entry: 4, exit: 1 };
   const MAX_DECISIONS_KEPT = 2000; // in memory, for filtering
   const MAX_DECISIONS_SHOWN = 200; // in the list
+  const MAX_PREEMPTS_SHOWN = 100; // in the list; the map shows them all
   const MAX_LABELLED_VEHICLES = 60; // more, and labels would hide the map
   const AHEAD_MIN_M = 400, AHEAD_MAX_M = 3000;
 
@@ -22,6 +24,7 @@
   const vehicles = new Map(); // vehicle id -> {v, g, mk, arrow, label, pathEl, signals}
   const paths = new Map(); // path id -> {pts: Float64Array, cum: Float64Array}
   const preempts = new Map(); // request id -> preempt
+  let preemptBySig = new Map(); // intersection id -> its preempt to show (a held one first)
   let decisions = []; // parsed, oldest first
   let lastSeq = 0, replay = false;
   let clockNow = 0, clockAt = performance.now(), rate = 1;
@@ -52,7 +55,9 @@
   function applyView() {
     const w = svg.clientWidth || 800, h = svg.clientHeight || 600;
     const vw = w / view.scale, vh = h / view.scale;
-    svg.setAttribute('viewBox', `${view.cx - vw / 2} ${view.cy - vh / 2} ${vw} ${vh}`);
+    const vb = `${view.cx - vw / 2} ${view.cy - vh / 2} ${vw} ${vh}`;
+    svg.setAttribute('viewBox', vb);
+    bg.setAttribute('viewBox', vb);
     if (zoomDirty) {
       zoomDirty = false;
       const k = `scale(${1 / view.scale})`;
@@ -181,6 +186,13 @@
   $('zfit').addEventListener('click', fit);
   $('showlabels').addEventListener('change', () => updateLabelClass());
   window.addEventListener('resize', queueView);
+  // A vehicle's tooltip is written when the pointer comes to it, not on
+  // every fix of every vehicle.
+  svg.addEventListener('pointerover', (e) => {
+    const v = e.target.closest && e.target.closest('.veh');
+    const d = v && vehicles.get(v.dataset.vehicle);
+    if (d && !d.tipShown) { d.tipShown = true; d.tip.textContent = d.text || ''; }
+  });
 
   // ---------- the map ----------
   function drawMap(m) {
@@ -250,13 +262,14 @@
       s.hot = null;
     }
   }
-  function preemptAt(id) {
-    let best = null;
+  function indexPreempts() {
+    preemptBySig = new Map();
     for (const p of preempts.values()) {
-      if (p.intersection_id === id && (!best || p.granted > best.granted)) best = p;
+      const cur = preemptBySig.get(p.intersection_id);
+      if (!cur || p.granted > cur.granted) preemptBySig.set(p.intersection_id, p);
     }
-    return best;
   }
+  const preemptAt = (id) => preemptBySig.get(id) || null;
   function labelSignal(s) {
     let text = `Signal ${s.id}${s.name ? ' ' + s.name : ''}: ${s.state}`;
     if (s.status && s.status.greens && s.status.greens.length) text += `, green phases ${s.status.greens.join(' ')}`;
@@ -266,18 +279,19 @@
     s.g.setAttribute('aria-label', text);
     s.tip.textContent = text;
   }
+  let counting = new Set(); // signals showing a countdown
   function updateCountdowns() {
     const now = serverNow();
-    const bySig = new Map();
-    for (const p of preempts.values()) {
-      const cur = bySig.get(p.intersection_id);
-      if (!cur || p.granted > cur.granted) bySig.set(p.intersection_id, p);
-    }
-    for (const s of sigs.values()) {
-      const p = bySig.get(s.id);
-      const text = p ? `${secs(p.expires_at - now)}s` : '';
+    const next = new Set();
+    for (const [id, p] of preemptBySig) {
+      const s = sigs.get(id);
+      if (!s) continue;
+      const text = `${secs(p.expires_at - now)}s`;
       if (s.cd.textContent !== text) s.cd.textContent = text;
+      next.add(s);
     }
+    for (const s of counting) if (!next.has(s)) s.cd.textContent = '';
+    counting = next;
     for (const li of $('preempts').children) {
       const p = preempts.get(li.dataset.request);
       if (p) li.querySelector('.t').textContent = `${secs(p.expires_at - now)} s`;
@@ -296,7 +310,7 @@
     label.textContent = id;
     const tip = el('title', {}, g);
     const pathEl = el('path', { 'data-path-of': id }, layers.paths);
-    d = { v: null, g, mk, arrow, label, tip, pathEl, signals: [] };
+    d = { v: null, g, mk, arrow, label, tip, pathEl, signals: [], tipShown: false };
     vehicles.set(id, d);
     updateLabelClass();
     refreshVehicleList();
@@ -308,8 +322,11 @@
     d.g.setAttribute('transform', `translate(${v.x} ${v.y})`);
     d.g.setAttribute('data-x', v.x);
     d.g.setAttribute('data-y', v.y);
-    d.arrow.setAttribute('class', v.emergency ? 'ev' : 'car');
-    d.arrow.setAttribute('transform', `rotate(${v.heading_deg === undefined ? 0 : v.heading_deg})`);
+    // Only what changed: every attribute set costs the browser work.
+    const cls = v.emergency ? 'ev' : 'car';
+    if (d.cls !== cls) { d.arrow.setAttribute('class', cls); d.cls = cls; }
+    const rot = `rotate(${v.heading_deg === undefined ? 0 : v.heading_deg})`;
+    if (d.rot !== rot) { d.arrow.setAttribute('transform', rot); d.rot = rot; }
     if (v.signals) d.signals = v.signals;
     labelVehicle(d);
   }
@@ -321,8 +338,10 @@
     if (v.heading_deg !== undefined) text += `, heading ${Math.round(v.heading_deg)}°`;
     if (d.signals.length) text += '; signals ahead: ' + d.signals.map((s) => `${s.id} ${s.state}`).join(', ');
     d.g.setAttribute('aria-label', text);
-    d.tip.textContent = text;
-    d.g.setAttribute('data-ahead', d.signals.map((s) => `${s.id}:${s.state}`).join(' '));
+    d.text = text;
+    if (d.tipShown) d.tip.textContent = text;
+    const ahead = d.signals.map((s) => `${s.id}:${s.state}`).join(' ');
+    if (d.ahead !== ahead) { d.g.setAttribute('data-ahead', ahead); d.ahead = ahead; }
   }
   function removeVehicle(id) {
     const d = vehicles.get(id);
@@ -379,8 +398,10 @@
     const v = d.v;
     const p = v && v.emergency && v.on_path && v.path_id ? paths.get(v.path_id) : null;
     if (!p) { if (d.pathEl.hasAttribute('d')) d.pathEl.removeAttribute('d'); return; }
+    // Up to just past the last signal it has asked for (or been refused):
+    // the stretch greenwave is working on.
     let len = AHEAD_MIN_M;
-    for (const s of d.signals) len = Math.max(len, s.distance_m + 40);
+    for (const s of d.signals) if (s.state !== 'planned') len = Math.max(len, s.distance_m + 40);
     d.pathEl.setAttribute('d', pathSlice(p, v.along_m, v.along_m + Math.min(len, AHEAD_MAX_M)));
   }
   // Which signals some vehicle has asked for, and how far it got.
@@ -407,7 +428,8 @@
   // ---------- preempts ----------
   function renderPreempts() {
     const list = $('preempts');
-    const items = [...preempts.values()].sort((a, b) => a.since - b.since);
+    const all = [...preempts.values()].sort((a, b) => a.since - b.since);
+    const items = all.slice(0, MAX_PREEMPTS_SHOWN);
     list.replaceChildren(...items.map((p) => {
       const li = html('li');
       li.dataset.request = p.request_id;
@@ -418,7 +440,8 @@
       li.title = `request ${p.request_id}, since ${hms(p.since)}, expires ${hms(p.expires_at)}`;
       return li;
     }));
-    $('npre').textContent = `(${items.length})`;
+    if (all.length > items.length) list.appendChild(html('li', `… and ${all.length - items.length} more (the map shows every one)`));
+    $('npre').textContent = `(${all.length})`;
     updateCountdowns();
   }
 
@@ -546,9 +569,11 @@
     for (const p of s.paths) storePath(p);
     for (const v of s.vehicles) setVehicle(v);
     for (const p of s.preempts) preempts.set(p.request_id, p);
+    indexPreempts();
     for (const d of vehicles.values()) drawAhead(d);
     decisions = s.decisions.map(parseDecision);
     lastSeq = s.seq;
+    document.body.dataset.seq = lastSeq;
     replay = !!s.replay;
     stats.dropped = s.dropped || 0;
     syncClock(s.now, s.rate);
@@ -560,6 +585,7 @@
     if (selected) selectSignal(selected);
   }
   function onBatch(b) {
+    const t0 = performance.now();
     if (b.seq !== lastSeq + 1) { stats.gaps++; showDropped(); }
     lastSeq = b.seq;
     syncClock(b.now, b.rate);
@@ -586,20 +612,33 @@
       for (const id of paths.keys()) if (!used.has(id)) paths.delete(id);
     }
     let preemptsChanged = false;
-    for (const p of b.preempts || []) { preemptsChanged = preemptsChanged || !preempts.has(p.request_id) || preempts.get(p.request_id).granted !== p.granted; preempts.set(p.request_id, p); }
-    for (const e of b.ended || []) preemptsChanged = preempts.delete(e.request_id) || preemptsChanged;
+    const touchedSigs = new Set();
+    for (const p of b.preempts || []) {
+      const old = preempts.get(p.request_id);
+      if (!old || old.granted !== p.granted) { preemptsChanged = true; touchedSigs.add(p.intersection_id); }
+      preempts.set(p.request_id, p);
+    }
+    for (const e of b.ended || []) {
+      const old = preempts.get(e.request_id);
+      if (old) { preempts.delete(e.request_id); preemptsChanged = true; touchedSigs.add(old.intersection_id); }
+    }
+    if (b.preempts || b.ended) indexPreempts();
     if (b.advisories || b.gone) updateAsked();
     if (preemptsChanged) {
       renderPreempts();
-      const touchedSigs = new Set([...(b.preempts || []).map((p) => p.intersection_id)]);
       for (const id of touchedSigs) { const s = sigs.get(id); if (s) labelSignal(s); }
-      for (const s of sigs.values()) if (s.cd.textContent && !preemptAt(s.id)) labelSignal(s);
     }
     if (b.skipped) stats.skipped = (stats.skipped || 0) + b.skipped;
     const ds = (b.decisions || []).map(parseDecision);
     addDecisions(ds);
     if (selected) for (const d of ds) if (d.intersection_id === selected) historyLive({ decision: d });
     updateCounts();
+    // For diagnostics (and the tests): the last batch applied and the time
+    // the longest one took.
+    const ms = performance.now() - t0;
+    stats.slowest = Math.max(stats.slowest || 0, ms);
+    document.body.dataset.seq = lastSeq;
+    document.body.dataset.slowestBatchMs = stats.slowest.toFixed(1);
   }
   function showDropped() {
     const e = $('dropped');
