@@ -120,3 +120,20 @@ func TestSimHTML(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(s, `<figure class="ts"`), "two trips, two strategies")
 	assert.Contains(t, stderr, "wrote the report to "+file)
 }
+
+// serve refuses to put the operator page on a non-loopback address
+// without a token, before it connects anywhere; --page=false serves only
+// /metrics and /healthz there, as before.
+func TestServeRefusesAnExposedPageWithoutAToken(t *testing.T) {
+	m := writeRouteTestMap(t)
+	code, _, stderr := runGreenwave("serve", "--map", m, "--broker", "tcp://127.0.0.1:1", "--http", "0.0.0.0:0")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "reachable from other machines")
+	assert.Contains(t, stderr, "--page=false")
+	code, _, stderr = runGreenwave("serve", "--map", m, "--broker", "tcp://127.0.0.1:1", "--http", "0.0.0.0:0", "--http-token", "short")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "at least 16")
+	code, _, stderr = runGreenwave("serve", "--map", m, "--broker", "tcp://127.0.0.1:1", "--http", "", "--record", filepath.Join(t.TempDir(), "r.jsonl"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "--record")
+}

@@ -49,12 +49,6 @@ func (r *recorder) ObserveReady(_ time.Time, rd controller.Ready) {
 	}
 }
 
-func (r *recorder) count() (positions, decisions int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.positions), len(r.decisions)
-}
-
 // The observer is shown every fix and status the engine accepted (and not
 // a refused one), with the engine's path for the vehicle, and every
 // decision and advisory, in the order the engine made them.

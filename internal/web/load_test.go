@@ -62,7 +62,6 @@ type fleetVehicle struct {
 
 type fleet struct {
 	vehicles []*fleetVehicle
-	sec      int
 }
 
 func newFleet(tb testing.TB, net *routing.Network, n int) *fleet {
