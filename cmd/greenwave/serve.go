@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/logx"
 	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/service"
+	"github.com/greenwave-project/greenwave/internal/web"
 )
 
 func init() {
@@ -33,6 +35,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	controllerID := fs.String("controller-id", defaultControllerID, "this controller's id in topics and commands")
 	httpAddr := fs.String("http", "127.0.0.1:9090", "address of the /healthz and /metrics endpoint; empty disables it")
 	auditFile := fs.String("audit", "", "append one JSON line per decision to this file (default: no audit file)")
+	page := fs.Bool("page", true, "serve the operator page at / of --http (docs/operator-page.md)")
+	httpToken := fs.String("http-token", "", "token the operator page needs; required when --http is not loopback (prefer GREENWAVE_HTTP_TOKEN)")
+	record := fs.String("record", "", "write the operator page's event stream to this file (JSON lines) for `greenwave replay`")
 	logFormat := &config.Choice{Value: logx.FormatJSON, Allowed: logx.Formats}
 	fs.Var(logFormat, "log-format", "log format: json or console")
 	logLevel := &config.Choice{Value: "info", Allowed: logx.Levels}
@@ -61,6 +66,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := mq.Validate(); err != nil {
 		return err
 	}
+	withPage := *httpAddr != "" && *page
+	if withPage {
+		if err := web.CheckExposure(*httpAddr, *httpToken); err != nil {
+			return fmt.Errorf("%w (or --page=false to serve only /metrics and /healthz)", err)
+		}
+	} else if *record != "" {
+		return errors.New("--record keeps the operator page's event stream: it needs --http and --page")
+	}
 	eng.ControllerID = *controllerID
 	eng.Policy = controller.Policy(policy.Value)
 
@@ -79,17 +92,51 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer f.Close()
 		cfg.Audit = f
 	}
+	var hub *web.Hub
+	if withPage {
+		wo := web.Options{Network: net, MapName: *mapFile, Logger: log.Named("web")}
+		if *record != "" {
+			f, err := os.Create(*record)
+			if err != nil {
+				return fmt.Errorf("--record: %w", err)
+			}
+			defer f.Close()
+			wo.Record = f
+		}
+		if hub, err = web.New(wo); err != nil {
+			return err
+		}
+		if err := hub.Metrics().Register(cfg.Metrics.Registry); err != nil {
+			return err
+		}
+		cfg.Observer = hub
+	}
 	svc, err := service.New(net, cfg)
 	if err != nil {
 		return err
 	}
 	if *httpAddr != "" {
-		hs, err := metrics.Listen(*httpAddr, metrics.Handler(cfg.Metrics, svc.Healthy))
-		if err != nil {
-			return fmt.Errorf("--http %s: %w", *httpAddr, err)
+		h := metrics.Handler(cfg.Metrics, svc.Healthy)
+		if hub != nil {
+			h = web.Handler(hub, *httpToken, h)
 		}
-		defer hs.Close()
+		hs, err := listenPage(*httpAddr, h)
+		if err != nil {
+			return err
+		}
 		log.Info("health and metrics endpoint", zap.String("url", "http://"+hs.Addr()+"/metrics"))
+		if hub != nil {
+			// The hub stops after the service (its shutdown's releases
+			// are shown and recorded), and the server after the hub,
+			// whose end closes the pages' streams.
+			hubCtx, stopHub := context.WithCancel(context.Background())
+			hubDone := make(chan struct{})
+			go func() { defer close(hubDone); hub.Run(hubCtx) }()
+			defer func() { stopHub(); <-hubDone; _ = hs.Close() }()
+			log.Info("operator page", zap.String("url", "http://"+hs.Addr()+"/"), zap.Bool("token", *httpToken != ""))
+		} else {
+			defer hs.Close()
+		}
 	}
 	log.Info("serve starting", zap.String("controller_id", *controllerID), zap.String("broker", mq.Broker),
 		zap.String("topic_root", mq.TopicRoot), zap.String("map", *mapFile), zap.Int("intersections", len(net.Intersections())))

@@ -47,7 +47,10 @@ type Config struct {
 	Metrics *metrics.Metrics // default: a fresh set
 	// Audit, when set, receives one JSON line per decision (the Decision's
 	// stable JSON form plus "controller_id").
-	Audit           io.Writer
+	Audit io.Writer
+	// Observer, when set, is shown every accepted fix and status and
+	// every Ready, on the engine goroutine (see Observer).
+	Observer        Observer
 	InputQueue      int
 	AdvisoryQueue   int
 	ShutdownTimeout time.Duration
@@ -72,6 +75,7 @@ type Service struct {
 	clock   clock.Clock
 	audit   *bufio.Writer
 	auditMu sync.Mutex // the audit writer is flushed from the engine goroutine only, but Close may race
+	obs     Observer
 
 	inputs     chan input
 	reconnects chan struct{}
@@ -129,6 +133,7 @@ func New(net *routing.Network, cfg Config) (*Service, error) {
 		queries:    make(chan func()),
 		commands:   mqttx.NewQueue(),
 		advisories: make(chan mqttx.Message, cfg.AdvisoryQueue),
+		obs:        cfg.Observer,
 	}
 	if cfg.Audit != nil {
 		s.audit = bufio.NewWriter(cfg.Audit)
