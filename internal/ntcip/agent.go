@@ -254,13 +254,46 @@ func (a *Agent) start(ctx context.Context) error {
 	go func() { _ = cmd.Wait(); _ = pw.Close(); close(a.done) }()
 	select {
 	case <-ready:
-		return nil
+		return a.warmUp(ctx)
 	case <-a.done:
 		return fmt.Errorf("agent: snmpd exited at start-up:\n%s", a.Output())
 	case <-time.After(10 * time.Second):
 		return fmt.Errorf("agent: snmpd not ready within 10 s:\n%s", a.Output())
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// warmUp sends requests until one is answered from the virtual
+// controller: snmpd starts the pass_persist relay at the first request, and
+// a manager's first request should not pay for that.
+func (a *Agent) warmUp(ctx context.Context) error {
+	host, portStr, _ := net.SplitHostPort(a.opts.Listen)
+	cfg := IntersectionConfig{Address: net.JoinHostPort(host, portStr), Timeout: Duration(time.Second), Retries: new(int)}
+	if a.opts.Community != "" {
+		cfg.SNMP = SNMPConfig{Version: VersionV2c, Community: a.opts.Community}
+	} else {
+		u := a.opts.Users[0]
+		cfg.SNMP = SNMPConfig{Version: VersionV3, User: u.Name, Auth: u.Auth, AuthPassphrase: u.AuthPassphrase, Priv: u.Priv, PrivPassphrase: u.PrivPassphrase}
+	}
+	c := newClient(cfg)
+	defer c.close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := c.get([]string{OIDMaxPreempts})
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("agent: snmpd does not answer for the virtual controller: %v\n%s", err, a.Output())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.done:
+			return fmt.Errorf("agent: snmpd exited:\n%s", a.Output())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
