@@ -135,7 +135,12 @@ func (x *inter) run(ctx context.Context) {
 		}
 		now := x.clk.Now()
 		x.expire(now)
-		x.reconcile(now)
+		if x.reconcile(now) {
+			// Read the controller's answer to the write at once: the
+			// controller learns of entry (or of the end) a poll sooner.
+			x.poll()
+			now = x.clk.Now()
+		}
 		x.publish(now)
 		wake.Stop()
 		wake.Reset(x.nextDeadline(now))
@@ -277,8 +282,8 @@ func (x *inter) wanted() map[int]bool {
 
 // reconcile writes what the live requests want: inputs turned on or off
 // at once, inputs on re-written every refresh period (each write resets
-// the controller's backup timer).
-func (x *inter) reconcile(now time.Time) {
+// the controller's backup timer). It reports whether an input changed.
+func (x *inter) reconcile(now time.Time) bool {
 	want := x.wanted()
 	for key := range want {
 		if _, ok := x.onSince[key]; !ok {
@@ -291,8 +296,7 @@ func (x *inter) reconcile(now time.Time) {
 		}
 	}
 	if x.cfg.Mode == ModePriority {
-		x.reconcileHold(now, want)
-		return
+		return x.reconcileHold(now, want)
 	}
 	refresh := time.Duration(x.cfg.Refresh)
 	var oids []string
@@ -312,17 +316,19 @@ func (x *inter) reconcile(now time.Time) {
 		inputs = append(inputs, n)
 	}
 	if len(oids) == 0 {
-		return
+		return false
 	}
 	if err := x.set(oids, values); err != nil {
-		return
+		return false
 	}
+	changed := false
 	for i, n := range inputs {
 		was := x.written[n]
 		x.written[n] = values[i] == 1
 		x.writtenAt[n] = now
 		x.gw.met.InputOn.WithLabelValues(x.id, strconv.Itoa(n)).Set(float64(values[i]))
 		if was != x.written[n] {
+			changed = true
 			x.log.Info("ntcip: preempt input", zap.Int("input", n), zap.Bool("on", x.written[n]))
 		}
 		if x.obs != nil {
@@ -330,6 +336,7 @@ func (x *inter) reconcile(now time.Time) {
 		}
 	}
 	x.carriedOut(inputs)
+	return changed
 }
 
 // orphan reports whether input n, which no request wants and the gateway
@@ -345,7 +352,7 @@ func (x *inter) orphan(n int, now time.Time) bool {
 
 // reconcileHold is priority mode: hold (and call) the requested phases,
 // force off the conflicting phases green now.
-func (x *inter) reconcileHold(now time.Time, want map[int]bool) {
+func (x *inter) reconcileHold(now time.Time, want map[int]bool) bool {
 	var hold [PhaseGroups]uint8
 	for key := range want {
 		p := -key
@@ -355,10 +362,10 @@ func (x *inter) reconcileHold(now time.Time, want map[int]bool) {
 		}
 	}
 	if x.holdKnown && hold == x.holdBits && (hold == [PhaseGroups]uint8{} || now.Sub(x.holdAt) < time.Duration(x.cfg.Refresh)) {
-		return
+		return false
 	}
 	if !x.holdKnown && hold == [PhaseGroups]uint8{} {
-		return
+		return false
 	}
 	var force [PhaseGroups]uint8
 	if x.obs != nil && hold != ([PhaseGroups]uint8{}) {
@@ -376,7 +383,7 @@ func (x *inter) reconcileHold(now time.Time, want map[int]bool) {
 		values = append(values, int(hold[g-1]), int(hold[g-1]), int(force[g-1]))
 	}
 	if err := x.set(oids, values); err != nil {
-		return
+		return false
 	}
 	changed := !x.holdKnown || x.holdBits != hold
 	x.holdBits, x.holdKnown, x.holdAt = hold, true, now
@@ -388,6 +395,7 @@ func (x *inter) reconcileHold(now time.Time, want map[int]bool) {
 		x.log.Info("ntcip: phase hold", zap.Ints("phases", phases))
 	}
 	x.carriedOut(nil)
+	return changed
 }
 
 // conflictsAll reports whether phase p may not be green with every held
