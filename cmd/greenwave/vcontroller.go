@@ -153,4 +153,3 @@ func sortedInputs(m map[int]int) []int {
 	sort.Ints(out)
 	return out
 }
-
