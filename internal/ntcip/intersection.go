@@ -2,6 +2,7 @@ package ntcip
 
 import (
 	"context"
+	"hash/fnv"
 	"slices"
 	"sort"
 	"strconv"
@@ -117,7 +118,7 @@ func (x *inter) run(ctx context.Context) {
 	defer close(x.done)
 	defer x.c.close()
 	x.start = x.clk.Now()
-	pollT := x.clk.NewTimer(0)
+	pollT := x.clk.NewTimer(x.pollPhase())
 	defer pollT.Stop()
 	wake := x.clk.NewTimer(time.Hour)
 	defer wake.Stop()
@@ -145,6 +146,16 @@ func (x *inter) run(ctx context.Context) {
 		wake.Stop()
 		wake.Reset(x.nextDeadline(now))
 	}
+}
+
+// pollPhase spreads the intersections' polls over the poll period (by a
+// hash of the id, so a restart keeps the spread): a gateway of a thousand
+// intersections sends a steady stream of requests rather than a burst a
+// second that overflows the agents' queues.
+func (x *inter) pollPhase() time.Duration {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(x.id))
+	return time.Duration(uint64(h.Sum32()) * uint64(x.cfg.Poll) >> 32)
 }
 
 func (x *inter) handle(e event) {

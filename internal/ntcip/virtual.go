@@ -34,6 +34,10 @@ type VirtualOptions struct {
 	// BackupTime is unitBackupTime's initial value (whole seconds; 0
 	// disables backup mode).
 	BackupTime time.Duration
+	// OnChange, when set, is called (with the controller's lock held: do
+	// not call back into it) at every change of a preempt input or phase
+	// hold: what benchmarks time the gateway by.
+	OnChange func(InputChange)
 }
 
 // InputChange is one change of a control object's value, with the time the
@@ -78,6 +82,7 @@ type Virtual struct {
 	fault        bool
 	history      []InputChange
 	requestPhase map[string]int // Roadside request id → phase
+	onChange     func(InputChange)
 }
 
 // NewVirtual builds the virtual controller of intersection id running plan
@@ -103,7 +108,7 @@ func NewVirtual(id string, plan signals.Plan, t signals.Timing, opts VirtualOpti
 	v := &Virtual{
 		clk: opts.Clock, log: opts.Logger, unit: unit, plan: unit.Plan(), id: id,
 		dwell: map[int]int{}, control: map[int]bool{}, capped: map[int]bool{},
-		backupTime: int(opts.BackupTime / time.Second), requestPhase: map[string]int{},
+		backupTime: int(opts.BackupTime / time.Second), requestPhase: map[string]int{}, onChange: opts.OnChange,
 	}
 	for n, phase := range opts.PreemptInputs {
 		if n < 1 || n > 255 {
@@ -274,11 +279,24 @@ func (v *Virtual) setControl(now time.Time, n int, on bool, reason string) error
 	}
 	if v.control[n] != on {
 		v.control[n] = on
-		v.history = append(v.history, InputChange{At: now, Input: n, On: on, Reason: reason})
+		v.changed(InputChange{At: now, Input: n, On: on, Reason: reason})
 		v.log.Info("vcontroller: preempt input", zap.String("intersection_id", v.id), zap.Int("input", n),
 			zap.Bool("on", on), zap.String("reason", reason))
 	}
 	return nil
+}
+
+// maxHistory bounds the change history a long-running controller keeps.
+const maxHistory = 4096
+
+func (v *Virtual) changed(c InputChange) {
+	if len(v.history) >= maxHistory {
+		v.history = append(v.history[:0], v.history[len(v.history)/2:]...)
+	}
+	v.history = append(v.history, c)
+	if v.onChange != nil {
+		v.onChange(c)
+	}
 }
 
 // setHold sets the phase hold bits; the caller holds mu.
@@ -293,13 +311,13 @@ func (v *Virtual) setHold(now time.Time, hold [PhaseGroups]uint8, reason string)
 	for g := range hold {
 		for _, p := range GroupPhases(nil, g+1, v.hold[g]&^hold[g]) {
 			v.release(now, holdRequestID(p))
-			v.history = append(v.history, InputChange{At: now, Input: 0, On: false, Reason: reason + ": hold phase " + strconv.Itoa(p)})
+			v.changed(InputChange{At: now, Input: 0, On: false, Reason: reason + ": hold phase " + strconv.Itoa(p)})
 		}
 		for _, p := range GroupPhases(nil, g+1, hold[g]&^v.hold[g]) {
 			if err := v.applyRequest(now, holdRequestID(p), p, 100); err != nil {
 				return err
 			}
-			v.history = append(v.history, InputChange{At: now, Input: 0, On: true, Reason: reason + ": hold phase " + strconv.Itoa(p)})
+			v.changed(InputChange{At: now, Input: 0, On: true, Reason: reason + ": hold phase " + strconv.Itoa(p)})
 		}
 	}
 	v.hold = hold
