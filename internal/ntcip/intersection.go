@@ -118,6 +118,7 @@ func (x *inter) run(ctx context.Context) {
 	defer close(x.done)
 	defer x.c.close()
 	x.start = x.clk.Now()
+	nextPoll := x.start.Add(x.pollPhase())
 	pollT := x.clk.NewTimer(x.pollPhase())
 	defer pollT.Stop()
 	wake := x.clk.NewTimer(time.Hour)
@@ -131,7 +132,15 @@ func (x *inter) run(ctx context.Context) {
 			x.handle(e)
 		case <-pollT.C():
 			x.poll()
-			pollT.Reset(time.Duration(x.cfg.Poll))
+			// On a fixed schedule, so a slow answer does not stretch the
+			// period; a poll missed altogether is skipped, not made up.
+			period := time.Duration(x.cfg.Poll)
+			now := x.clk.Now()
+			nextPoll = nextPoll.Add(period)
+			if !nextPoll.After(now) {
+				nextPoll = nextPoll.Add((now.Sub(nextPoll)/period + 1) * period)
+			}
+			pollT.Reset(nextPoll.Sub(now))
 		case <-wake.C():
 		}
 		now := x.clk.Now()
