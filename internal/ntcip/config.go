@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/greenwave-project/greenwave/signals"
 )
 
 // Modes of an intersection's control.
@@ -215,7 +213,7 @@ func (c *IntersectionConfig) validate(id string) error {
 	fail := func(field, format string, args ...any) error {
 		return fmt.Errorf("%s%s: %s", at, field, fmt.Sprintf(format, args...))
 	}
-	if !signals.ValidID(id) {
+	if !validID(id) {
 		return fmt.Errorf("intersections.%s: the id must match ^[A-Za-z0-9._-]{1,64}$", id)
 	}
 	if c.Address == "" {
@@ -257,7 +255,7 @@ func (c *IntersectionConfig) validate(id string) error {
 		return fail("mode", "must be preempt or priority, got %q", c.Mode)
 	}
 	for _, a := range sortedKeys(c.Preempt.ByApproach) {
-		if !signals.ValidID(a) {
+		if !validID(a) {
 			return fail("preempt.by_approach", "approach %q must match ^[A-Za-z0-9._-]{1,64}$", a)
 		}
 		if n := c.Preempt.ByApproach[a]; n < 1 || n > 255 {
@@ -265,7 +263,7 @@ func (c *IntersectionConfig) validate(id string) error {
 		}
 	}
 	for _, p := range sortedKeys(c.Preempt.ByPhase) {
-		if p < signals.MinPhase || p > signals.MaxPhase {
+		if p < minPhase || p > maxPhase {
 			return fail("preempt.by_phase", "phase must be in 1..16, got %d", p)
 		}
 		if n := c.Preempt.ByPhase[p]; n < 1 || n > 255 {

@@ -11,7 +11,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/greenwave-project/greenwave/internal/clock"
-	"github.com/greenwave-project/greenwave/signals"
 )
 
 // OrphanGrace is how long after the gateway starts it leaves alone a
@@ -633,9 +632,9 @@ func (x *inter) nextDeadline(now time.Time) time.Duration {
 
 // state derives the status to publish, with its reason.
 func (x *inter) state(now time.Time) (status, string, bool) {
-	st := status{IntersectionID: x.id, TS: now, State: signals.StateNormal}
+	st := status{IntersectionID: x.id, TS: now, State: stateNormal}
 	if x.pollFail != nil {
-		st.State = signals.StateFault
+		st.State = stateFault
 		return st, x.pollFail.Error(), true
 	}
 	if x.obs == nil {
@@ -646,7 +645,7 @@ func (x *inter) state(now time.Time) (status, string, bool) {
 		st.GreenSince = x.greenSince
 	}
 	if x.setFail != nil && (x.setFail.Kind != FailRefusedValue || now.Before(x.setFailUntil)) {
-		st.State = signals.StateFault
+		st.State = stateFault
 		st.GreenSince = time.Time{}
 		return st, x.setFail.Error(), true
 	}
@@ -657,11 +656,11 @@ func (x *inter) state(now time.Time) (status, string, bool) {
 	best := map[string]*request{} // state → the best request in it
 	rank := func(s string) int {
 		switch s {
-		case signals.StateHold:
+		case stateHold:
 			return 3
-		case signals.StateEntry:
+		case stateEntry:
 			return 2
-		case signals.StateExit:
+		case stateExit:
 			return 1
 		}
 		return 0
@@ -682,9 +681,9 @@ func (x *inter) state(now time.Time) (status, string, bool) {
 		switch {
 		case x.cfg.Mode == ModePriority || x.noPreemptState:
 			if green(r.phase) {
-				consider(signals.StateHold, r)
+				consider(stateHold, r)
 			} else {
-				consider(signals.StateEntry, r)
+				consider(stateEntry, r)
 			}
 		default:
 			consider(stateOfPreempt(x.obs.preempt[r.input]), r)
@@ -692,12 +691,12 @@ func (x *inter) state(now time.Time) (status, string, bool) {
 	}
 	if x.cfg.Mode == ModePreempt && !x.noPreemptState {
 		for _, n := range x.cfg.Inputs() {
-			if s := stateOfPreempt(x.obs.preempt[n]); s == signals.StateExit {
+			if s := stateOfPreempt(x.obs.preempt[n]); s == stateExit {
 				consider(s, nil)
 			}
 		}
 	}
-	if r := best[st.State]; r != nil && (st.State == signals.StateHold || st.State == signals.StateEntry) {
+	if r := best[st.State]; r != nil && (st.State == stateHold || st.State == stateEntry) {
 		st.RequestID = r.id
 	}
 	return st, reason, true
@@ -716,13 +715,13 @@ func (x *inter) sortedRequests() []*request {
 func stateOfPreempt(v PreemptStateValue) string {
 	switch v {
 	case PreemptNotActiveWithCall, PreemptEntryStarted, PreemptTrackService, PreemptLinkActive:
-		return signals.StateEntry
+		return stateEntry
 	case PreemptDwell:
-		return signals.StateHold
+		return stateHold
 	case PreemptExitStarted, PreemptMaxPresence:
-		return signals.StateExit
+		return stateExit
 	}
-	return signals.StateNormal
+	return stateNormal
 }
 
 // publish queues the status when it changed.
@@ -731,7 +730,7 @@ func (x *inter) publish(now time.Time) {
 	if !ok {
 		return
 	}
-	fault := st.State == signals.StateFault
+	fault := st.State == stateFault
 	x.gw.met.Fault.WithLabelValues(x.id).Set(float64(boolInt(fault)))
 	if x.published && sameStatus(x.lastStatus, st) && reason == x.lastReason {
 		return
@@ -765,5 +764,5 @@ func (x *inter) shutdown() {
 		x.gw.met.InputClears.WithLabelValues("shutdown").Add(float64(max(held, 1)))
 		x.reconcile(now)
 	}
-	x.gw.publishStatus(status{IntersectionID: x.id, TS: now, State: signals.StateFault}, "gateway "+x.gw.id+" stopping")
+	x.gw.publishStatus(status{IntersectionID: x.id, TS: now, State: stateFault}, "gateway "+x.gw.id+" stopping")
 }

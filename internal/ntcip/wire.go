@@ -22,6 +22,15 @@ type (
 const (
 	commandPreempt = signals.CommandPreempt
 	commandRelease = signals.CommandRelease
+
+	stateNormal = signals.StateNormal
+	stateEntry  = signals.StateEntry
+	stateHold   = signals.StateHold
+	stateExit   = signals.StateExit
+	stateFault  = signals.StateFault
+
+	minPhase = signals.MinPhase
+	maxPhase = signals.MaxPhase
 )
 
 func parseCommand(b []byte) (command, error) { return signals.ParseCommand(b) }
