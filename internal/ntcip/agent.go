@@ -125,6 +125,9 @@ type AgentOptions struct {
 // /usr/sbin/snmpd (Debian's place, outside a normal user's PATH).
 func SnmpdPath() (string, error) {
 	if p := os.Getenv("GREENWAVE_SNMPD"); p != "" {
+		if _, err := exec.LookPath(p); err != nil {
+			return "", fmt.Errorf("GREENWAVE_SNMPD=%s: %w", p, err)
+		}
 		return p, nil
 	}
 	if p, err := exec.LookPath("snmpd"); err == nil {

@@ -278,6 +278,10 @@ func (c *IntersectionConfig) validate(id string) error {
 		return fail("timeout", "must be in 1ms..10s, got %v", timeout)
 	case *c.Retries < 0 || *c.Retries > 5:
 		return fail("retries", "must be in 0..5, got %d", *c.Retries)
+	case timeout*time.Duration(*c.Retries+1) > poll:
+		// A poll's tries must fit in the poll period, or a controller that
+		// dies mid-poll is reported fault later than two periods.
+		return fail("timeout", "timeout × (retries+1) = %v exceeds the poll period %v", timeout*time.Duration(*c.Retries+1), poll)
 	case time.Duration(c.Refresh) < 10*time.Millisecond || time.Duration(c.Refresh) > 10*time.Minute:
 		return fail("refresh", "must be in 10ms..10m, got %v", time.Duration(c.Refresh))
 	case time.Duration(c.MaxHold) < time.Second:

@@ -14,7 +14,7 @@ import (
 
 const goodConfig = `
 defaults:
-  poll: 500ms
+  poll: 2s
   snmp: {version: v2c, community: city}
   preempt: {by_approach: {EB: 3, WB: 4}}
 intersections:
@@ -34,7 +34,7 @@ func TestParseConfigFillsDefaults(t *testing.T) {
 	a := cfg.Intersections["I-1"]
 	assert.Equal(t, "10.0.0.1:161", a.Address)
 	assert.Equal(t, ModePreempt, a.Mode)
-	assert.Equal(t, Duration(500*time.Millisecond), a.Poll, "from defaults")
+	assert.Equal(t, Duration(2*time.Second), a.Poll, "from defaults")
 	assert.Equal(t, Duration(DefaultTimeout), a.Timeout)
 	assert.Equal(t, DefaultRetries, *a.Retries)
 	n, ok := a.InputFor("EB", 2)
@@ -69,6 +69,7 @@ func TestParseConfigErrorsNameTheField(t *testing.T) {
 		{base + "    poll: 2h\n", "intersections.I1.poll: must be in"},
 		{base + "    poll: soon\n", "\"soon\" is not a duration"},
 		{base + "    retries: 9\n", "intersections.I1.retries"},
+		{base + "    poll: 1s\n    timeout: 600ms\n    retries: 1\n", "intersections.I1.timeout: timeout × (retries+1) = 1.2s exceeds the poll period"},
 		{base + "    timeout: 0s\n    max_hold: 10ms\n", "intersections.I1.max_hold"},
 		{strings.Replace(base, "I1:", "'I 1':", 1), "intersections.I 1: the id must match"},
 	}

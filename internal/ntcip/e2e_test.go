@@ -28,8 +28,9 @@ import (
 
 // e2eSpeedup runs the whole stack — serve, the gateway, the virtual
 // controllers and the vehicles — on one clock this many times faster than
-// real time. Every time the test reasons about is clock time.
-const e2eSpeedup = 20
+// real time. Every time the test reasons about is clock time; 10× leaves
+// a loaded CI machine 200 ms of real time for "fault within two polls".
+const e2eSpeedup = 10
 
 var (
 	e2eOrigin = orb.Point{6.1, 49.6}
@@ -121,7 +122,8 @@ func readGreens(ctx context.Context, addr string, clk clock.Clock, log *greenLog
 }
 
 // greenAt reports whether phase was green in the last sample at or before t
-// (taken no more than 0.5 s of clock before it).
+// (taken no more than 3 s of clock before it: a loaded machine stretches
+// the reader's loop, and within a dwell the green does not go out).
 func (l *greenLog) greenAt(phase int, t time.Time) (bool, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -131,7 +133,7 @@ func (l *greenLog) greenAt(phase int, t time.Time) (bool, bool) {
 		if s.at.After(t) || !s.ok {
 			continue
 		}
-		if t.Sub(s.at) > 500*time.Millisecond {
+		if t.Sub(s.at) > 3*time.Second {
 			return false, false
 		}
 		return s.greens&bit != 0, true
@@ -192,7 +194,9 @@ func newE2E(t *testing.T, b brokertest.Broker) *e2eStack {
 		s.js = append(s.js, j)
 		cfgText += j.entry
 		s.greens[j.id] = &greenLog{}
-		go readGreens(ctx, a.Addr(), clk, s.greens[j.id])
+		if j.id != "I3" { // killed mid-run; its requests are then the gateway's alone
+			go readGreens(ctx, a.Addr(), clk, s.greens[j.id])
+		}
 	}
 
 	s.w, _ = connectWatcher(t, b.URL(), clk)
@@ -272,14 +276,27 @@ func (s *e2eStack) junction(id string) *junction {
 func TestEndToEndServeGatewayVirtualControllers(t *testing.T) {
 	brokertest.Each(t, func(t *testing.T, b brokertest.Broker) {
 		s := newE2E(t, b)
-		const speed = 20.0
+		const speed = 25.0
 		var seq uint64
 		driven := make(chan time.Time, 1)
-		go func() { driven <- s.drive("amb-1", &seq, 150, 2300, speed) }()
+		go func() { driven <- s.drive("amb-1", &seq, 150, 2100, speed) }()
 
-		// Once I1 holds for amb-1, I3's controller dies.
+		// Once I1 holds for amb-1, I3's controller dies, between two of the
+		// gateway's polls: the gateway's SNMP timeouts are real time while
+		// its polls run on the 10× clock, so a poll caught in flight would
+		// wait 10× too long (in the field, timeout × tries ≤ the poll
+		// period, which the configuration enforces, bounds it).
 		s.w.waitStatus(t, "I1", "hold", func(st gwStatus) bool { return st.State == signals.StateHold })
-		s.junction("I3").a.Kill()
+		i3 := s.junction("I3")
+		n0 := i3.v.Requests()
+		waitFor(t, "a poll of I3", func() bool { return i3.v.Requests() > n0 })
+		for n := i3.v.Requests(); ; n = i3.v.Requests() {
+			time.Sleep(5 * time.Millisecond) // the poll's objects come back to back
+			if i3.v.Requests() == n {
+				break
+			}
+		}
+		i3.a.Kill()
 		killed := s.clk.Now()
 		fault := s.w.waitStatus(t, "I3", "fault after the kill", func(st gwStatus) bool {
 			return st.State == signals.StateFault && !st.seen.Before(killed)

@@ -351,6 +351,7 @@ func (v *Virtual) answer(out *bufio.Writer, next bool, oid string) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.requests++
 	v.now()
 	var i int
 	if next {

@@ -83,6 +83,15 @@ type Virtual struct {
 	history      []InputChange
 	requestPhase map[string]int // Roadside request id → phase
 	onChange     func(InputChange)
+	requests     uint64 // pass_persist requests answered
+}
+
+// Requests counts the SNMP requests (one per object) the controller has
+// answered through pass_persist.
+func (v *Virtual) Requests() uint64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.requests
 }
 
 // NewVirtual builds the virtual controller of intersection id running plan
