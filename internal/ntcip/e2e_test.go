@@ -288,15 +288,7 @@ func TestEndToEndServeGatewayVirtualControllers(t *testing.T) {
 		// period, which the configuration enforces, bounds it).
 		s.w.waitStatus(t, "I1", "hold", func(st gwStatus) bool { return st.State == signals.StateHold })
 		i3 := s.junction("I3")
-		n0 := i3.v.Requests()
-		waitFor(t, "a poll of I3", func() bool { return i3.v.Requests() > n0 })
-		for n := i3.v.Requests(); ; n = i3.v.Requests() {
-			time.Sleep(5 * time.Millisecond) // the poll's objects come back to back
-			if i3.v.Requests() == n {
-				break
-			}
-		}
-		i3.a.Kill()
+		killBetweenPolls(t, i3.v, i3.a)
 		killed := s.clk.Now()
 		fault := s.w.waitStatus(t, "I3", "fault after the kill", func(st gwStatus) bool {
 			return st.State == signals.StateFault && !st.seen.Before(killed)

@@ -121,7 +121,7 @@ func TestGatewayMakesEveryFailureVisible(t *testing.T) {
 	clk := testClock(10)
 	_, aA := startVirtual(t, "X", clk, map[int]int{1: 2}, 0)
 	vB, aB := startVirtual(t, "Y", clk, map[int]int{1: 2}, 0)
-	_, aC := startVirtual(t, "Z", clk, map[int]int{1: 2}, 0)
+	vC, aC := startVirtual(t, "Z", clk, map[int]int{1: 2}, 0)
 	badAuth, badPriv := testV3, testV3
 	badAuth.AuthPassphrase = "wrong-auth-key"
 	badPriv.PrivPassphrase = "wrong-priv-key"
@@ -163,7 +163,7 @@ func TestGatewayMakesEveryFailureVisible(t *testing.T) {
 	// A controller that dies is fault within two poll periods.
 	w.waitStatus(t, "DIES", "normal", func(s gwStatus) bool { return s.State == signals.StateNormal })
 	waitFor(t, "DIES up", func() bool { return metricValue(gw.gw.met.Up.WithLabelValues("DIES")) == 1 })
-	aC.Kill()
+	killBetweenPolls(t, vC, aC)
 	killed := clk.Now()
 	s = w.waitStatus(t, "DIES", "fault after the kill", func(s gwStatus) bool {
 		return s.State == signals.StateFault && !s.seen.Before(killed)

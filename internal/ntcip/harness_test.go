@@ -272,3 +272,21 @@ func lastChange(v *Virtual, n int) (InputChange, bool) {
 
 // brokerURL gives a test its broker: the embedded one, or Mosquitto.
 func embeddedBroker(t testing.TB) string { return brokertest.Embedded(t).URL() }
+
+// killBetweenPolls kills the agent just after the gateway's next poll of
+// v (whose only client it must be): the gateway's SNMP timeouts are real
+// time while tests run its polls on a fast clock, so a poll caught in
+// flight would wait many poll periods of that clock. In the field,
+// timeout × tries ≤ the poll period (the configuration enforces it).
+func killBetweenPolls(t testing.TB, v *Virtual, a *Agent) {
+	t.Helper()
+	n0 := v.Requests()
+	waitFor(t, "a poll of "+v.IntersectionID(), func() bool { return v.Requests() > n0 })
+	for n := v.Requests(); ; n = v.Requests() {
+		time.Sleep(5 * time.Millisecond) // a poll's objects come back to back
+		if v.Requests() == n {
+			break
+		}
+	}
+	a.Kill()
+}
