@@ -41,6 +41,7 @@ func runVController(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&u.Priv, "v3-priv", "AES", "SNMPv3 privacy protocol: "+strings.Join(ntcip.PrivProtocols, ", "))
 	fs.StringVar(&u.PrivPassphrase, "v3-priv-passphrase", "", "SNMPv3 privacy passphrase, at least 8 characters (prefer "+config.EnvName("v3-priv-passphrase")+")")
 	inputs := fs.String("preempt-inputs", "", "preempt inputs as INPUT=PHASE,... (default: input i dwells on the phase of the intersection's i-th approach)")
+	noState := fs.Bool("without-preempt-state", false, "leave out the optional preemptState object, as some controllers do")
 	backup := fs.Duration("backup-time", 0, "initial unitBackupTime: with no control write for this long, every control object resets to 0 (0 disables)")
 	cycle := fs.Duration("cycle", rsu.DefaultCycle, "cycle length of the normal plan")
 	mainShare := fs.Float64("main-share", rsu.DefaultMainShare, "share of green time given to the main street (NEMA phases 1, 2, 5, 6)")
@@ -92,7 +93,7 @@ func runVController(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		users = append(users, u)
 	}
-	v, err := ntcip.NewVirtual(*id, plan, timing, ntcip.VirtualOptions{Logger: log, PreemptInputs: mapping, BackupTime: *backup})
+	v, err := ntcip.NewVirtual(*id, plan, timing, ntcip.VirtualOptions{Logger: log, PreemptInputs: mapping, BackupTime: *backup, WithoutPreemptState: *noState})
 	if err != nil {
 		return err
 	}

@@ -194,3 +194,24 @@ func TestGatewayPriorityModeHoldsThePhase(t *testing.T) {
 	k.release(r.RequestID, "P")
 	waitFor(t, "hold released", func() bool { _, val, _ := v.Get(PhaseControlGroupHold(1)); return val == "0" })
 }
+
+// A controller without the optional preemptState still serves: the
+// gateway notices once, says so in the status's reason, and infers the
+// state from the phase greens.
+func TestGatewayWithoutPreemptStateInfersTheState(t *testing.T) {
+	requireSNMP(t)
+	clk := testClock(10)
+	v, a := startVirtualWith(t, VirtualOptions{Clock: clk, Logger: testLogger(t), PreemptInputs: map[int]int{1: 4}, WithoutPreemptState: true}, "N")
+	_, _, ok := v.Get(PreemptState(1))
+	require.False(t, ok)
+	url := embeddedBroker(t)
+	w, _ := connectWatcher(t, url, clk)
+	gw := startGateway(t, url, clk, mustConfig(t, "intersections:\n"+v2cEntry("N", a.Addr(), "{by_phase: {4: 1}}")))
+	k := newCommander(t, url, clk)
+	first := w.waitStatus(t, "N", "first status", func(s gwStatus) bool { return s.State == signals.StateNormal })
+	assert.Contains(t, first.Reason, "lacks preemptState")
+	r := k.preempt("amb-1.N.1", "N", "NB", 4, time.Minute)
+	hold := w.waitStatus(t, "N", "hold", func(s gwStatus) bool { return s.State == signals.StateHold && s.RequestID == r.RequestID })
+	assert.Contains(t, hold.GreenPhases, 4)
+	assert.Equal(t, 1.0, metricValue(gw.gw.met.Errors.WithLabelValues("N", "get", FailNoSuchObject)), "noticed once")
+}

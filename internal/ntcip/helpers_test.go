@@ -87,7 +87,12 @@ const testCommunity = "city-rw"
 // on a free loopback port, with inputs (input → dwell phase).
 func startVirtual(t testing.TB, id string, clk clock.Clock, inputs map[int]int, backup time.Duration) (*Virtual, *Agent) {
 	t.Helper()
-	v, err := NewVirtual(id, testPlan(t), testTiming, VirtualOptions{Clock: clk, Logger: testLogger(t).Named(id), PreemptInputs: inputs, BackupTime: backup})
+	return startVirtualWith(t, VirtualOptions{Clock: clk, Logger: testLogger(t).Named(id), PreemptInputs: inputs, BackupTime: backup}, id)
+}
+
+func startVirtualWith(t testing.TB, opts VirtualOptions, id string) (*Virtual, *Agent) {
+	t.Helper()
+	v, err := NewVirtual(id, testPlan(t), testTiming, opts)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

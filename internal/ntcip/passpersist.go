@@ -135,7 +135,9 @@ func (v *Virtual) buildObjects() []object {
 		add(PreemptDwellPhase(n), "preemptDwellPhase"+ns, func(v *Virtual) value {
 			return value{kind: kindOctets, b: []byte{byte(v.dwell[n])}}
 		}, nil)
-		add(PreemptState(n), "preemptState"+ns, func(v *Virtual) value { return intValue(int(v.preemptState(n))) }, nil)
+		if !v.noState {
+			add(PreemptState(n), "preemptState"+ns, func(v *Virtual) value { return intValue(int(v.preemptState(n))) }, nil)
+		}
 		add(index(oidPreemptControlNumber, n), "preemptControlNumber"+ns, func(*Virtual) value { return intValue(n) }, nil)
 		add(PreemptControlState(n), "preemptControlState"+ns, func(v *Virtual) value { return intValue(boolInt(v.control[n])) },
 			func(v *Virtual, now time.Time, i int) error {

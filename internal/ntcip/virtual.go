@@ -34,6 +34,9 @@ type VirtualOptions struct {
 	// BackupTime is unitBackupTime's initial value (whole seconds; 0
 	// disables backup mode).
 	BackupTime time.Duration
+	// WithoutPreemptState leaves out preemptState, which NTCIP 1202 makes
+	// optional: a controller that does not report its preempt state.
+	WithoutPreemptState bool
 	// OnChange, when set, is called (with the controller's lock held: do
 	// not call back into it) at every change of a preempt input or phase
 	// hold: what benchmarks time the gateway by.
@@ -84,6 +87,7 @@ type Virtual struct {
 	requestPhase map[string]int // Roadside request id → phase
 	onChange     func(InputChange)
 	requests     uint64 // pass_persist requests answered
+	noState      bool
 }
 
 // Requests counts the SNMP requests (one per object) the controller has
@@ -118,6 +122,7 @@ func NewVirtual(id string, plan signals.Plan, t signals.Timing, opts VirtualOpti
 		clk: opts.Clock, log: opts.Logger, unit: unit, plan: unit.Plan(), id: id,
 		dwell: map[int]int{}, control: map[int]bool{}, capped: map[int]bool{},
 		backupTime: int(opts.BackupTime / time.Second), requestPhase: map[string]int{}, onChange: opts.OnChange,
+		noState: opts.WithoutPreemptState,
 	}
 	for n, phase := range opts.PreemptInputs {
 		if n < 1 || n > 255 {
