@@ -67,7 +67,7 @@ func runNTCIP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *httpAddr != "" {
-		hs, err := metrics.Listen(*httpAddr, metrics.Handler(&metrics.Metrics{Registry: met.Registry}, func() error { return nil }))
+		hs, err := metrics.Listen(*httpAddr, metrics.Handler(&metrics.Metrics{Registry: met.Registry}, gw.Healthy))
 		if err != nil {
 			return fmt.Errorf("--http %s: %w", *httpAddr, err)
 		}

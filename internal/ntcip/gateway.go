@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -51,8 +52,19 @@ type Gateway struct {
 	ids    []string
 	out    *mqttx.Queue
 
-	mu      sync.Mutex
-	running bool
+	mu        sync.Mutex
+	running   bool
+	connected atomic.Bool
+}
+
+// Healthy reports why the gateway is not fit to serve, or nil: it must be
+// connected to the broker. (A controller that does not answer is that
+// intersection's fault, reported in its status, not the gateway's.)
+func (g *Gateway) Healthy() error {
+	if !g.connected.Load() {
+		return errors.New("mqtt: not connected to the broker")
+	}
+	return nil
 }
 
 // NewGateway builds the gateway for the intersections of cfg.
@@ -111,6 +123,7 @@ func (g *Gateway) ClientOptions(base mqttx.Options) mqttx.Options {
 	o.Will = &will
 	prev := base.OnConnect
 	o.OnConnect = func() {
+		g.connected.Store(true)
 		g.met.Connected.Set(1)
 		g.out.Push(g.presence(true))
 		for _, x := range g.inters {
@@ -122,6 +135,7 @@ func (g *Gateway) ClientOptions(base mqttx.Options) mqttx.Options {
 	}
 	prevLost := base.OnConnectionLost
 	o.OnConnectionLost = func(err error) {
+		g.connected.Store(false)
 		g.met.Connected.Set(0)
 		if prevLost != nil {
 			prevLost(err)
@@ -287,5 +301,6 @@ func (g *Gateway) Serve(ctx context.Context, base mqttx.Options) error {
 	}
 	err = g.Run(ctx, c)
 	c.Disconnect(250 * time.Millisecond)
+	g.connected.Store(false)
 	return err
 }

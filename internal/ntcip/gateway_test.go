@@ -52,6 +52,7 @@ func TestGatewayCarriesOutPreemptsAndClearsThem(t *testing.T) {
 		w.waitStatus(t, id, "first status", func(s gwStatus) bool { return s.State != signals.StateFault && len(s.GreenPhases) > 0 })
 	}
 	waitFor(t, "online presence", func() bool { p := w.presence("gw-1"); return len(p) > 0 && p[len(p)-1] == "online" })
+	assert.NoError(t, gw.gw.Healthy())
 
 	// By approach, over v2c: EB is input 3.
 	r1 := k.preempt("amb-1.I1.1", "I1", "EB", 2, 30*time.Second)
@@ -99,6 +100,7 @@ func TestGatewayCarriesOutPreemptsAndClearsThem(t *testing.T) {
 	k.preempt("amb-5.I1.1", "I1", "EB", 2, time.Minute)
 	waitFor(t, "input 3 on again", func() bool { c, _ := lastChange(vA, 3); return c.On })
 	gw.stopped(t)
+	assert.Error(t, gw.gw.Healthy(), "disconnected once stopped")
 	c, _ := lastChange(vA, 3)
 	assert.False(t, c.On, "input cleared on shutdown")
 	last := w.statuses(t, "I1")
