@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // State is a roadside unit's mode, a status's "state".
@@ -57,6 +58,10 @@ func ParseState(s string) (State, bool) {
 	return 0, false
 }
 
+// MaxReasonLength bounds Status.Reason: a sentence for an operator, not a
+// log.
+const MaxReasonLength = 256
+
 // Status is what a roadside unit reports (topic
 // greenwave/v1/signals/{intersection_id}/status, retained).
 type Status struct {
@@ -82,6 +87,11 @@ type Status struct {
 	// Plan means not reported; InStep means nothing without a Plan.
 	Plan   *SignalPlan
 	InStep bool
+
+	// Reason is an optional addition too: why the state is fault, or what
+	// the unit (or the gateway in front of it) works around, in words for
+	// an operator. Empty means not given.
+	Reason string
 }
 
 // statusWire is Status as it travels; see commandWire.
@@ -95,6 +105,7 @@ type statusWire struct {
 	GreenUntil     *string     `json:"green_until,omitempty"`
 	Plan           *SignalPlan `json:"plan,omitempty"`
 	InStep         *bool       `json:"in_step,omitempty"`
+	Reason         *string     `json:"reason,omitempty"`
 }
 
 // MarshalJSON writes the wire form; green_phases is always an array (never
@@ -128,6 +139,9 @@ func (s Status) MarshalJSON() ([]byte, error) {
 	}
 	if s.Plan != nil {
 		w.Plan, w.InStep = s.Plan, &s.InStep
+	}
+	if s.Reason != "" {
+		w.Reason = &s.Reason
 	}
 	return json.Marshal(w)
 }
@@ -181,6 +195,9 @@ func ParseStatus(topicIntersectionID string, b []byte) (Status, error) {
 		}
 	}
 	s.Plan = w.Plan
+	if w.Reason != nil {
+		s.Reason = *w.Reason
+	}
 	if w.InStep != nil {
 		if w.Plan == nil {
 			return Status{}, Invalid("in_step", "describes a plan, and none is given")
@@ -228,6 +245,9 @@ func (s Status) Validate() error {
 		if err := s.Plan.Validate("plan"); err != nil {
 			return err
 		}
+	}
+	if len(s.Reason) > MaxReasonLength || !utf8.ValidString(s.Reason) {
+		return Invalid("reason", "must be UTF-8 text of at most "+strconv.Itoa(MaxReasonLength)+" bytes")
 	}
 	return CheckID("request_id", s.RequestID, false)
 }
