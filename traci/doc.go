@@ -58,17 +58,9 @@
 // # Performance
 //
 // A step's results are decoded into a StepResult the client reuses, with
-// ids interned: stepping allocates nothing once warm. Measured on the
-// project's 2-core machine against SUMO 1.15 on the four-arm test
-// junction (go test ./traci -run '^$' -bench Step -benchtime 2s):
-//
-//	step, no vehicles                     35–42 µs, 0 allocs
-//	step, 100 subscribed vehicles         380–430 µs, 0 allocs
-//	step, the same 100, not subscribed    205–250 µs
-//	decoding 100 vehicles' results alone  13–25 µs
-//
-// so a subscribed vehicle adds about 3.5–4 µs to a step, of which SUMO's
-// own simulation of it is about 2 µs and the client's decoding 0.15 µs.
+// ids interned: stepping allocates nothing once warm. The README's
+// Performance table has the round trip per step and per subscribed
+// vehicle as measured, with the command (BenchmarkStep*).
 //
 // A Client is not safe for concurrent use; a co-simulation drives it from
 // one loop.
