@@ -33,20 +33,28 @@ const maxSnapRoads = 8
 // fast.
 const snapSearchM = 30.0
 
+// maxSnapPoints bounds the directed positions a route's end point may
+// snap to: each of maxSnapRoads roads both ways, and the roads of a
+// junction of several nodes.
+const maxSnapPoints = 64
+
 // Route returns the fastest route at free-flow speeds from one [lon, lat]
 // point to another. Each point is snapped to the nearest road and to any
 // other within SnapAlternativesM of that distance (the path starts and
 // ends part-way along an edge; on a two-way road either direction may be
-// taken), and the route is the fastest between any of those positions.
+// taken); a point within SnapAlternativesM of an intersection's point or
+// of one of its nodes is at that junction, and may also leave it (or
+// reach it) by any of its nodes' roads. The route is the fastest between
+// any of those positions.
 // It never takes a turn a restriction forbids. The error says why when a
 // point is farther than MaxSnapDistM from every road or when no route
 // joins the two.
 func (n *Network) Route(from, to orb.Point) (*Path, error) {
 	var starts, dests snapSet
-	if err := n.snap("from", from, &starts); err != nil {
+	if err := n.snap("from", from, &starts, true); err != nil {
 		return nil, err
 	}
-	if err := n.snap("to", to, &dests); err != nil {
+	if err := n.snap("to", to, &dests, false); err != nil {
 		return nil, err
 	}
 	return n.route(&starts, &dests, from, to)
@@ -65,7 +73,7 @@ func (n *Network) RouteFrom(pos RoadPos, to orb.Point) (*Path, error) {
 		return nil, fmt.Errorf("route from: offset %v is not a number of metres", pos.OffsetM)
 	}
 	var starts, dests snapSet
-	if err := n.snap("to", to, &dests); err != nil {
+	if err := n.snap("to", to, &dests, false); err != nil {
 		return nil, err
 	}
 	starts.add(roadPoint{edge: pos.Edge, off: clamp(pos.OffsetM, 0, n.edges[pos.Edge].LengthM)})
@@ -80,11 +88,16 @@ type roadPoint struct {
 
 // snapSet is the directed road positions a route's end point snaps to.
 type snapSet struct {
-	pts [2 * maxSnapRoads]roadPoint
+	pts [maxSnapPoints]roadPoint
 	n   int
 }
 
 func (s *snapSet) add(rp roadPoint) {
+	for _, o := range s.pts[:s.n] {
+		if o == rp {
+			return
+		}
+	}
 	if s.n < len(s.pts) {
 		s.pts[s.n] = rp
 		s.n++
@@ -93,9 +106,10 @@ func (s *snapSet) add(rp roadPoint) {
 
 func (s *snapSet) all() []roadPoint { return s.pts[:s.n] }
 
-// snap fills set with the road positions ll snaps to (see Route), or
-// returns an error naming which end (what) is off the map and by how far.
-func (n *Network) snap(what string, ll orb.Point, set *snapSet) error {
+// snap fills set with the road positions ll snaps to (see Route), as a
+// start or as a destination, or returns an error naming which end (what)
+// is off the map and by how far.
+func (n *Network) snap(what string, ll orb.Point, set *snapSet, asStart bool) error {
 	if !validLonLat(ll) {
 		return fmt.Errorf("%s: %v is not a valid [lon, lat]", what, ll)
 	}
@@ -117,6 +131,19 @@ func (n *Network) snap(what string, ll orb.Point, set *snapSet) error {
 				}
 			}
 		}
+		if ii := n.junctionAt(p); ii >= 0 {
+			for _, v := range n.interNodes[ii] {
+				if asStart {
+					for _, e := range n.OutEdges(v) {
+						set.add(roadPoint{edge: e})
+					}
+				} else {
+					for _, e := range n.InEdges(v) {
+						set.add(roadPoint{edge: e, off: n.edges[e].LengthM})
+					}
+				}
+			}
+		}
 		return nil
 	}
 	// Say how far off the map the point is: it tells a typo (thousands of
@@ -128,6 +155,27 @@ func (n *Network) snap(what string, ll orb.Point, set *snapSet) error {
 		}
 	}
 	return fmt.Errorf("%s: point [%.6f, %.6f] is nowhere near the map's roads", what, ll[0], ll[1])
+}
+
+// junctionAt returns the intersection whose point or one of whose nodes
+// is nearest to p within SnapAlternativesM, or -1.
+func (n *Network) junctionAt(p XY) int32 {
+	best, bestD := int32(-1), math.Inf(1)
+	r := SnapAlternativesM
+	lo, hi := [2]float64{p.X - r, p.Y - r}, [2]float64{p.X + r, p.Y + r}
+	n.interIndex.Search(lo, hi, func(_, _ [2]float64, ii int32) bool {
+		if d := p.Dist(n.inters[ii].XY); d <= r && (d < bestD || d == bestD && ii < best) {
+			best, bestD = ii, d
+		}
+		return true
+	})
+	n.memberIndex.Search(lo, hi, func(_, _ [2]float64, m [2]int32) bool {
+		if d := p.Dist(n.nodes[m[1]]); d <= r && (d < bestD || d == bestD && m[0] < best) {
+			best, bestD = m[0], d
+		}
+		return true
+	})
+	return best
 }
 
 // nearestRoads fills hits with the nearest point of each road within
@@ -222,8 +270,11 @@ type searchState struct {
 	prev  []int32   // edge that reached the label; -2-k when seeded by start k
 	from  []int32   // the label that edge was taken from
 	stamp []uint32
-	gen   uint32
-	heap  []heapItem
+	// destAt[v] == gen marks a node some destination's edge leaves, so
+	// the search looks at the destinations only there.
+	destAt []uint32
+	gen    uint32
+	heap   []heapItem
 }
 
 type heapItem struct {
@@ -235,15 +286,16 @@ type heapItem struct {
 // allocates only its result.
 var searchPool sync.Pool
 
-func getSearchState(states int) *searchState {
+func getSearchState(states, nodes int) *searchState {
 	s, _ := searchPool.Get().(*searchState)
-	if s == nil || len(s.g) < states {
+	if s == nil || len(s.g) < states || len(s.destAt) < nodes {
 		s = &searchState{g: make([]float64, states), prev: make([]int32, states), from: make([]int32, states),
-			stamp: make([]uint32, states), heap: make([]heapItem, 0, 256)}
+			stamp: make([]uint32, states), destAt: make([]uint32, nodes), heap: make([]heapItem, 0, 256)}
 	}
 	s.gen++
 	if s.gen == 0 { // wrapped: old stamps could collide
 		clear(s.stamp)
+		clear(s.destAt)
 		s.gen = 1
 	}
 	s.heap = s.heap[:0]
@@ -335,8 +387,11 @@ func (n *Network) route(starts, dests *snapSet, from, to orb.Point) (*Path, erro
 			}
 		}
 	}
-	st := getSearchState(int(n.numStates))
+	st := getSearchState(int(n.numStates), len(n.nodes))
 	defer searchPool.Put(st)
+	for _, d := range dests.all() {
+		st.destAt[n.edges[d.edge].From] = st.gen
+	}
 	for k, s := range starts.all() {
 		e := &n.edges[s.edge]
 		g := (e.LengthM - s.off) / e.SpeedMps
@@ -365,6 +420,9 @@ func (n *Network) route(starts, dests *snapSet, from, to orb.Point) (*Path, erro
 			bans = n.bannedAfter(arrival)
 		}
 		for di, d := range dests.all() {
+			if st.destAt[u] != st.gen {
+				break
+			}
 			if n.edges[d.edge].From == u && !slices.Contains(bans, d.edge) {
 				if c := it.g + d.off/n.edges[d.edge].SpeedMps; c < best {
 					best, bestDest, direct, endState = c, di, -1, s

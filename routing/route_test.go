@@ -48,6 +48,25 @@ func bruteSnap(n *Network, ll orb.Point) []roadPoint {
 	return out
 }
 
+// bruteJunctionAt is the intersection whose point or one of whose nodes
+// is nearest to ll within SnapAlternativesM, by looking at every one.
+func bruteJunctionAt(n *Network, ll orb.Point) int32 {
+	p := n.Projection().ToXY(ll)
+	best, bestD := int32(-1), math.Inf(1)
+	for i := range n.Intersections() {
+		ds := []float64{p.Dist(n.Intersection(int32(i)).XY)}
+		for _, v := range n.IntersectionNodes(int32(i)) {
+			ds = append(ds, p.Dist(n.NodeXY(v)))
+		}
+		for _, d := range ds {
+			if d <= SnapAlternativesM && d < bestD {
+				best, bestD = int32(i), d
+			}
+		}
+	}
+	return best
+}
+
 type dijkstraItem struct {
 	edge int32
 	t    float64
@@ -83,6 +102,22 @@ func bruteFastest(n *Network, from, to orb.Point) float64 {
 		return out
 	}
 	starts, dests := dirs(bruteSnap(n, from)), dirs(bruteSnap(n, to))
+	// A point at a junction may also leave it, or reach it, by any road of
+	// its nodes.
+	if ii := bruteJunctionAt(n, from); ii >= 0 {
+		for _, v := range n.IntersectionNodes(ii) {
+			for _, e := range n.OutEdges(v) {
+				starts = append(starts, rp{e, 0})
+			}
+		}
+	}
+	if ii := bruteJunctionAt(n, to); ii >= 0 {
+		for _, v := range n.IntersectionNodes(ii) {
+			for _, e := range n.InEdges(v) {
+				dests = append(dests, rp{e, n.Edge(e).LengthM})
+			}
+		}
+	}
 	best := math.Inf(1)
 	for _, s := range starts {
 		for _, d := range dests {
