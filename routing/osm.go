@@ -187,8 +187,11 @@ const (
 // the time of day) are two-way, since an emergency vehicle may need either.
 // Without an explicit tag, junction=roundabout/circular and
 // highway=motorway/motorway_link imply forward (the OSM convention; OSRM
-// and GraphHopper do the same).
+// and GraphHopper do the same). oneway:emergency=no makes any way two-way.
 func wayDirection(tags osm.Tags) direction {
+	if v := strings.ToLower(strings.TrimSpace(tags.Find("oneway:emergency"))); v == "no" || v == "false" || v == "0" {
+		return twoWay // an emergency vehicle may drive it against the one-way flow
+	}
 	switch strings.ToLower(strings.TrimSpace(tags.Find("oneway"))) {
 	case "yes", "true", "1":
 		return forward

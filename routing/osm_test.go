@@ -301,6 +301,8 @@ func TestWayDirection(t *testing.T) {
 		{tags("highway", "motorway_link"), forward},
 		{tags("highway", "motorway", "oneway", "no"), twoWay},
 		{tags("highway", "trunk"), twoWay},
+		{tags("highway", "residential", "oneway", "yes", "oneway:emergency", "no"), twoWay},
+		{tags("highway", "residential", "oneway", "yes", "oneway:emergency", "yes"), forward},
 	}
 	for _, tc := range tests {
 		assert.Equal(t, tc.want, wayDirection(osmTags(tc.tags)), "%v", tc.tags)

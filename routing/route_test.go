@@ -2,8 +2,10 @@ package routing
 
 import (
 	"container/heap"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -365,4 +367,47 @@ func BenchmarkRouteCrossCity(b *testing.B) {
 	for b.Loop() {
 		_, _ = n.Route(from, to)
 	}
+}
+
+// BenchmarkRouteWithRestrictions is BenchmarkRoute on the Luxembourg map
+// with 300 random turn restrictions at its junctions (the shipped extract
+// has none): where a turn is forbidden the search labels arriving edges,
+// not nodes.
+func BenchmarkRouteWithRestrictions(b *testing.B) {
+	inv, err := LoadGeoJSON(mustOpenFile(b, "../testdata/luxembourg.geojson"))
+	require.NoError(b, err)
+	base, err := Build(inv)
+	require.NoError(b, err)
+	rng := rand.New(rand.NewPCG(8, 9))
+	for k := 0; len(inv.Restrictions) < 300 && k < 100000; k++ {
+		v := int32(rng.IntN(base.NumNodes()))
+		ins, outs := base.InEdges(v), base.OutEdges(v)
+		if len(ins) < 2 || len(outs) < 2 {
+			continue
+		}
+		a, c := ins[rng.IntN(len(ins))], outs[rng.IntN(len(outs))]
+		inv.Restrictions = append(inv.Restrictions, TurnRestriction{ID: fmt.Sprintf("r%d", k), Kind: "no_left_turn",
+			From: base.Road(base.Edge(a).Road).ID, To: base.Road(base.Edge(c).Road).ID, Via: base.Projection().ToLonLat(base.NodeXY(v))})
+	}
+	n, err := Build(inv)
+	require.NoError(b, err)
+	pairs := make([][2]orb.Point, 256)
+	for i := range pairs {
+		pairs[i] = [2]orb.Point{randomRoadPoint(n, rng), randomRoadPoint(n, rng)}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		pr := pairs[i%len(pairs)]
+		_, _ = n.Route(pr[0], pr[1])
+	}
+	b.ReportMetric(float64(n.NumTurnBans()), "bans")
+}
+
+func mustOpenFile(tb testing.TB, path string) *os.File {
+	tb.Helper()
+	f, err := os.Open(path)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { f.Close() })
+	return f
 }
