@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/greenwave-project/greenwave/routing"
 )
@@ -36,17 +35,9 @@ func runImportOSM(_ context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, "See docs/osm-import.md.")
 		fs.PrintDefaults()
 	}
-	// Accept flags before or after the input file.
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(positional) != 1 {
 		fs.Usage()
@@ -71,15 +62,7 @@ func runImportOSM(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if !*quiet {
 		fmt.Fprintf(stderr, "import-osm %s\n%s", in, rep)
 	}
-	if *out == "-" {
-		_, err := stdout.Write(buf.Bytes())
-		return err
-	}
-	tmp := *out + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, *out)
+	return writeOutput(*out, buf.Bytes(), stdout)
 }
 
 // oneLine keeps the first line of a joined error, with a count of the rest,

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/sumo"
@@ -32,16 +31,9 @@ func runImportSUMO(_ context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "usage: greenwave import-sumo NET.net.xml[.gz] [-o map.geojson] [-min-green S] [-q]")
 		fs.PrintDefaults()
 	}
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(positional) != 1 {
 		fs.Usage()
@@ -69,13 +61,5 @@ func runImportSUMO(_ context.Context, args []string, stdout, stderr io.Writer) e
 	if !*quiet {
 		fmt.Fprintf(stderr, "import-sumo %s\n%s", in, rep)
 	}
-	if *out == "-" {
-		_, err := stdout.Write(buf.Bytes())
-		return err
-	}
-	tmp := *out + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, *out)
+	return writeOutput(*out, buf.Bytes(), stdout)
 }

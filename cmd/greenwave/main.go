@@ -78,3 +78,38 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun 'greenwave COMMAND -h' for a command's flags.")
 }
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments, and returns those.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			positional = append(positional, args[0])
+			args = args[1:]
+		}
+	}
+	return positional, nil
+}
+
+// writeOutput writes data to stdout when name is "-", else to the file
+// name, replacing it only once the whole of data is written (a map that
+// failed half way never overwrites a good one).
+func writeOutput(name string, data []byte, stdout io.Writer) error {
+	if name == "-" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, name)
+}

@@ -84,23 +84,3 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	<-ctx.Done()
 	return nil
 }
-
-// parseInterspersed parses flags that may come before or after the
-// positional arguments, and returns those.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, errUsage
-		}
-		args = fs.Args()
-		if len(args) > 0 {
-			positional = append(positional, args[0])
-			args = args[1:]
-		}
-	}
-	return positional, nil
-}
