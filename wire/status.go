@@ -75,6 +75,16 @@ type Status struct {
 	// worst case. Zero means absent; receivers must cope without them.
 	GreenSince time.Time
 	GreenUntil time.Time
+
+	// Offline is an optional addition to protocol v1: true in the status a
+	// unit (or its gateway) registers as its MQTT Last Will, with state
+	// fault, so that the broker publishes it, retained, when the unit's
+	// connection dies. Its ts is when the will was registered (the
+	// connection's start), which is before the last status the unit sent:
+	// a receiver honours an offline status whatever its ts. One that
+	// ignores the field sees fault, and serves no preempt there, which is
+	// right too.
+	Offline bool
 }
 
 // statusWire is Status as it travels; see commandWire.
@@ -86,6 +96,7 @@ type statusWire struct {
 	RequestID      *string `json:"request_id,omitempty"`
 	GreenSince     *string `json:"green_since,omitempty"`
 	GreenUntil     *string `json:"green_until,omitempty"`
+	Offline        *bool   `json:"offline,omitempty"`
 }
 
 // MarshalJSON writes the wire form; green_phases is always an array (never
@@ -116,6 +127,9 @@ func (s Status) MarshalJSON() ([]byte, error) {
 	if !s.GreenUntil.IsZero() {
 		until := FormatTime(s.GreenUntil)
 		w.GreenUntil = &until
+	}
+	if s.Offline {
+		w.Offline = &s.Offline
 	}
 	return json.Marshal(w)
 }
@@ -168,6 +182,9 @@ func ParseStatus(topicIntersectionID string, b []byte) (Status, error) {
 			return Status{}, err
 		}
 	}
+	if w.Offline != nil {
+		s.Offline = *w.Offline
+	}
 	if err := s.Validate(); err != nil {
 		return Status{}, err
 	}
@@ -204,6 +221,9 @@ func (s Status) Validate() error {
 	}
 	if !s.GreenSince.IsZero() && !s.GreenUntil.IsZero() && s.GreenUntil.Before(s.GreenSince) {
 		return Invalid("green_until", "must not be before green_since")
+	}
+	if s.Offline && s.State != StateFault {
+		return Invalid("offline", "an offline unit's state must be fault, got "+s.State.String())
 	}
 	return CheckID("request_id", s.RequestID, false)
 }
