@@ -222,9 +222,14 @@ func (e *Engine) Tick(now time.Time) {
 }
 
 // Ready returns what is pending and marks it drained; see Ready for how
-// long its slices stay valid.
+// long its slices stay valid. Called again with no Step, Tick or other
+// call in between, it returns nothing pending (and the same NextWakeup),
+// so a driver that asks twice never publishes a command twice.
 func (e *Engine) Ready() Ready {
-	rd := Ready{Commands: e.commands, Advisories: e.advisories, Decisions: e.decisions}
+	var rd Ready
+	if !e.drained {
+		rd = Ready{Commands: e.commands, Advisories: e.advisories, Decisions: e.decisions}
+	}
 	next := never
 	if len(e.wake) > 0 {
 		next = e.wake[0].at

@@ -40,6 +40,9 @@ type Metrics struct {
 	Connected prometheus.Gauge
 	// Connections counts (re)connections to the broker.
 	Connections prometheus.Counter
+	// ConnectFailures counts failed connection attempts by cause
+	// (mqttx.ConnectCause: tls_verify, bad_credentials, refused, ...).
+	ConnectFailures *prometheus.CounterVec
 	// StepSeconds is how long the engine takes per input or tick.
 	StepSeconds prometheus.Histogram
 }
@@ -61,6 +64,7 @@ func New() *Metrics {
 		Decisions:             counterVec("greenwave_decisions_total", "Engine decisions, by kind and reason.", "kind", "reason"),
 		Connected:             gauge("greenwave_mqtt_connected", "1 while the broker connection is up."),
 		Connections:           counter("greenwave_mqtt_connections_total", "Connections made to the broker (first one and reconnects)."),
+		ConnectFailures:       counterVec("greenwave_mqtt_connect_failures_total", "Failed connection attempts, by cause.", "cause"),
 		StepSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "greenwave_engine_step_seconds", Help: "Engine time per input or tick.",
 			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10), // 1 µs .. 0.26 s
@@ -72,7 +76,7 @@ func New() *Metrics {
 		m.MessagesReceived, m.MessagesRejected, m.InputsProcessed, m.InputsDropped,
 		m.CommandsPublished, m.CommandPublishRetries, m.CommandQueue,
 		m.AdvisoriesPublished, m.AdvisoriesDropped, m.Decisions,
-		m.Connected, m.Connections, m.StepSeconds,
+		m.Connected, m.Connections, m.ConnectFailures, m.StepSeconds,
 	)
 	return m
 }

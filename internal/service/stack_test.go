@@ -185,6 +185,8 @@ type stackOptions struct {
 	// every signal ahead; on, it lets a green the plan shows anyway carry
 	// the vehicle through without a preempt.
 	spat bool
+	// service, when set, edits the service's configuration.
+	service func(*service.Config)
 }
 
 func clientOpts(url, id string, log *zap.Logger) mqttx.Options {
@@ -238,8 +240,12 @@ func (s *stack) startService(so stackOptions) {
 	}
 	s.met = metrics.New()
 	var err error
-	s.svc, err = service.New(s.net, service.Config{Topics: s.topics, Engine: so.engine, Clock: s.clk,
-		Logger: s.log.Named("service"), Metrics: s.met, ShutdownTimeout: 500 * time.Millisecond})
+	cfg := service.Config{Topics: s.topics, Engine: so.engine, Clock: s.clk,
+		Logger: s.log.Named("service"), Metrics: s.met, ShutdownTimeout: 500 * time.Millisecond}
+	if so.service != nil {
+		so.service(&cfg)
+	}
+	s.svc, err = service.New(s.net, cfg)
 	require.NoError(t, err)
 	url := so.serviceURL
 	if url == "" {
