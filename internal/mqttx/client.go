@@ -317,7 +317,7 @@ func causeHint(cause string) string {
 	case CauseBadCredentials:
 		return "the broker refused the user name or password"
 	case CauseNotAuthorized:
-		return "the broker refused this client: check its ACL and the client id"
+		return "the broker refused this client: a wrong user name or password (Mosquitto answers not authorised for both), or a client id or ACL it refuses"
 	case CauseRefused:
 		return "nothing listens at the broker's address: check --broker and that the broker runs"
 	case CauseDNS:

@@ -19,7 +19,7 @@ const (
 	CauseTLSVerify      = "tls_verify"      // the broker's certificate did not verify (wrong CA, expired, wrong host name)
 	CauseTLSHandshake   = "tls_handshake"   // the TLS handshake failed otherwise (the broker refused our certificate, no common version)
 	CauseBadCredentials = "bad_credentials" // the broker refused the user name and password (or client certificate identity)
-	CauseNotAuthorized  = "not_authorized"  // the broker refused this client (ACL, banned client id)
+	CauseNotAuthorized  = "not_authorized"  // the broker refused this client (Mosquitto's answer to a wrong password too)
 	CauseRefused        = "refused"         // nothing listens there (TCP connection refused)
 	CauseTimeout        = "timeout"         // no answer within the connect timeout
 	CauseDNS            = "dns"             // the broker's host name does not resolve
