@@ -96,7 +96,7 @@ func corridorMap(t testing.TB) *routing.Network {
 // city is a secure broker with greenwave's controller, the roadside
 // units, and a monitor watching every topic.
 type city struct {
-	t      *testing.T
+	t      testing.TB
 	broker *brokertest.Secure
 	topics mqttx.Topics
 	net    *routing.Network
@@ -121,10 +121,18 @@ type cityOptions struct {
 	rsuURL string
 }
 
-func newCity(t *testing.T, o cityOptions) *city {
+func newCity(t testing.TB, o cityOptions) *city {
 	t.Helper()
+	return newCityWith(t, func(_ *brokertest.Secure, into *cityOptions) { *into = o })
+}
+
+// newCityWith is newCity with options that depend on the broker.
+func newCityWith(t testing.TB, edit func(*brokertest.Secure, *cityOptions)) *city {
+	t.Helper()
+	var o cityOptions
 	b := brokertest.MosquittoSecure(t, brokertest.SecureOptions{Passwords: passwords,
 		ExtraACL: "user " + monitorUser + "\ntopic read greenwave/#\n"})
+	edit(b, &o)
 	topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
 	c := &city{t: t, broker: b, topics: topics, net: corridorMap(t), clk: o.clock, audit: &syncBuffer{}}
 	if c.clk == nil {
@@ -132,7 +140,11 @@ func newCity(t *testing.T, o cityOptions) *city {
 	}
 	c.mon = &monitor{topics: topics, clk: c.clk}
 	mon := c.passwordOptions(monitorUser, "monitor")
-	mon.Subscriptions = []mqttx.Subscription{{Filter: mqttx.DefaultRoot + "/#", QoS: 1, Handler: c.mon.handle}}
+	// Everything but positions: under a flood, a monitor that had to
+	// read the junk too would take the CPU the controller is measured on.
+	for _, k := range []mqttx.Kind{mqttx.KindRoute, mqttx.KindAdvisory, mqttx.KindCommand, mqttx.KindSignalStatus, mqttx.KindControllerStatus} {
+		mon.Subscriptions = append(mon.Subscriptions, mqttx.Subscription{Filter: topics.Filter(k), QoS: 1, Handler: c.mon.handle})
+	}
 	c.connect(mon)
 	if o.rsu != nil {
 		ro := *o.rsu

@@ -76,9 +76,12 @@ func MosquittoSecure(tb testing.TB, o SecureOptions) *Secure {
 	certAddr, pwAddr := FreeLoopbackAddr(tb), FreeLoopbackAddr(tb)
 	ports := map[string]string{"8883": certAddr, "8884": pwAddr}
 	paths := map[string]string{
-		"password_file": filepath.Join(dir, "passwd"), "acl_file": filepath.Join(dir, "greenwave.acl"),
+		"password_file":        filepath.Join(dir, "passwd"),
+		"acl_file":             filepath.Join(dir, "greenwave.acl"),
 		"persistence_location": filepath.Join(dir, "db") + "/",
-		"cafile":               pki.CAFile, "certfile": server.CertFile, "keyfile": server.KeyFile,
+		"cafile":               pki.CAFile,
+		"certfile":             server.CertFile,
+		"keyfile":              server.KeyFile,
 	}
 	var out []string
 	for _, line := range strings.Split(string(conf), "\n") {

@@ -324,6 +324,10 @@ func causeHint(cause string) string {
 		return "the broker's host name does not resolve"
 	case CauseTimeout:
 		return "no answer: check the address, firewalls, and ssl:// versus tcp://"
+	case CauseNetwork:
+		return "the connection broke before the broker answered: check ssl:// versus tcp:// and the broker's log"
+	case CauseProtocol:
+		return "the broker refused the protocol version or the client id, or is unavailable"
 	}
 	return ""
 }
