@@ -3,6 +3,7 @@ package attack
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,8 +18,9 @@ import (
 // of the last refusal ("" if it connected).
 func tryConnect(t *testing.T, o mqttx.Options) string {
 	t.Helper()
+	var mu sync.Mutex
 	var cause string
-	o.OnConnectFailed = func(c string, _ error) { cause = c }
+	o.OnConnectFailed = func(c string, _ error) { mu.Lock(); cause = c; mu.Unlock() }
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	c, err := mqttx.Connect(ctx, o)
@@ -26,6 +28,8 @@ func tryConnect(t *testing.T, o mqttx.Options) string {
 		c.Disconnect(0)
 		return ""
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	t.Logf("%s: refused: %s (%v)", o.ClientID, cause, err)
 	return cause
 }
