@@ -98,10 +98,9 @@ func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
 	if err != nil {
 		return e.rejectErr(now, p.VehicleID, err)
 	}
-	if p.TS.Sub(now) > e.cfg.MaxClockSkew {
+	if age := now.Sub(p.TS); age < -e.cfg.MaxClockSkew {
 		return e.reject(now, p.VehicleID, ReasonFutureTS, "ts", "ts "+formatTime(p.TS)+" is more than "+e.cfg.MaxClockSkew.String()+" ahead of now "+formatTime(now))
-	}
-	if now.Sub(p.TS) > e.cfg.MaxClockSkew {
+	} else if age > e.cfg.MaxClockSkew {
 		return e.reject(now, p.VehicleID, ReasonOldTS, "ts", "ts "+formatTime(p.TS)+" is more than "+e.cfg.MaxClockSkew.String()+
 			" before now "+formatTime(now)+": too old to act on (delayed, or replayed)")
 	}
@@ -282,11 +281,7 @@ func (e *Engine) matchFix(v *vehicle) bool {
 func (e *Engine) track(v *vehicle) {
 	if v.path != nil {
 		along, ok := e.located.along, e.located.ok
-		if e.located.v == v {
-			if ok {
-				v.cursor = e.located.cursor
-			}
-		} else {
+		if e.located.v != v {
 			along, _, ok = v.cursor.Locate(v.xy, e.offPathTolerance(v))
 		}
 		e.located.v = nil
@@ -535,15 +530,17 @@ func (e *Engine) deadReckon(v *vehicle) float64 {
 // given) that is farther from v's last accepted fix than MaxSpeedMps
 // allows in the time between their ts, plus the GPS slack.
 func (e *Engine) checkJump(now time.Time, v *vehicle, p *wire.Position, xy routing.XY, accuracy float64) error {
-	dist := xy.Dist(v.xy)
 	slack := e.cfg.JumpSlackM
 	if s := 3 * (accuracy + v.fix.AccuracyM); s > slack {
 		slack = math.Min(s, 4*e.cfg.JumpSlackM)
 	}
 	dt := math.Max(0, p.TS.Sub(v.fixTS).Seconds())
-	if dist <= e.cfg.MaxSpeedMps*dt+slack {
+	allowed := e.cfg.MaxSpeedMps*dt + slack
+	dx, dy := xy.X-v.xy.X, xy.Y-v.xy.Y
+	if dx*dx+dy*dy <= allowed*allowed {
 		return nil
 	}
+	dist := math.Sqrt(dx*dx + dy*dy)
 	return e.reject(now, v.id, ReasonImplausible, "", strconv.FormatFloat(dist, 'f', 0, 64)+" m from the last accepted fix in "+
 		strconv.FormatFloat(dt, 'f', 1, 64)+" s of ts: faster than "+wire.FormatFloat(e.cfg.MaxSpeedMps)+" m/s (with "+
 		strconv.FormatFloat(slack, 'f', 0, 64)+" m for GPS error)")
@@ -552,22 +549,22 @@ func (e *Engine) checkJump(now time.Time, v *vehicle, p *wire.Position, xy routi
 // locatedFix is a fix located on its vehicle's path before it was
 // accepted (onRoad), kept for track so the fix is located once.
 type locatedFix struct {
-	v      *vehicle // nil: none pending
-	cursor routing.Cursor
-	along  float64
-	ok     bool
+	v     *vehicle // nil: none pending
+	along float64
+	ok    bool
 }
 
 // onRoad reports whether a fix at xy is within MaxOffRoadM of a road.
 // Usually the vehicle's own path shows it (the fix is located on it,
 // and the result kept for track); otherwise the map's roads are searched.
+// Locating moves the vehicle's cursor only when the fix is on its path,
+// and then the fix is accepted: no check comes after this one.
 func (e *Engine) onRoad(v *vehicle, xy routing.XY, accuracy float64) bool {
 	e.located.v = nil
 	if v != nil && v.path != nil {
-		c := v.cursor
-		along, off, ok := c.Locate(xy, e.offPathToleranceFor(accuracy))
-		e.located = locatedFix{v: v, cursor: c, along: along, ok: ok}
-		if off <= e.cfg.MaxOffRoadM {
+		along, off, ok := v.cursor.Locate(xy, e.offPathToleranceFor(accuracy))
+		e.located = locatedFix{v: v, along: along, ok: ok}
+		if ok || off <= e.cfg.MaxOffRoadM {
 			return true
 		}
 	}
