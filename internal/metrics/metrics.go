@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"regexp"
+	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -45,6 +47,30 @@ type Metrics struct {
 	ConnectFailures *prometheus.CounterVec
 	// StepSeconds is how long the engine takes per input or tick.
 	StepSeconds prometheus.Histogram
+
+	// counters caches the children of MessagesReceived and
+	// MessagesRejected by label values: a flood of refused messages
+	// then costs a map lookup each, not a label hash and an allocation.
+	counters sync.Map // counterKey → prometheus.Counter
+}
+
+type counterKey struct {
+	vec                 *prometheus.CounterVec
+	kind, reason, field string
+}
+
+func (m *Metrics) counter(k counterKey, labels ...string) prometheus.Counter {
+	if c, ok := m.counters.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c := k.vec.WithLabelValues(labels...)
+	m.counters.Store(k, c)
+	return c
+}
+
+// Received counts one message received of kind.
+func (m *Metrics) Received(kind string) {
+	m.counter(counterKey{vec: m.MessagesReceived, kind: kind}, kind).Inc()
 }
 
 // New creates the metrics and a registry holding them plus the Go runtime
@@ -89,12 +115,16 @@ func FieldLabel(field string) string {
 	if len(field) > 64 {
 		field = field[:64]
 	}
+	if !strings.Contains(field, "[") {
+		return field
+	}
 	return arrayIndex.ReplaceAllString(field, "[]")
 }
 
 // Rejected counts one refused message.
 func (m *Metrics) Rejected(kind, reason, field string) {
-	m.MessagesRejected.WithLabelValues(kind, reason, FieldLabel(field)).Inc()
+	field = FieldLabel(field)
+	m.counter(counterKey{vec: m.MessagesRejected, kind: kind, reason: reason, field: field}, kind, reason, field).Inc()
 }
 
 func counter(name, help string) prometheus.Counter {

@@ -33,7 +33,7 @@ func (s *Service) onMessage(topic string, payload []byte) {
 	if !ok {
 		return
 	}
-	s.met.MessagesReceived.WithLabelValues(kind.String()).Inc()
+	s.met.Received(kind.String())
 	if kind == mqttx.KindPosition || kind == mqttx.KindRoute {
 		if reason := s.gate.Load().admit(id, s.clock.Now()); reason != "" {
 			s.rejected(kind, id, reason, "vehicle_id", nil)
@@ -111,11 +111,13 @@ func classify(err error) string {
 // log and the audit trail get it summed per window (refusals).
 func (s *Service) rejected(kind mqttx.Kind, id, reason, field string, err error) {
 	s.met.Rejected(kind.String(), reason, field)
-	detail := ""
-	if err != nil {
-		detail = err.Error()
-	}
-	s.refused.add(kind.String(), reason, refusalSample{At: s.clock.Now(), ID: id, Field: field, Detail: detail})
+	s.refused.add(kind.String(), reason, func() refusalSample {
+		detail := ""
+		if err != nil {
+			detail = err.Error()
+		}
+		return refusalSample{At: s.clock.Now(), ID: id, Field: field, Detail: detail}
+	})
 }
 
 // loop is the engine goroutine.
@@ -257,7 +259,9 @@ func (s *Service) decided(d controller.Decision) {
 		if kind == "" {
 			kind = "engine"
 		}
-		s.refused.add(kind, d.Reason.String(), refusalSample{At: d.At, ID: id, Field: d.Field, Detail: d.Detail})
+		s.refused.add(kind, d.Reason.String(), func() refusalSample {
+			return refusalSample{At: d.At, ID: id, Field: d.Field, Detail: d.Detail}
+		})
 		return
 	default:
 		s.log.Info("decision", fields...)

@@ -84,23 +84,32 @@ func newRefusals(log *zap.Logger, now time.Time) *refusals {
 	return &refusals{log: log, since: now, counts: map[refusalKey]*refusalCount{}}
 }
 
-// add counts one refusal.
-func (r *refusals) add(kind, reason string, s refusalSample) {
+// add counts one refusal; sample is asked for the window's first of its
+// kind and reason only, so that the rest cost a map lookup under a lock.
+func (r *refusals) add(kind, reason string, sample func() refusalSample) {
+	k := refusalKey{kind, reason}
+	r.mu.Lock()
+	if c := r.counts[k]; c != nil {
+		c.n++
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Unlock()
+	s := sample()
 	if len(s.ID) > 64 {
 		s.ID = s.ID[:64] // a hostile topic or payload cannot bloat the log
 	}
 	if len(s.Detail) > 256 {
 		s.Detail = s.Detail[:256]
 	}
-	k := refusalKey{kind, reason}
 	r.mu.Lock()
 	c := r.counts[k]
-	if c == nil {
+	first := c == nil
+	if first {
 		c = &refusalCount{first: s}
 		r.counts[k] = c
 	}
 	c.n++
-	first := c.n == 1
 	r.mu.Unlock()
 	if first {
 		r.log.Warn("input refused (the first of its kind and reason this window; the rest are counted)",
