@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenwave-project/greenwave/controller"
+	"github.com/greenwave-project/greenwave/internal/brokertest"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/rsu"
 	"github.com/greenwave-project/greenwave/wire"
@@ -147,4 +149,59 @@ func TestReplayAfterControllerRestartRefused(t *testing.T) {
 	}
 	c.waitFor("the replayed fixes refused", func() bool { return c.refused(mqttx.KindPosition, "old_ts", "ts") == 2 })
 	assert.Equal(t, before, len(c.mon.preempts("")), "no preempt from the replay")
+}
+
+// A Last Will is a publication like any other: mallory registering a
+// retained "offline" for the controller, or a "fault" for I1, as her own
+// will, and then dropping her connection, publishes nothing (the broker
+// checks the will's topic against the ACL).
+func TestForgedLastWillNotPublished(t *testing.T) {
+	var proxy *brokertest.Proxy
+	c := newCityWith(t, func(b *brokertest.Secure, o *cityOptions) {
+		proxy = brokertest.NewProxy(t, strings.TrimPrefix(b.CertURL, "ssl://"))
+		o.rsu = &rsu.Options{TrustedControllers: []string{controllerID}}
+	})
+	now := time.Now()
+	offline, _ := json.Marshal(wire.ControllerStatus{ControllerID: controllerID, State: wire.ControllerOffline, TS: now})
+	fault, _ := json.Marshal(wire.Status{IntersectionID: "I1", TS: now, State: wire.StateFault, Offline: true})
+	for i, will := range []mqttx.Message{
+		{Topic: c.topics.ControllerStatus(controllerID), Payload: offline, QoS: 1, Retained: true},
+		{Topic: c.topics.SignalStatus("I1"), Payload: fault, QoS: 1, Retained: true},
+	} {
+		o := c.deviceOptions("mallory")
+		o.ClientID = fmt.Sprintf("mallory-will-%d", i)
+		o.BrokerURL = "ssl://" + strings.TrimPrefix(proxy.URL(), "tcp://")
+		o.Will = &will
+		c.connect(o)
+	}
+	// The control: amb-2's will on its own route topic, which the ACL
+	// allows, is published when the proxy is cut.
+	route, _ := json.Marshal(wire.Route{VehicleID: "amb-2", RouteID: "will", TS: now, Destination: new(lonLat(1900, 0))})
+	o := c.deviceOptions("amb-2")
+	o.BrokerURL = "ssl://" + strings.TrimPrefix(proxy.URL(), "tcp://")
+	o.Will = &mqttx.Message{Topic: c.topics.Route("amb-2"), Payload: route, QoS: 1, Retained: true}
+	c.connect(o)
+	proxy.Cut()
+	c.waitFor("amb-2's own will published", func() bool {
+		for _, r := range c.mon.snapshot() {
+			if r.topic == c.topics.Route("amb-2") {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(200 * time.Millisecond) // mallory's wills would have come as fast
+	stats, err := c.units.Stats(t.Context())
+	require.NoError(t, err)
+	assert.Zero(t, stats.ControllersGone, "the roadside saw a forged offline")
+	for _, st := range c.mon.statuses("I1") {
+		assert.False(t, st.Offline, "a forged will for I1 was published")
+	}
+	for _, r := range c.mon.snapshot() {
+		if r.topic == c.topics.ControllerStatus(controllerID) {
+			var st wire.ControllerStatus
+			require.NoError(t, json.Unmarshal(r.payload, &st))
+			assert.Equal(t, wire.ControllerOnline, st.State, "a forged controller status was published")
+		}
+	}
 }
