@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
@@ -458,6 +459,10 @@ func (s *Simulator) serveUnits(ctx context.Context, base mqttx.Options) error {
 			// One connection follows the controllers' presence for all.
 			o.Subscriptions = append(o.Subscriptions,
 				mqttx.Subscription{Filter: s.opts.Topics.Filter(mqttx.KindControllerStatus), QoS: 1, Handler: s.onControllerStatus})
+		} else if o.Logger != nil {
+			// Every unit's connection goes to the same broker with the same
+			// credentials: the first one's log says what all would.
+			o.Logger = o.Logger.WithOptions(zap.IncreaseLevel(zapcore.DPanicLevel))
 		}
 		prev := base.OnConnect
 		o.OnConnect = func() {
