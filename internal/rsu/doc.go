@@ -15,5 +15,6 @@
 // TrustedControllers), each caps its hold time within a sliding window
 // (signals.HoldBudget), and with Options.UnitConnections each has its own
 // MQTT connection whose Last Will is a retained fault status marked
-// offline, so that a dead simulator leaves no unit reporting hold.
+// offline, so that a dead simulator leaves no unit reporting hold; a
+// simulator that stops cleanly publishes the same statuses itself.
 package rsu

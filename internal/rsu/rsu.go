@@ -104,7 +104,7 @@ const (
 type event struct {
 	kind       eventKind
 	command    wire.Command
-	controller string
+	controller string // evControllerOffline: whose; evResync: the one unit to republish ("" all)
 	stats      chan Stats
 }
 
@@ -190,6 +190,13 @@ func (s *Simulator) Subscriptions() []mqttx.Subscription {
 // every (re)connection (mqttx.Options.OnConnect).
 func (s *Simulator) Resync() {
 	s.events <- event{kind: evResync}
+}
+
+// resyncUnit asks the loop to publish unit id's status again: what its
+// own connection's OnConnect needs (the broker may have published its
+// Last Will), without every unit republishing at every unit's connect.
+func (s *Simulator) resyncUnit(id string) {
+	s.events <- event{kind: evResync, controller: id}
 }
 
 func (s *Simulator) onCommand(topic string, payload []byte) {
@@ -324,6 +331,10 @@ func (s *Simulator) handle(ev event) {
 			s.units[id].ControllerOffline(ev.controller, now)
 		}
 	case evResync:
+		if ev.controller != "" {
+			delete(s.last, ev.controller) // that unit is published again
+			return
+		}
 		clear(s.last) // everything is published again
 	case evStats:
 		ev.stats <- s.stats
@@ -424,7 +435,33 @@ func (s *Simulator) Serve(ctx context.Context, clientOpts mqttx.Options) error {
 		return err
 	}
 	defer c.Disconnect(250 * time.Millisecond)
-	return s.Run(ctx, c)
+	err = s.Run(ctx, c)
+	s.goodbye(c)
+	return err
+}
+
+// goodbyeTimeout bounds how long a stopping simulator tries to publish
+// its units' offline statuses.
+const goodbyeTimeout = 2 * time.Second
+
+// goodbye publishes, as the simulator stops, every unit's retained fault
+// status marked offline, as its Last Will would: a stopped roadside
+// serves no preempt, and must not go on reporting one.
+func (s *Simulator) goodbye(pub Publisher) {
+	ctx, cancel := context.WithTimeout(context.Background(), goodbyeTimeout)
+	defer cancel()
+	now := s.opts.Clock.Now()
+	for _, id := range s.ids {
+		payload, err := json.Marshal(OfflineStatus(id, now))
+		if err != nil {
+			continue
+		}
+		if err := pub.Publish(ctx, mqttx.Message{Topic: s.opts.Topics.SignalStatus(id), Payload: payload, QoS: 1, Retained: true}); err != nil {
+			s.log.Warn("rsu: offline statuses not all published at shutdown; the units' Last Wills do not fire on a clean disconnect",
+				zap.String("intersection_id", id), zap.Error(err))
+			return
+		}
+	}
 }
 
 // OfflineStatus is unit id's Last Will: fault, marked offline, stamped at
@@ -466,7 +503,7 @@ func (s *Simulator) serveUnits(ctx context.Context, base mqttx.Options) error {
 		}
 		prev := base.OnConnect
 		o.OnConnect = func() {
-			s.Resync() // the broker may have published this unit's will
+			s.resyncUnit(id) // the broker may have published this unit's will
 			if prev != nil {
 				prev()
 			}
@@ -490,9 +527,14 @@ func (s *Simulator) serveUnits(ctx context.Context, base mqttx.Options) error {
 	}
 	wg.Wait()
 	defer func() {
+		// In parallel: a city's hundreds of connections, each given a
+		// moment to finish what is in flight.
+		var wg sync.WaitGroup
 		for _, c := range clients {
-			c.Disconnect(250 * time.Millisecond)
+			wg.Add(1)
+			go func() { defer wg.Done(); c.Disconnect(250 * time.Millisecond) }()
 		}
+		wg.Wait()
 	}()
 	if firstErr != nil {
 		if ctx.Err() != nil {
@@ -500,7 +542,10 @@ func (s *Simulator) serveUnits(ctx context.Context, base mqttx.Options) error {
 		}
 		return firstErr
 	}
-	return s.Run(ctx, unitPublisher(clients))
+	pub := unitPublisher(clients)
+	err := s.Run(ctx, pub)
+	s.goodbye(pub)
+	return err
 }
 
 // unitPublisher sends each status through its unit's own connection.

@@ -3,6 +3,7 @@ package rsu
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -303,4 +304,39 @@ func TestUnitConnectionsLastWill(t *testing.T) {
 		assert.Equal(t, wire.StateFault, state("J1").State)
 		assert.Empty(t, state("J1").RequestID)
 	})
+}
+
+// A simulator that stops cleanly (no Last Will then) says itself that its
+// units are offline, in either connection mode.
+func TestCleanStopReportsOffline(t *testing.T) {
+	for _, perUnit := range []bool{false, true} {
+		t.Run(fmt.Sprintf("unit connections %v", perUnit), func(t *testing.T) {
+			b := brokertest.Embedded(t)
+			topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
+			sim, err := New(twoJunctions(t), Options{Topics: topics, UnitConnections: perUnit})
+			require.NoError(t, err)
+			var mu sync.Mutex
+			last := map[string]wire.Status{}
+			obs, err := mqttx.Connect(t.Context(), mqttx.Options{BrokerURL: b.URL(), ClientID: "observer",
+				Subscriptions: []mqttx.Subscription{{Filter: topics.Filter(mqttx.KindSignalStatus), QoS: 1, Handler: func(_ string, p []byte) {
+					if st, err := wire.ParseStatus("", p); err == nil {
+						mu.Lock()
+						last[st.IntersectionID] = st
+						mu.Unlock()
+					}
+				}}}})
+			require.NoError(t, err)
+			t.Cleanup(func() { obs.Disconnect(0) })
+			state := func(id string) wire.Status { mu.Lock(); defer mu.Unlock(); return last[id] }
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- sim.Serve(ctx, mqttx.Options{BrokerURL: b.URL(), ClientID: "rsu"}) }()
+			require.Eventually(t, func() bool { return state("J1").State == wire.StateNormal && state("J2").State == wire.StateNormal },
+				5*time.Second, 5*time.Millisecond)
+			cancel()
+			require.NoError(t, <-done)
+			require.Eventually(t, func() bool { return state("J1").Offline && state("J2").Offline }, 5*time.Second, 5*time.Millisecond)
+			assert.Equal(t, wire.StateFault, state("J2").State)
+		})
+	}
 }
