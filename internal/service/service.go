@@ -318,8 +318,10 @@ func (s *Service) Run(ctx context.Context, c Client) error {
 	s.loop(ctx)
 	s.running.Store(false)
 
-	// Graceful shutdown.
+	// Graceful shutdown. The refusals of the window under way are logged
+	// and audited now, not lost.
 	s.shutdown()
+	s.closeRefusalWindow()
 	deadline := time.NewTimer(s.cfg.ShutdownTimeout)
 	defer deadline.Stop()
 	drained := make(chan struct{})
