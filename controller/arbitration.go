@@ -97,7 +97,11 @@ func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
 		ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
 		Phase: p.phase, Priority: p.v.priority, EtaS: eta, IssuedAt: e.now, ExpiresAt: expires})
 	p.refreshAt = e.nowI.add(e.cfg.RefreshPeriod)
-	e.decide(Decision{At: e.now, Kind: kind, VehicleID: p.v.id, IntersectionID: is.id, RequestID: p.requestID,
+	why := Reason(0)
+	if kind == DecisionRequest {
+		why = p.why
+	}
+	e.decide(Decision{At: e.now, Kind: kind, VehicleID: p.v.id, IntersectionID: is.id, RequestID: p.requestID, Reason: why,
 		EtaS: eta, LeadS: p.leadS, DistanceM: p.distM, ExpiresAt: expires})
 	e.touch(p.v)
 }

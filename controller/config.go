@@ -155,6 +155,34 @@ type Config struct {
 	// fix (stale_seq). Default 1 s: a duplicate has the same ts and a
 	// late fix an earlier one, while a reboot takes longer than a second.
 	SeqResetGap time.Duration
+	// Price is the green-wave planner's exchange rate: how many
+	// vehicle-seconds of the other traffic's delay one second of an
+	// emergency vehicle's delay is worth (planner.go). Default +Inf: any
+	// delay to the vehicle outweighs any cost, so it is kept stop-free and
+	// served as cheaply as that allows. 0 serves it only where that costs
+	// nothing. Must not be negative. Nil means the default.
+	Price *float64
+
+	// ClassPrices gives vehicle classes (ambulance, fire, police, ... as
+	// Classes assigns them) a price of their own; Classes maps vehicle ids
+	// to classes. A vehicle with no class, or a class with no price, has
+	// Price.
+	ClassPrices map[string]float64
+	Classes     map[string]string
+
+	// DefaultFlowVehH and DefaultSatFlowVehH are an approach's traffic and
+	// saturation flow (vehicles an hour) where the map gives none
+	// (flow_veh_h, sat_flow_veh_h): what the planner weighs a green's
+	// seconds by. Defaults 300 and 1800 (one lane at the usual 2 s
+	// saturation headway): every approach weighs the same unless the map
+	// says otherwise.
+	DefaultFlowVehH    float64
+	DefaultSatFlowVehH float64
+
+	// StartupLost is the green lost at the start of every green while a
+	// queue reacts (the planner's queue model). Default 2 s (the Highway
+	// Capacity Manual's).
+	StartupLost time.Duration
 
 	// Matcher tunes the per-vehicle map matchers (routing defaults when
 	// zero).
@@ -184,7 +212,13 @@ const (
 	DefaultJumpSlackM            = 50.0
 	DefaultMaxOffRoadM           = 200.0
 	DefaultSeqResetGap           = time.Second
+	DefaultFlowVehH              = 300.0
+	DefaultSatFlowVehH           = 1800.0
+	DefaultStartupLost           = 2 * time.Second
 )
+
+// DefaultPrice is Config.Price's default: infinite (see Price).
+var DefaultPrice = math.Inf(1)
 
 // withDefaults fills the zero fields and checks the result.
 func (c Config) withDefaults() (Config, error) {
@@ -228,6 +262,13 @@ func (c Config) withDefaults() (Config, error) {
 	num(&c.JumpSlackM, DefaultJumpSlackM)
 	num(&c.MaxOffRoadM, DefaultMaxOffRoadM)
 	dur(&c.SeqResetGap, DefaultSeqResetGap)
+	num(&c.DefaultFlowVehH, DefaultFlowVehH)
+	num(&c.DefaultSatFlowVehH, DefaultSatFlowVehH)
+	dur(&c.StartupLost, DefaultStartupLost)
+	if c.Price == nil {
+		price := DefaultPrice
+		c.Price = &price
+	}
 
 	bad := func(field, reason string) (Config, error) {
 		return Config{}, errors.New("controller config: " + field + " " + reason)
@@ -279,6 +320,19 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("MaxOffRoadM", "must be a positive number of metres, got "+wire.FormatFloat(c.MaxOffRoadM))
 	case c.SeqResetGap < 0:
 		return bad("SeqResetGap", "must not be negative, got "+c.SeqResetGap.String())
+	case c.Price != nil && (math.IsNaN(*c.Price) || *c.Price < 0):
+		return bad("Price", "must be a number ≥ 0 (+Inf allowed), got "+wire.FormatFloat(*c.Price))
+	case !positiveFinite(c.DefaultFlowVehH):
+		return bad("DefaultFlowVehH", "must be a positive number of vehicles an hour, got "+wire.FormatFloat(c.DefaultFlowVehH))
+	case !positiveFinite(c.DefaultSatFlowVehH):
+		return bad("DefaultSatFlowVehH", "must be a positive number of vehicles an hour, got "+wire.FormatFloat(c.DefaultSatFlowVehH))
+	case c.StartupLost < 0:
+		return bad("StartupLost", "must not be negative, got "+c.StartupLost.String())
+	}
+	for class, p := range c.ClassPrices {
+		if math.IsNaN(p) || p < 0 {
+			return bad("ClassPrices["+class+"]", "must be a number ≥ 0 (+Inf allowed), got "+wire.FormatFloat(p))
+		}
 	}
 	if err := checkPriorities(c.Priorities); err != nil {
 		return Config{}, err

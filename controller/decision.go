@@ -61,6 +61,11 @@ const (
 	// ReasonConflict denies: a conflicting request outranks it.
 	ReasonConflict
 
+	// Reasons of request decisions made by the planner (planner.go).
+	ReasonExtend      // asked while the vehicle's phase was green: hold it past its planned end
+	ReasonEarlyReturn // asked to cut the conflicting green and bring the vehicle's phase back early
+	ReasonPlanGreen   // (no request) the plan's own green serves the vehicle
+
 	// Reasons of route decisions.
 	ReasonAnnounced  // an announced path is followed
 	ReasonToDest     // a route to the announced destination is followed
@@ -85,7 +90,8 @@ const (
 var reasonNames = [...]string{ReasonPassed: "passed", ReasonLeftPath: "left_path", ReasonSilent: "silent",
 	ReasonEmergencyOff: "emergency_off", ReasonMaxHold: "max_hold", ReasonRouteChanged: "route_changed",
 	ReasonSuperseded: "superseded", ReasonFault: "fault", ReasonForgotten: "forgotten", ReasonShutdown: "shutdown",
-	ReasonConflict: "conflict", ReasonAnnounced: "announced", ReasonToDest: "destination", ReasonRoadAhead: "road_ahead",
+	ReasonConflict: "conflict", ReasonExtend: "extend", ReasonEarlyReturn: "early_return", ReasonPlanGreen: "plan_green",
+	ReasonAnnounced: "announced", ReasonToDest: "destination", ReasonRoadAhead: "road_ahead",
 	ReasonRerouted: "rerouted", ReasonUnroutable: "unroutable", ReasonInvalid: "invalid", ReasonStaleSeq: "stale_seq",
 	ReasonStaleTS: "stale_ts", ReasonFutureTS: "future_ts", ReasonTimeBackwards: "time_backwards",
 	ReasonUnknownInter: "unknown_intersection", ReasonTooManyVehicles: "too_many_vehicles", ReasonBadRoute: "bad_route",

@@ -89,6 +89,15 @@ type Engine struct {
 	advSignals []wire.AdvisorySignal
 	drained    bool
 
+	// The planner's state and scratch (planner.go).
+	modelVersion       uint32
+	planStates         []planState
+	planNext           []planState
+	planOpts           []planChoice
+	planCands          []float64
+	planCost, planBase []float64 // queue delay per approach of the junction being forecast
+	planGreenAtRequest bool
+
 	dirty   []*vehicle // vehicles whose advisory and wakeup must be revisited
 	toServe []int32    // intersections freed during this Step or Tick
 	spare   []*passage // freed passages, reused
@@ -109,7 +118,8 @@ type intersectionState struct {
 	requests   uint32     // passages requested here so far: the n of request ids
 	fault      bool
 	statusTS   time.Time
-	timing     signalTiming // the roadside's reported greens, for the lead time (status.go)
+	timing     signalTiming   // the roadside's reported greens, for the lead time (status.go)
+	model      *junctionModel // the replica of its reported plan, for the planner; nil when none
 }
 
 // New returns an engine for the network, with cfg's zero fields set to
@@ -125,6 +135,7 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 	e := &Engine{cfg: cfg, policy: newTrigger(cfg), net: net, proj: net.Projection(), vehicles: make(map[string]*vehicle),
 		inters: make([]intersectionState, len(net.Intersections()))}
 	e.nearFn = e.nearSegment
+	maxApproaches := 0
 	for i := range net.Intersections() {
 		in := net.Intersection(int32(i))
 		is := &e.inters[i]
@@ -132,12 +143,16 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 		is.leadBaseS = in.Timing.WorstCaseEntryS() + cfg.Margin.Seconds()
 		is.maxHold = e.policy.maxHold(in.Timing.Signal().MaxPreempt)
 		is.compatible = signals.Compatibility(in.Phases())
+		maxApproaches = max(maxApproaches, len(in.Approaches))
 		for _, a := range in.Approaches {
 			if lead := is.leadBaseS + e.queueFlushS(a.QueueFlushS); lead > e.maxLeadS {
 				e.maxLeadS = lead
 			}
 		}
 	}
+	e.planCost, e.planBase = make([]float64, maxApproaches), make([]float64, maxApproaches)
+	e.planStates = make([]planState, 0, planMaxStates)
+	e.planNext = make([]planState, 0, planMaxStates)
 	return e, nil
 }
 

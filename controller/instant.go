@@ -66,3 +66,7 @@ func (e *Engine) setNow(now time.Time, i instant) {
 func (e *Engine) timeOf(i instant) time.Time {
 	return e.now.Add(i.sub(e.nowI))
 }
+
+// seconds converts a float number of seconds to a duration (truncating
+// below the nanosecond).
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -37,9 +37,10 @@ type passage struct {
 	sig         int     // its index in the path's Signals(): an ETA to it need not search the path
 	queueFlushS float64 // the approach's, 0 for the default
 	state       passageState
-	final       bool // released at max hold: not requested again before the vehicle passes
-	wants       bool // the policy wanted it at the last evaluation
-	listed      bool // in the intersection's passages
+	final       bool   // released at max hold: not requested again before the vehicle passes
+	wants       bool   // the policy wanted it at the last evaluation
+	listed      bool   // in the intersection's passages
+	why         Reason // what the policy asked for (planner.go): recorded with the request
 
 	requestID string
 	// holdUntil: when the hold reaches the intersection's limit, counted

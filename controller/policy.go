@@ -59,8 +59,12 @@ type trigger interface {
 	// want reports whether signal i of v's path, dist metres ahead and
 	// estimated from origin, should be requested now; if not, untilS is
 	// in how many seconds it would at the current pace (+Inf: never), and
-	// beyond whether every signal further along is out of reach too.
-	want(e *Engine, v *vehicle, i int, dist float64, origin *routing.ETAOrigin) (want, beyond bool, untilS float64)
+	// beyond whether every signal further along is out of reach too; why
+	// is the reason a request records (0: none in particular).
+	want(e *Engine, v *vehicle, i int, dist float64, origin *routing.ETAOrigin) (want, beyond bool, untilS float64, why Reason)
+	// prepare runs once per evaluation of an emergency vehicle on its
+	// path, before want is asked about its signals.
+	prepare(e *Engine, v *vehicle, along float64, origin *routing.ETAOrigin)
 	// maxHold is the longest a hold may last at an intersection whose
 	// max_preempt_s is maxPreempt, counted from the first request.
 	maxHold(maxPreempt time.Duration) time.Duration
@@ -102,6 +106,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 	if !v.emergency {
 		return // nothing is wanted off an emergency run (serve checks too)
 	}
+	e.policy.prepare(e, v, along, &origin)
 	sigs := v.path.Signals()
 	for i := e.firstAhead(v, along); i < len(sigs); i++ {
 		s := &sigs[i]
@@ -117,7 +122,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 		// many seconds it would at the current pace (for the wakeup that
 		// dead-reckons a silent vehicle into its lead time) and whether
 		// every signal further on is out of reach too.
-		want, beyond, untilS := e.policy.want(e, v, i, dist, &origin)
+		want, beyond, untilS, why := e.policy.want(e, v, i, dist, &origin)
 		if p != nil {
 			p.wants = want
 		}
@@ -134,6 +139,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 			p = e.newPassage(v, i)
 			p.wants = true
 		}
+		p.why = why
 		e.estimate(p, along, &origin)
 		e.tryRequest(p)
 	}
@@ -143,6 +149,11 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 type greenWave struct{}
 
 func (greenWave) maxHold(maxPreempt time.Duration) time.Duration { return maxPreempt }
+
+// prepare makes sure v's plan for the signals ahead is current.
+func (greenWave) prepare(e *Engine, v *vehicle, along float64, origin *routing.ETAOrigin) {
+	e.ensurePlan(v, along, origin)
+}
 
 // want applies the green-wave rule to one signal ahead: whether to
 // request it now, given the vehicle's ETA there, and if not, in how many
@@ -162,7 +173,14 @@ func (greenWave) maxHold(maxPreempt time.Duration) time.Duration { return maxPre
 // and rejected: it cut hold time but raised the ambulances' signal delay
 // (the queue had less time to flush) and the cross-street queue delay,
 // because it truncates side greens just as often.
-func (greenWave) want(e *Engine, v *vehicle, i int, _ float64, origin *routing.ETAOrigin) (want, beyond bool, untilS float64) {
+func (greenWave) want(e *Engine, v *vehicle, i int, _ float64, origin *routing.ETAOrigin) (want, beyond bool, untilS float64, why Reason) {
+	if c := v.plan.choiceFor(i); c != nil {
+		if c.request == never {
+			return false, false, math.Inf(1), 0
+		}
+		untilS = c.request.sub(e.nowI).Seconds()
+		return untilS <= 0, false, untilS, c.kind
+	}
 	s := &v.path.Signals()[i]
 	eta := origin.ToSignal(i)
 	beyond = eta.MinS > e.maxLeadS
@@ -170,12 +188,12 @@ func (greenWave) want(e *Engine, v *vehicle, i int, _ float64, origin *routing.E
 	untilS = eta.MinS - (is.leadBaseS + e.queueFlushS(s.QueueFlushS))
 	st := &is.timing
 	if !st.normal || st.greenMask&wire.PhaseBit(s.Phase) == 0 || !st.greenUntil.After(e.now) {
-		return untilS <= 0, beyond, untilS // unknown, conflicting, open-ended or stale: worst case
+		return untilS <= 0, beyond, untilS, 0 // unknown, conflicting, open-ended or stale: worst case
 	}
 	if untilEndS := st.greenUntil.Sub(e.now).Seconds() - e.cfg.Margin.Seconds(); untilEndS > untilS {
 		untilS = untilEndS
 	}
-	return untilS <= 0, beyond, untilS
+	return untilS <= 0, beyond, untilS, 0
 }
 
 // rangeTrigger is PolicyRange: request within a fixed distance.
@@ -190,11 +208,13 @@ func (r rangeTrigger) maxHold(maxPreempt time.Duration) time.Duration {
 
 // want: the signal is within range along the path, whatever the speed.
 // Every signal further on is out of range too when this one is.
-func (r rangeTrigger) want(_ *Engine, v *vehicle, _ int, dist float64, _ *routing.ETAOrigin) (want, beyond bool, untilS float64) {
+func (r rangeTrigger) want(_ *Engine, v *vehicle, _ int, dist float64, _ *routing.ETAOrigin) (want, beyond bool, untilS float64, why Reason) {
 	want = dist <= r.rangeM
 	untilS = math.Inf(1)
 	if v.speedKnown && v.speed > 0.5 {
 		untilS = (dist - r.rangeM) / v.speed
 	}
-	return want, !want, untilS
+	return want, !want, untilS, 0
 }
+
+func (rangeTrigger) prepare(*Engine, *vehicle, float64, *routing.ETAOrigin) {}

@@ -83,6 +83,8 @@ type vehicle struct {
 	routeID  string
 	routeTS  time.Time
 	dest     orb.Point
+	price    float64   // the planner's price for this vehicle (Config.Price, ClassPrices)
+	plan     routePlan // the planner's choices for the signals ahead (planner.go)
 }
 
 func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
@@ -252,6 +254,10 @@ func (e *Engine) newVehicle(now time.Time, nowI instant, id string) (*vehicle, e
 		// The first vehicle tracked: the forget sweep is due a period
 		// from now (Ready's NextWakeup includes it while any is tracked).
 		e.nextSweep = nowI.add(e.sweepPeriod())
+	}
+	v.price = *e.cfg.Price
+	if p, ok := e.cfg.ClassPrices[e.cfg.Classes[id]]; ok {
+		v.price = p
 	}
 	e.vehicles[id] = v
 	return v, nil

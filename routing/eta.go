@@ -29,6 +29,9 @@ const (
 	etaBandNear  = 0.10
 	etaBandFar   = 0.25
 	etaBandHalfM = 500.0
+	// etaAccelS is what accelerating from a standstill to road speed
+	// costs over driving at it: v/(2a), about 4 s at 16 m/s and 2 m/s².
+	etaAccelS = 4.0
 )
 
 // ETA estimates the time to drive the path from fromAlong to toAlong
@@ -124,5 +127,10 @@ func (o *ETAOrigin) to(toAlong float64, sig int) ETA {
 		s = w/v + road*(1-w/d)
 	}
 	u := etaBandNear + etaBandFar*d/(d+etaBandHalfM)
-	return ETA{S: s, MinS: s / (1 + u), MaxS: s * (1 + u)}
+	// A slow or stopped vehicle (just departed, or leaving a queue) is
+	// about to pick up speed: the optimistic end of the band is never
+	// later than driving the stretch at emergency road speed after
+	// accelerating to it.
+	minS := min(s, road+etaAccelS) / (1 + u)
+	return ETA{S: s, MinS: minS, MaxS: s * (1 + u)}
 }

@@ -45,8 +45,10 @@ func LoadMapFile(path string) (*Network, error) {
 // "feature #i" by position in the file when it has none) and the field,
 // at most 50 of them, joined.
 //
-// Every feature must have a "kind" of "intersection" (a Point) or "road"
-// (a LineString): a feature without one, or with another, is an error
+// Every feature must have a "kind" of "intersection" (a Point), "road"
+// (a LineString) or "restriction" (a Point: a turn restriction, see
+// TurnRestriction and docs/osm-import.md): a feature without one, or with
+// another, is an error
 // rather than silently skipped, because a misspelt kind would otherwise drop
 // a signal from the map without a word. Other properties are accepted and
 // ignored (they are not kept: WriteGeoJSON writes only what greenwave
@@ -233,7 +235,7 @@ func (p *mapLoader) feature(i int, raw json.RawMessage) {
 		return
 	}
 	var id string
-	if json.Unmarshal(props["id"], &id) == nil && id != "" && (kind == "intersection" || kind == "road") {
+	if json.Unmarshal(props["id"], &id) == nil && id != "" && (kind == "intersection" || kind == "road" || kind == "restriction") {
 		p.name = featureName(kind, i, id)
 	}
 	switch kind {
@@ -241,8 +243,10 @@ func (p *mapLoader) feature(i int, raw json.RawMessage) {
 		p.intersection(f, props)
 	case "road":
 		p.road(f, props)
+	case "restriction":
+		p.restriction(f, props)
 	default:
-		p.fail("kind", `unknown kind %q: want "intersection" or "road"`, kind)
+		p.fail("kind", `unknown kind %q: want "intersection", "road" or "restriction"`, kind)
 	}
 }
 
@@ -334,7 +338,19 @@ func (p *mapLoader) intersection(f, props map[string]json.RawMessage) {
 		if v, has := p.num(m, "queue_flush_s", field+".queue_flush_s"); has {
 			a.QueueFlushS = v
 		}
+		if v, has := p.num(m, "flow_veh_h", field+".flow_veh_h"); has {
+			a.FlowVehH = v
+		}
+		if v, has := p.num(m, "sat_flow_veh_h", field+".sat_flow_veh_h"); has {
+			a.SatFlowVehH = v
+		}
+		if a.StopLines, good = p.positions(m, "stop_lines", field+".stop_lines"); !good {
+			ok = false
+		}
 		in.Approaches = append(in.Approaches, a)
+	}
+	if in.Nodes, good = p.positions(props, "nodes", "nodes"); !good {
+		ok = false
 	}
 	if raw, has := props["timing"]; has && !isNull(raw) {
 		if t, good := p.object("timing", raw); good {
@@ -354,6 +370,52 @@ func (p *mapLoader) intersection(f, props map[string]json.RawMessage) {
 	}
 	if ok {
 		p.inv.Intersections = append(p.inv.Intersections, in)
+	}
+}
+
+// positions reads an optional array of positions; ok is false when it is
+// there and malformed (each error recorded).
+func (p *mapLoader) positions(m map[string]json.RawMessage, key, field string) ([]orb.Point, bool) {
+	raw, has := m[key]
+	if !has || isNull(raw) {
+		return nil, true
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		p.fail(field, "must be an array of positions, got %s", describeJSON(raw))
+		return nil, false
+	}
+	out := make([]orb.Point, 0, len(items))
+	ok := true
+	for k, it := range items {
+		pt, good := p.position(it, fmt.Sprintf("%s[%d]", field, k))
+		ok = ok && good
+		out = append(out, pt)
+	}
+	return out, ok
+}
+
+// restriction reads a turn restriction: a Point at the via node with the
+// OSM restriction value and the ids of the roads from and to.
+func (p *mapLoader) restriction(f, props map[string]json.RawMessage) {
+	var r TurnRestriction
+	ok := true
+	if c, good := p.geometry(f, "Point"); good {
+		r.Via, good = p.position(c, "geometry.coordinates")
+		ok = good
+	} else {
+		ok = false
+	}
+	for _, fld := range []struct {
+		key string
+		dst *string
+	}{{"id", &r.ID}, {"restriction", &r.Kind}, {"from", &r.From}, {"to", &r.To}} {
+		v, good := p.reqStr(props, fld.key, fld.key)
+		ok = ok && good
+		*fld.dst = v
+	}
+	if ok {
+		p.inv.Restrictions = append(p.inv.Restrictions, r)
 	}
 }
 

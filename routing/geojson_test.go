@@ -299,7 +299,9 @@ func TestLoadMapFileLuxembourg(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, len(n.Intersections()), 150, "the extract has about 200 signalised junctions")
 	for _, in := range n.Intersections() {
-		assert.GreaterOrEqual(t, len(in.Approaches), 2, in.ID)
+		// A signal with one approach (a crossing on a one-way street) is
+		// an intersection too.
+		assert.NotEmpty(t, in.Approaches, in.ID)
 	}
 }
 

@@ -8,10 +8,13 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/paulmach/orb"
 )
 
 // WriteGeoJSON writes the inventory as the FeatureCollection of
-// map-format.md: intersections, then roads, each sorted by id, one feature
+// map-format.md: intersections, then roads, then turn restrictions, each
+// sorted by id, one feature
 // per line, coordinates rounded to 7 decimals (about 1 cm), bearings to
 // 0.1 degree and speeds to 0.01 m/s. The output depends only on the
 // inventory, so an import run twice gives byte-identical files (and a
@@ -61,9 +64,21 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 			b = appendBearing(b, a.BearingDeg)
 			b = append(b, `,"phase":`...)
 			b = strconv.AppendInt(b, int64(a.Phase), 10)
+			if a.FlowVehH != 0 {
+				b = append(b, `,"flow_veh_h":`...)
+				b = appendFloat(b, a.FlowVehH, 1)
+			}
+			if a.SatFlowVehH != 0 {
+				b = append(b, `,"sat_flow_veh_h":`...)
+				b = appendFloat(b, a.SatFlowVehH, 1)
+			}
 			if a.QueueFlushS != 0 {
 				b = append(b, `,"queue_flush_s":`...)
 				b = appendFloat(b, a.QueueFlushS, 1)
+			}
+			if len(a.StopLines) > 0 {
+				b = append(b, `,"stop_lines":`...)
+				b = appendPositions(b, a.StopLines)
 			}
 			b = append(b, '}')
 		}
@@ -78,7 +93,12 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 		b = appendFloat(b, t.PedClearanceS, 1)
 		b = append(b, `,"max_preempt_s":`...)
 		b = appendFloat(b, t.MaxPreemptS, 1)
-		b = append(b, "}}}"...)
+		b = append(b, '}')
+		if len(in.Nodes) > 0 {
+			b = append(b, `,"nodes":`...)
+			b = appendPositions(b, in.Nodes)
+		}
+		b = append(b, "}}"...)
 		if _, err := bw.Write(b); err != nil {
 			return err
 		}
@@ -113,11 +133,45 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 		}
 		b = b[:0]
 	}
+	rs := make([]*TurnRestriction, len(inv.Restrictions))
+	for i := range inv.Restrictions {
+		rs[i] = &inv.Restrictions[i]
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	for _, r := range rs {
+		sep()
+		b = append(b, `{"type":"Feature","geometry":{"type":"Point","coordinates":`...)
+		b = appendLonLat(b, r.Via[0], r.Via[1])
+		b = append(b, `},"properties":{"kind":"restriction","id":`...)
+		b = appendString(b, r.ID)
+		b = append(b, `,"restriction":`...)
+		b = appendString(b, r.Kind)
+		b = append(b, `,"from":`...)
+		b = appendString(b, r.From)
+		b = append(b, `,"to":`...)
+		b = appendString(b, r.To)
+		b = append(b, "}}"...)
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+		b = b[:0]
+	}
 	b = append(b, "\n]}\n"...)
 	if _, err := bw.Write(b); err != nil {
 		return err
 	}
 	return bw.Flush()
+}
+
+func appendPositions(b []byte, pts []orb.Point) []byte {
+	b = append(b, '[')
+	for k, c := range pts {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendLonLat(b, c[0], c[1])
+	}
+	return append(b, ']')
 }
 
 func appendLonLat(b []byte, lon, lat float64) []byte {

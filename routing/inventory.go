@@ -3,6 +3,7 @@ package routing
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/greenwave-project/greenwave/signals"
@@ -55,15 +56,36 @@ type Approach struct {
 	// QueueFlushS is how long the standing queue on this approach takes to
 	// discharge once it gets green; 0 means the engine's default.
 	QueueFlushS float64 `json:"queue_flush_s,omitempty"`
+	// FlowVehH is the approach's typical traffic, vehicles per hour, and
+	// SatFlowVehH its saturation flow (all lanes): what a minute of its
+	// green is worth, for the controller's estimate of what a preempt
+	// costs the other approaches. 0 means the engine's default.
+	FlowVehH    float64 `json:"flow_veh_h,omitempty"`
+	SatFlowVehH float64 `json:"sat_flow_veh_h,omitempty"`
+	// StopLines are the road graph nodes ([lon, lat], each within
+	// JoinToleranceM of a road end point) where a vehicle on this approach
+	// enters the intersection and meets its signal. Empty means the
+	// intersection's own node, the one nearest its point: a junction
+	// drawn as one node. A junction of several nodes (a dual carriageway
+	// crossing, stop-line signals before the junction) has one stop line
+	// per road that enters it on this approach.
+	StopLines []orb.Point `json:"stop_lines,omitempty"`
 }
 
 // Intersection is a signalised intersection of the inventory.
 type Intersection struct {
 	ID         string
 	Name       string
-	LonLat     orb.Point
+	LonLat     orb.Point // its centre
 	Approaches []Approach
 	Timing     Timing
+	// Nodes are further road graph nodes ([lon, lat]) that belong to the
+	// junction besides the approaches' stop lines: the junction nodes of a
+	// divided road between its carriageways, the node the stop-line
+	// signals stand before. A road with both ends among the intersection's
+	// nodes and stop lines is inside the junction: a vehicle on it has
+	// already entered. Empty for a junction of one node.
+	Nodes []orb.Point
 
 	// Set by Build: the position in the network's projection and the graph
 	// node the intersection sits on.
@@ -123,7 +145,26 @@ type Road struct {
 type Inventory struct {
 	Intersections []Intersection
 	Roads         []Road
+	Restrictions  []TurnRestriction
 }
+
+// TurnRestriction forbids turns at one junction, as an OpenStreetMap
+// type=restriction relation with a via node does: a "no_*" kind forbids
+// the turn from road From to road To at Via, an "only_*" kind forbids
+// every turn from From at Via except the one to To (and to the To of any
+// other only_* restriction from the same road there). Routes and the
+// road ahead never take a forbidden turn.
+type TurnRestriction struct {
+	ID   string    // unique among the map's features
+	Kind string    // the OSM restriction value: no_left_turn, only_straight_on, ...
+	From string    // id of the road the vehicle arrives on
+	To   string    // id of the road it would leave by
+	Via  orb.Point // [lon, lat] of the junction node, an end point of both roads
+}
+
+// Only reports whether the restriction allows only its turn (an only_*
+// kind) rather than forbidding it.
+func (r *TurnRestriction) Only() bool { return strings.HasPrefix(r.Kind, "only_") }
 
 // DefaultSpeedMps is the free-flow speed of a road with no speed of its own.
 // 50 km/h is the urban default speed limit in most of Europe and close to

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/greenwave-project/greenwave/wire"
 	"github.com/paulmach/orb"
@@ -32,6 +33,10 @@ type Edge struct {
 	SpeedMps float64 // free-flow speed
 
 	geomStart, geomEnd int32 // [geomStart, geomEnd) into Network.geom
+	// state is the route search label of a vehicle at the end of this
+	// edge: the To node, or where a turn there is forbidden a label of
+	// the edge's own (see buildRestrictions).
+	state int32
 	// The bearings of the first and last segments, computed once: walking
 	// the road ahead compares them at every junction, and each is an
 	// atan2.
@@ -72,10 +77,24 @@ type Network struct {
 	inters    []Intersection
 	interByID map[string]int32
 	nodeInter []int32 // the intersection at node n, or -1
+	// Of each intersection: its graph nodes (the one nearest its point
+	// first) and where each approach's stop lines are.
+	interNodes [][]int32
+	interStops [][]approachStop
 
-	segIndex   rtree.RTreeG[SegmentRef]
-	interIndex rtree.RTreeG[int32]
-	maxSpeed   float64
+	// Turn restrictions: bans[banStart[e]:banStart[e+1]] are the edges a
+	// vehicle arriving on edge e may not take next. Both nil when the map
+	// has none, which keeps route search on node labels alone.
+	banStart, bans []int32
+	// numStates is how many labels a route search needs: one per node,
+	// and one per edge entering a node where some turn is forbidden
+	// (Edge.state).
+	numStates int32
+
+	segIndex    rtree.RTreeG[SegmentRef]
+	interIndex  rtree.RTreeG[int32]
+	memberIndex rtree.RTreeG[[2]int32] // (intersection, node) of every intersection node
+	maxSpeed    float64
 }
 
 // Validate checks an inventory for everything that would make a network
@@ -130,6 +149,22 @@ func (inv *Inventory) Validate() error {
 			if math.IsNaN(a.QueueFlushS) || a.QueueFlushS < 0 || a.QueueFlushS > 600 {
 				add(name, field+".queue_flush_s", "must be in [0, 600], got %v", a.QueueFlushS)
 			}
+			if math.IsNaN(a.FlowVehH) || a.FlowVehH < 0 || a.FlowVehH > 20000 {
+				add(name, field+".flow_veh_h", "must be in [0, 20000] vehicles an hour, got %v", a.FlowVehH)
+			}
+			if math.IsNaN(a.SatFlowVehH) || a.SatFlowVehH < 0 || a.SatFlowVehH > 20000 {
+				add(name, field+".sat_flow_veh_h", "must be in [0, 20000] vehicles an hour, got %v", a.SatFlowVehH)
+			}
+			for k, c := range a.StopLines {
+				if !validLonLat(c) {
+					add(name, fmt.Sprintf("%s.stop_lines[%d]", field, k), "not a valid [lon, lat]: %v", c)
+				}
+			}
+		}
+		for k, c := range in.Nodes {
+			if !validLonLat(c) {
+				add(name, fmt.Sprintf("nodes[%d]", k), "not a valid [lon, lat]: %v", c)
+			}
 		}
 		t := in.Timing
 		for _, f := range []struct {
@@ -171,6 +206,31 @@ func (inv *Inventory) Validate() error {
 		}
 		if math.IsNaN(r.SpeedMps) || r.SpeedMps <= 0 || r.SpeedMps > 100 {
 			add(name, "speed_mps", "must be in (0, 100], got %v", r.SpeedMps)
+		}
+	}
+	for i := range inv.Restrictions {
+		r := &inv.Restrictions[i]
+		name := featureName("restriction", i, r.ID)
+		switch {
+		case r.ID == "":
+			add(name, "id", "missing")
+		case !validID(r.ID):
+			add(name, "id", "must match "+wire.IDPattern)
+		case ids[r.ID]:
+			add(name, "id", "duplicate id %q", r.ID)
+		}
+		ids[r.ID] = true
+		if !strings.HasPrefix(r.Kind, "no_") && !strings.HasPrefix(r.Kind, "only_") {
+			add(name, "restriction", `must be an OSM restriction, "no_…" or "only_…", got %q`, r.Kind)
+		}
+		if r.From == "" {
+			add(name, "from", "missing")
+		}
+		if r.To == "" {
+			add(name, "to", "missing")
+		}
+		if !validLonLat(r.Via) {
+			add(name, "geometry.coordinates", "not a valid [lon, lat]: %v", r.Via)
 		}
 	}
 	return errors.Join(errs...)
@@ -257,32 +317,9 @@ func Build(inv *Inventory) (*Network, error) {
 		}
 	}
 
-	n.nodeInter = make([]int32, len(n.nodes))
-	for i := range n.nodeInter {
-		n.nodeInter[i] = -1
-	}
-	var errs []error
-	n.inters = append([]Intersection(nil), inv.Intersections...)
-	for ii := range n.inters {
-		in := &n.inters[ii]
-		in.XY = n.proj.ToXY(in.LonLat)
-		node, d := n.nearestNode(in.XY, IntersectionToleranceM)
-		switch {
-		case node < 0:
-			errs = append(errs, &wire.FieldError{Where: featureName("intersection", ii, in.ID), Field: "geometry.coordinates",
-				Reason: fmt.Sprintf("no road end point within %.0f m (nearest is farther): the intersection is off the road graph", IntersectionToleranceM)})
-		case n.nodeInter[node] >= 0:
-			errs = append(errs, &wire.FieldError{Where: featureName("intersection", ii, in.ID), Field: "geometry.coordinates",
-				Reason: fmt.Sprintf("sits on the same road node as intersection %q (%.1f m away)", n.inters[n.nodeInter[node]].ID, d)})
-		default:
-			in.Node = node
-			n.nodeInter[node] = int32(ii)
-			n.interByID[in.ID] = int32(ii)
-			n.interIndex.Insert([2]float64{in.XY.X, in.XY.Y}, [2]float64{in.XY.X, in.XY.Y}, int32(ii))
-		}
-		if len(errs) >= maxReportedErrors {
-			break
-		}
+	errs := n.attachIntersections(inv.Intersections, snap)
+	if len(errs) == 0 {
+		errs = n.buildRestrictions(inv.Restrictions, snap)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,87 +31,48 @@ const (
 // exhausting memory. 2 GiB is several times a large city's XML extract.
 const DefaultMaxOSMBytes = 2 << 30
 
-// DefaultSignalMergeM is how far (along the roads) a traffic-signal node may
-// lie from the junction it controls and still be merged into it. OSM maps
-// often tag each direction's signal at its stop line, a few metres to about
-// 25 m before the junction; 30 m takes those in while two junctions of a
-// city grid (rarely closer than 40 m) stay apart.
+// DefaultSignalMergeM is how far (along the roads) a traffic-signal node
+// that is not itself a junction may lie from the junction it controls and
+// still be part of it. OSM maps often tag each direction's signal at its
+// stop line, and a signalised pedestrian crossing on each arm, a few
+// metres to about 25 m from the junction; 30 m takes those in while two
+// junctions of a city grid (rarely closer than 40 m) stay apart. A signal
+// with no junction that near is a junction of its own: a mid-block
+// pedestrian crossing, a one-lane section.
 const DefaultSignalMergeM = 30.0
+
+// DefaultJunctionJoinM is how far apart, along the roads, two signalised
+// junction nodes may be and still be one physical junction: the nodes
+// where a divided road's carriageways cross another road (7–25 m apart
+// across the median), a T junction whose side road is divided, a
+// junction's nodes on both sides of a short connecting link. It is the
+// length of the shortest road link between them (either direction of
+// travel), not the straight line: two junctions 20 m apart that no short
+// road joins (one above the other, or on two parallel streets) stay apart.
+// The one exception is two signals facing each other across a divided
+// road's median (a pedestrian crossing over both carriageways), joined at
+// up to this distance in a straight line. A joined junction's nodes span
+// at most twice this distance.
+const DefaultJunctionJoinM = 30.0
+
+// NearIntersectionsM is the distance under which two intersections are
+// suspicious: two signal controllers that near are almost always one. The
+// import report names every such pair and why it was not joined, and
+// Network.Check lists them.
+const NearIntersectionsM = 25.0
 
 // ImportOptions tunes ImportOSM; the zero value gives the documented
 // defaults.
 type ImportOptions struct {
 	// SignalMergeM: see DefaultSignalMergeM (used when 0).
 	SignalMergeM float64
+	// JunctionJoinM: see DefaultJunctionJoinM (used when 0).
+	JunctionJoinM float64
 	// Timing given to every imported intersection; a zero Timing means
 	// DefaultTiming().
 	Timing Timing
 	// MaxBytes caps the decompressed input; 0 means DefaultMaxOSMBytes.
 	MaxBytes int64
-}
-
-// ImportReport counts what ImportOSM read, kept and dropped, so a city's
-// engineer can see what the map lost on the way and why.
-type ImportReport struct {
-	NodesRead    int // OSM nodes in the input
-	WaysRead     int // OSM ways in the input
-	DrivableWays int // ways of a drivable highway class with motor-vehicle access
-	// ExcludedByAccess counts ways of a drivable class left out for
-	// access=no/private (without a motor_vehicle/motorcar/emergency
-	// exception), area=yes, or a service road that is a parking aisle or
-	// drive-through.
-	ExcludedByAccess int
-	MissingNodeRefs  int // way node references absent from the input (clipped extracts)
-	Roads            int // roads written, after splitting ways at junctions and signals
-
-	// SignalNodes counts highway=traffic_signals nodes on drivable roads
-	// (nodes at the very same position count once: they are one graph node).
-	SignalNodes int
-	// SignalsOffRoad counts highway=traffic_signals nodes that no drivable
-	// road uses (pedestrian crossings on footways, detached nodes).
-	SignalsOffRoad int
-	Intersections  int // intersections written
-	// SignalsInPlace counts signal nodes that are their intersection's own
-	// node; SignalNodes = SignalsInPlace + SignalsMerged + SignalsDropped.
-	SignalsInPlace int
-	// SignalsMerged counts signal nodes folded into an intersection that
-	// sits on another node: a direction's stop-line signal merged into its
-	// junction, or one of the junction nodes of a dual carriageway.
-	SignalsMerged int
-	// SignalsDropped counts signal nodes whose would-be intersection had
-	// fewer than two approaches: a signal on a one-way road with no
-	// junction within SignalMergeM (a mid-block pedestrian signal, a ramp
-	// meter). Every intersection written has at least two approaches.
-	SignalsDropped int
-	// Dropped lists the dropped signal nodes and why, in node id order.
-	Dropped []DroppedSignal
-
-	mergeM float64
-}
-
-// DroppedSignal is a traffic-signal node that did not become an
-// intersection.
-type DroppedSignal struct {
-	Node   int64     // OSM node id
-	LonLat orb.Point // where it is
-	Reason string
-}
-
-// String renders the report as the short table import-osm prints.
-func (r ImportReport) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "read        %d nodes, %d ways\n", r.NodesRead, r.WaysRead)
-	fmt.Fprintf(&b, "roads       %d drivable ways (%d excluded by access/area/service, %d missing node refs) -> %d roads\n",
-		r.DrivableWays, r.ExcludedByAccess, r.MissingNodeRefs, r.Roads)
-	fmt.Fprintf(&b, "signals     %d traffic_signals nodes on drivable roads (%d off the road network, ignored)\n",
-		r.SignalNodes, r.SignalsOffRoad)
-	fmt.Fprintf(&b, "            %d are an intersection's own node, %d merged into the intersection of a junction within %.0f m, %d dropped (fewer than two approaches)\n",
-		r.SignalsInPlace, r.SignalsMerged, r.mergeM, r.SignalsDropped)
-	for _, d := range r.Dropped {
-		fmt.Fprintf(&b, "            dropped node %d at %.7f,%.7f: %s\n", d.Node, d.LonLat[0], d.LonLat[1], d.Reason)
-	}
-	fmt.Fprintf(&b, "result      %d intersections, %d roads\n", r.Intersections, r.Roads)
-	return b.String()
 }
 
 // OSMFormatFromPath picks the input format from a file name: .osm (and
@@ -225,8 +187,11 @@ const (
 // the time of day) are two-way, since an emergency vehicle may need either.
 // Without an explicit tag, junction=roundabout/circular and
 // highway=motorway/motorway_link imply forward (the OSM convention; OSRM
-// and GraphHopper do the same).
+// and GraphHopper do the same). oneway:emergency=no makes any way two-way.
 func wayDirection(tags osm.Tags) direction {
+	if v := strings.ToLower(strings.TrimSpace(tags.Find("oneway:emergency"))); v == "no" || v == "false" || v == "0" {
+		return twoWay // an emergency vehicle may drive it against the one-way flow
+	}
 	switch strings.ToLower(strings.TrimSpace(tags.Find("oneway"))) {
 	case "yes", "true", "1":
 		return forward
@@ -324,6 +289,8 @@ type osmWay struct {
 	class    string
 	name     string
 	oneway   bool
+	reversed bool // nodes are in the reverse of the OSM way's order (oneway=-1)
+	ring     bool // a roundabout's ring (junction=roundabout/circular)
 	speedMps float64
 }
 
@@ -331,6 +298,10 @@ type osmWay struct {
 type osmNode struct {
 	ll     orb.Point
 	signal bool
+	// sigDir is the direction of travel (relative to the way's order) a
+	// signal controls, from traffic_signals:direction (or direction):
+	// forward, backward, or twoWay for both or untagged.
+	sigDir direction
 }
 
 // limitReader fails once more than n bytes have been read, unlike
@@ -359,16 +330,27 @@ func (l *limitReader) Read(p []byte) (int, error) {
 //
 // Roads: every way of a drivable class (see drivableClass, excludedWay) is
 // split into roads at each junction node (a node used by more than one
-// drivable way, or twice by one way) and at each traffic-signal node, so
-// that road end points are the road graph's nodes. Road ids are
-// "w<way id>.<k>" with k counting the pieces from the way's first node
-// (e.g. "w-123.0"). Speed from maxspeed (speedFromMaxspeed), else
-// ClassSpeedMps. oneway=-1 ways are written reversed and one-way.
-// Coordinates are rounded to 7 decimals (about 1 cm), as WriteGeoJSON
-// writes them, so the inventory and its file are the same.
+// drivable way, or twice by one way), at each traffic-signal node and at
+// each turn restriction's via node, so that road end points are the road
+// graph's nodes. Road ids are "w<way id>.<k>" with k counting the pieces
+// from the way's first node (e.g. "w-123.0"). Speed from maxspeed
+// (speedFromMaxspeed), else ClassSpeedMps. oneway=-1 ways are written
+// reversed and one-way. Coordinates are rounded to 7 decimals (about
+// 1 cm), as WriteGeoJSON writes them, so the inventory and its file are
+// the same.
 //
-// Intersections: see signalIntersections for how highway=traffic_signals
-// nodes become intersections, and assignPhases for the phase convention.
+// Intersections: see consolidate for how traffic-signal nodes and the
+// junction nodes around them become one intersection per physical
+// junction, approaches for which roads are its approaches and where their
+// stop lines are, and assignPhases for the phase convention.
+//
+// Turn restrictions: see restrictions.
+//
+// Bad input is reported, not fatal: a way referencing nodes the extract
+// lacks is cut where they are missing, a restriction with a missing
+// member is skipped, a signal on a footway is dropped, each counted and
+// named in the report. Only unreadable input (or invalid coordinates) is
+// an error.
 //
 // The result is deterministic: the same input gives the same inventory, in
 // id order, whatever the order of elements in the file.
@@ -377,9 +359,15 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 	if opt.SignalMergeM == 0 {
 		opt.SignalMergeM = DefaultSignalMergeM
 	}
-	rep.mergeM = opt.SignalMergeM
+	if opt.JunctionJoinM == 0 {
+		opt.JunctionJoinM = DefaultJunctionJoinM
+	}
+	rep.mergeM, rep.joinM = opt.SignalMergeM, opt.JunctionJoinM
 	if math.IsNaN(opt.SignalMergeM) || opt.SignalMergeM < 0 || opt.SignalMergeM > 500 {
 		return nil, rep, fmt.Errorf("SignalMergeM must be in [0, 500] metres, got %v", opt.SignalMergeM)
+	}
+	if math.IsNaN(opt.JunctionJoinM) || opt.JunctionJoinM < 0 || opt.JunctionJoinM > 200 {
+		return nil, rep, fmt.Errorf("JunctionJoinM must be in [0, 200] metres, got %v", opt.JunctionJoinM)
 	}
 	if opt.Timing == (Timing{}) {
 		opt.Timing = DefaultTiming()
@@ -410,6 +398,17 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 
 	nodes := make(map[osm.NodeID]osmNode)
 	var ways []osmWay
+	var restrictions []osmRestriction
+	// offRoad: why a node is on a way that is not a drivable road (the
+	// first such way seen), for signals no drivable road uses.
+	offRoad := make(map[osm.NodeID]string)
+	noteOffRoad := func(w *osm.Way, why string) {
+		for _, wn := range w.Nodes {
+			if _, seen := offRoad[wn.ID]; !seen {
+				offRoad[wn.ID] = why
+			}
+		}
+	}
 	for scanner.Scan() {
 		switch o := scanner.Object().(type) {
 		case *osm.Node:
@@ -418,21 +417,29 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 			if !validLonLat(ll) {
 				return nil, rep, fmt.Errorf("node %d: not a valid lon/lat: %v", o.ID, orb.Point{o.Lon, o.Lat})
 			}
-			nodes[o.ID] = osmNode{ll: ll, signal: o.Tags.Find("highway") == "traffic_signals"}
+			nodes[o.ID] = osmNode{ll: ll, signal: isSignalNode(o.Tags), sigDir: signalDirection(o.Tags)}
 		case *osm.Way:
 			rep.WaysRead++
 			class := o.Tags.Find("highway")
 			if !drivableClass(class) {
+				if class != "" {
+					noteOffRoad(o, fmt.Sprintf("on a highway=%s (way %d), no drivable road", class, o.ID))
+				}
 				continue
 			}
 			if excludedWay(o.Tags) {
 				rep.ExcludedByAccess++
+				noteOffRoad(o, fmt.Sprintf("on way %d, closed to motor vehicles (or an area or car-park aisle), no other drivable road", o.ID))
 				continue
 			}
 			rep.DrivableWays++
 			w := osmWay{id: o.ID, class: class, name: strings.TrimSpace(o.Tags.Find("name")), speedMps: ClassSpeedMps[class]}
 			if s, ok := speedFromMaxspeed(o.Tags.Find("maxspeed")); ok {
 				w.speedMps = s
+			}
+			switch o.Tags.Find("junction") {
+			case "roundabout", "circular":
+				w.ring = true
 			}
 			w.nodes = make([]osm.NodeID, len(o.Nodes))
 			for i, wn := range o.Nodes {
@@ -442,12 +449,15 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 			case forward:
 				w.oneway = true
 			case backward:
-				w.oneway = true
-				for i, j := 0, len(w.nodes)-1; i < j; i, j = i+1, j-1 {
-					w.nodes[i], w.nodes[j] = w.nodes[j], w.nodes[i]
-				}
+				w.oneway, w.reversed = true, true
+				slices.Reverse(w.nodes)
 			}
 			ways = append(ways, w)
+		case *osm.Relation:
+			rep.RelationsRead++
+			if r, ok := parseRestriction(o); ok {
+				restrictions = append(restrictions, r)
+			}
 		}
 	}
 	if err := scanner.Err(); err != nil {
@@ -457,6 +467,8 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 		return nil, rep, fmt.Errorf("reading OSM %s: %w", format, err)
 	}
 	sort.Slice(ways, func(i, j int) bool { return ways[i].id < ways[j].id })
+	sort.Slice(restrictions, func(i, j int) bool { return restrictions[i].id < restrictions[j].id })
+	rep.Restrictions = len(restrictions)
 
 	// Nodes at the same (rounded) position are one graph node, as Build
 	// will join them: the smallest id stands for all.
@@ -470,8 +482,18 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 		if c := canon[n.ll]; c != id && n.signal {
 			cn := nodes[c]
 			cn.signal = true
+			if cn.sigDir == twoWay {
+				cn.sigDir = n.sigDir
+			}
 			nodes[c] = cn
 		}
+	}
+	canonical := func(id osm.NodeID) (osm.NodeID, bool) {
+		n, ok := nodes[id]
+		if !ok {
+			return 0, false
+		}
+		return canon[n.ll], true
 	}
 
 	// Drop references to nodes the extract does not hold (ways clipped at
@@ -488,39 +510,87 @@ func ImportOSM(r io.Reader, format string, opt ImportOptions) (*Inventory, Impor
 			}
 			run = make([]osm.NodeID, 0, len(w.nodes))
 		}
+		cut := false
 		for _, id := range w.nodes {
-			if _, ok := nodes[id]; !ok {
+			id, ok := canonical(id)
+			if !ok {
 				rep.MissingNodeRefs++
+				cut = true
 				flush()
 				continue
 			}
-			id = canon[nodes[id].ll]
 			if len(run) > 0 && run[len(run)-1] == id {
 				continue
 			}
 			run = append(run, id)
 		}
 		flush()
-	}
-
-	g := buildOSMGraph(pieces, nodes)
-	rep.Roads = len(g.roads)
-	for id, n := range nodes {
-		if n.signal && canon[n.ll] == id {
-			if g.uses[id] > 0 {
-				rep.SignalNodes++
-			} else {
-				rep.SignalsOffRoad++
-			}
+		if cut {
+			rep.WaysCut++
 		}
 	}
+
+	// Restrictions' via nodes split their ways, so that the turn is from
+	// the end of one road onto the start of another.
+	vias := make(map[osm.NodeID]bool)
+	for _, r := range restrictions {
+		if c, ok := canonical(r.via); ok && r.via != 0 {
+			vias[c] = true
+		}
+	}
+	g := buildOSMGraph(pieces, nodes, vias)
+	rep.Roads = len(g.roads)
 	inv := &Inventory{Roads: make([]Road, len(g.roads))}
 	for i, r := range g.roads {
 		inv.Roads[i] = r.road
 	}
-	inv.Intersections = g.signalIntersections(opt, &rep)
+	inv.Intersections = g.consolidate(opt, &rep)
+	for id, n := range nodes {
+		if n.signal && canon[n.ll] == id && g.uses[id] == 0 {
+			why, ok := offRoad[id]
+			if !ok {
+				why = "on no road of the extract"
+			}
+			rep.SignalsOffRoad++
+			rep.Dropped = append(rep.Dropped, DroppedSignal{Node: int64(id), LonLat: n.ll, Reason: why})
+		}
+	}
+	sort.Slice(rep.Dropped, func(i, j int) bool { return rep.Dropped[i].Node < rep.Dropped[j].Node })
 	rep.Intersections = len(inv.Intersections)
+	inv.Restrictions = g.restrictions(restrictions, canonical, &rep)
+	rep.RestrictionsApplied = len(inv.Restrictions)
 	return inv, rep, nil
+}
+
+// isSignalNode reports whether a node's tags make it a traffic signal a
+// vehicle meets: highway=traffic_signals, or a signalised pedestrian
+// crossing tagged highway=crossing with crossing=traffic_signals (or
+// crossing:signals=yes).
+func isSignalNode(tags osm.Tags) bool {
+	switch tags.Find("highway") {
+	case "traffic_signals":
+		return true
+	case "crossing":
+		return tags.Find("crossing") == "traffic_signals" || tags.Find("crossing:signals") == "yes"
+	}
+	return false
+}
+
+// signalDirection reads which direction of travel along its way a signal
+// node controls: traffic_signals:direction (or, the older tag, direction)
+// forward or backward; anything else, or nothing, is both.
+func signalDirection(tags osm.Tags) direction {
+	v := tags.Find("traffic_signals:direction")
+	if v == "" {
+		v = tags.Find("direction")
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "forward":
+		return forward
+	case "backward":
+		return backward
+	}
+	return twoWay
 }
 
 // round7 rounds a coordinate to 7 decimals, OSM's own precision (about

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,10 +14,13 @@ import (
 
 // osmRoad is an imported road with the OSM node of each of its points.
 type osmRoad struct {
-	road  Road
-	nodes []osm.NodeID
-	pts   []XY // in the importer's projection
-	cum   []float64
+	road     Road
+	way      osm.WayID
+	reversed bool // nodes run against the OSM way's order (oneway=-1)
+	ring     bool // on a roundabout's ring
+	nodes    []osm.NodeID
+	pts      []XY // in the importer's projection
+	cum      []float64
 }
 
 // roadEnd is one end of a road at a graph node.
@@ -36,8 +40,9 @@ type osmGraph struct {
 	deg   map[osm.NodeID]int // road ends at each graph node (a loop counts twice)
 }
 
-// buildOSMGraph splits the ways into roads at junction and signal nodes.
-func buildOSMGraph(ways []osmWay, nodes map[osm.NodeID]osmNode) *osmGraph {
+// buildOSMGraph splits the ways into roads at junction and signal nodes
+// and at the extra split nodes (turn restrictions' via nodes).
+func buildOSMGraph(ways []osmWay, nodes map[osm.NodeID]osmNode, extraSplits map[osm.NodeID]bool) *osmGraph {
 	g := &osmGraph{nodes: nodes, uses: make(map[osm.NodeID]int), ends: make(map[osm.NodeID][]roadEnd),
 		deg: make(map[osm.NodeID]int)}
 	b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
@@ -48,7 +53,7 @@ func buildOSMGraph(ways []osmWay, nodes map[osm.NodeID]osmNode) *osmGraph {
 		}
 	}
 	g.proj = NewProjection(b.Center())
-	split := func(id osm.NodeID) bool { return g.uses[id] >= 2 || nodes[id].signal }
+	split := func(id osm.NodeID) bool { return g.uses[id] >= 2 || nodes[id].signal || extraSplits[id] }
 
 	piece := make(map[osm.WayID]int)
 	for _, w := range ways {
@@ -72,7 +77,7 @@ func buildOSMGraph(ways []osmWay, nodes map[osm.NodeID]osmNode) *osmGraph {
 }
 
 func (g *osmGraph) addRoad(w osmWay, k int, ids []osm.NodeID) {
-	r := osmRoad{nodes: append([]osm.NodeID(nil), ids...)}
+	r := osmRoad{nodes: append([]osm.NodeID(nil), ids...), way: w.id, reversed: w.reversed, ring: w.ring}
 	r.road = Road{ID: fmt.Sprintf("w%d.%d", w.id, k), Name: w.name, Oneway: w.oneway,
 		SpeedMps: math.Round(w.speedMps*100) / 100, Class: w.class}
 	r.road.Coords = make([]orb.Point, len(ids))
@@ -103,18 +108,45 @@ func (g *osmGraph) other(e roadEnd) osm.NodeID {
 // a signal node in the middle of a road).
 func (g *osmGraph) isJunction(id osm.NodeID) bool { return g.deg[id] >= 3 }
 
+// arrivesForward reports whether a vehicle arriving at a node through
+// road end e travels in its OSM way's node order: what a signal's
+// traffic_signals:direction=forward refers to.
+func (g *osmGraph) arrivesForward(e roadEnd) bool { return e.atStart == g.roads[e.road].reversed }
+
+// canArrive reports whether traffic can reach the node through road end e
+// (a one-way road leaving the node cannot bring any).
+func (g *osmGraph) canArrive(e roadEnd) bool { return !(e.atStart && g.roads[e.road].road.Oneway) }
+
 // homeJunction returns the junction a signal node s (not itself a junction)
-// belongs to: the nearest junction along the roads (either direction of
-// travel: a signal stands before its junction whatever the road's
-// direction) within maxM that is itself a signal node, else the nearest
-// junction within maxM. Preferring a signalised junction keeps a
-// direction's stop-line signal with its own junction when an unsignalised
-// side street joins the road between them. Ties go to the smaller node id,
-// so the result does not depend on map order.
-func (g *osmGraph) homeJunction(s osm.NodeID, maxM float64) (osm.NodeID, bool) {
+// controls: the nearest junction along the roads within maxM that is
+// itself a signal node, else the nearest junction within maxM. Preferring
+// a signalised junction keeps a direction's stop-line signal with its own
+// junction when an unsignalised side street joins the road between them.
+// A signal tagged with the direction it controls looks first downstream
+// in that direction (the junction its stop line is before), then either
+// way (a pedestrian crossing on a junction's exit). Ties go to the
+// smaller node id, so the result does not depend on map order. The
+// distance and the road path from s are returned with it.
+func (g *osmGraph) homeJunction(s osm.NodeID, maxM float64) (osm.NodeID, float64, []osm.NodeID, bool) {
+	if dir := g.nodes[s].sigDir; dir != twoWay {
+		if j, d, path, ok := g.searchJunction(s, maxM, func(e roadEnd) bool {
+			// Leaving s in the controlled direction: the road end through
+			// which such a vehicle would not arrive.
+			return g.arrivesForward(e) != (dir == forward)
+		}); ok {
+			return j, d, path, true
+		}
+	}
+	return g.searchJunction(s, maxM, func(roadEnd) bool { return true })
+}
+
+// searchJunction is homeJunction's search, leaving s only through the
+// road ends first allows.
+func (g *osmGraph) searchJunction(s osm.NodeID, maxM float64, first func(roadEnd) bool) (osm.NodeID, float64, []osm.NodeID, bool) {
 	dist := map[osm.NodeID]float64{s: 0}
+	prev := map[osm.NodeID]osm.NodeID{}
 	pq := &osmNodeQueue{{id: s}}
-	first, found := osm.NodeID(0), false
+	best, bestD, found := osm.NodeID(0), 0.0, false
 	for pq.Len() > 0 {
 		it := heap.Pop(pq).(osmNodeItem)
 		if it.d > dist[it.id] {
@@ -122,22 +154,35 @@ func (g *osmGraph) homeJunction(s osm.NodeID, maxM float64) (osm.NodeID, bool) {
 		}
 		if it.id != s && g.isJunction(it.id) {
 			if g.nodes[it.id].signal {
-				return it.id, true
+				best, bestD, found = it.id, it.d, true
+				break
 			}
 			if !found {
-				first, found = it.id, true
+				best, bestD, found = it.id, it.d, true
 			}
 		}
 		for _, e := range g.ends[it.id] {
+			if it.id == s && !first(e) {
+				continue
+			}
 			nd := it.d + g.roads[e.road].lengthM()
 			to := g.other(e)
 			if old, seen := dist[to]; nd <= maxM && (!seen || nd < old) {
 				dist[to] = nd
+				prev[to] = it.id
 				heap.Push(pq, osmNodeItem{id: to, d: nd})
 			}
 		}
 	}
-	return first, found
+	if !found {
+		return 0, 0, nil, false
+	}
+	var path []osm.NodeID
+	for v := best; v != s; v = prev[v] {
+		path = append(path, v)
+	}
+	path = append(path, s)
+	return best, bestD, path, true
 }
 
 type osmNodeItem struct {
@@ -170,35 +215,28 @@ func (q *osmNodeQueue) Pop() any {
 const approachBackM = 10.0
 
 // approachMergeDeg: incoming roads whose bearings differ by less than this
-// are one approach (a slip road joining right at the junction): a vehicle's
+// are one approach (a slip road joining right at the junction, the two
+// roads of one direction entering a junction at two nodes): a vehicle's
 // bearing could not tell them apart anyway.
 const approachMergeDeg = 15.0
 
-// approachCand is an incoming road at a node, before ids and phases.
+// approachCand is a road entering a junction, before ids and phases.
 type approachCand struct {
 	bearing float64
 	rank    int
 	name    string
+	stops   []osm.NodeID // where it enters the junction (several once merged)
 }
 
-// incoming returns the bearings at which traffic enters node id, one per
-// road end a vehicle can arrive by (a one-way road leaving the node is no
-// approach), measured over the last approachBackM.
-func (g *osmGraph) incoming(id osm.NodeID) []approachCand {
-	var out []approachCand
-	for _, e := range g.ends[id] {
-		r := &g.roads[e.road]
-		if e.atStart && r.road.Oneway {
-			continue
-		}
-		at := g.proj.ToXY(g.nodes[id].ll)
-		back := g.pointBack(e)
-		if back == at {
-			continue
-		}
-		out = append(out, approachCand{bearing: BearingDeg(back, at), rank: classRank(r.road.Class), name: r.road.Name})
+// arrivalBearing is the bearing at which traffic on road end e enters its
+// node, measured over the last approachBackM.
+func (g *osmGraph) arrivalBearing(node osm.NodeID, e roadEnd) (float64, bool) {
+	at := g.proj.ToXY(g.nodes[node].ll)
+	back := g.pointBack(e)
+	if back == at {
+		return 0, false
 	}
-	return out
+	return BearingDeg(back, at), true
 }
 
 // pointBack returns the point approachBackM before the node along road end
@@ -222,102 +260,11 @@ func (g *osmGraph) pointBack(e roadEnd) XY {
 	return r.pts[0]
 }
 
-// signalIntersections turns traffic-signal nodes into intersections:
-//
-//  1. Each signal node on a road is assigned its junction: itself if three
-//     or more road ends meet there, else the nearest such junction within
-//     opt.SignalMergeM along the roads (a direction's signal tagged at its
-//     stop line, before the junction), else itself (a signal between
-//     junctions, e.g. at a pedestrian crossing).
-//  2. Signals assigned the same junction node are one intersection, on that
-//     node, so it sits exactly on a graph node. Its id is "n<node id>" of
-//     that junction node (stable across runs); its name joins the distinct
-//     names of the roads that enter it ("A & B"), major road first.
-//  3. Approaches come from the roads a vehicle can enter the node by (see
-//     incoming and assignPhases). A would-be intersection with fewer than
-//     two approaches (a signal on a one-way road with no junction near) is
-//     dropped and counted in rep.SignalsDropped.
-func (g *osmGraph) signalIntersections(opt ImportOptions, rep *ImportReport) []Intersection {
-	var signals []osm.NodeID
-	for id, n := range g.nodes {
-		if n.signal && g.uses[id] > 0 {
-			signals = append(signals, id)
-		}
-	}
-	sort.Slice(signals, func(i, j int) bool { return signals[i] < signals[j] })
-
-	members := make(map[osm.NodeID][]osm.NodeID)
-	for _, s := range signals {
-		home := s
-		if !g.isJunction(s) {
-			if j, ok := g.homeJunction(s, opt.SignalMergeM); ok {
-				home = j
-			}
-		}
-		members[home] = append(members[home], s)
-	}
-	homes := make([]osm.NodeID, 0, len(members))
-	for h := range members {
-		homes = append(homes, h)
-	}
-	sort.Slice(homes, func(i, j int) bool { return homes[i] < homes[j] })
-
-	var out []Intersection
-	var placed []XY // positions of out's intersections
-	near := newSnapGrid()
-	for _, h := range homes {
-		cands := mergeCandidates(g.incoming(h))
-		if len(cands) < 2 {
-			for _, s := range members[h] {
-				rep.Dropped = append(rep.Dropped, DroppedSignal{Node: int64(s),
-					LonLat: g.nodes[s].ll, Reason: dropReason(g, h, len(cands), opt.SignalMergeM)})
-			}
-			rep.SignalsDropped += len(members[h])
-			continue
-		}
-		// Build joins road end points less than JoinToleranceM apart, so two
-		// OSM nodes that close are one graph node: one intersection.
-		xy := g.proj.ToXY(g.nodes[h].ll)
-		if _, dup := near.find(xy, placed); dup {
-			rep.SignalsMerged += len(members[h])
-			continue
-		}
-		near.add(xy, int32(len(placed)))
-		placed = append(placed, xy)
-		for _, s := range members[h] {
-			if s != h {
-				rep.SignalsMerged++
-			} else {
-				rep.SignalsInPlace++
-			}
-		}
-		out = append(out, Intersection{
-			ID:         fmt.Sprintf("n%d", h),
-			Name:       junctionName(cands),
-			LonLat:     g.nodes[h].ll,
-			Approaches: assignPhases(cands),
-			Timing:     opt.Timing,
-		})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-
 // mergeCandidates folds incoming roads less than approachMergeDeg apart into
-// one, keeping the higher-ranked road's bearing; the result is sorted by
-// bearing.
-func dropReason(g *osmGraph, home osm.NodeID, approaches int, mergeM float64) string {
-	switch {
-	case g.deg[home] == 1:
-		return fmt.Sprintf("at the dead end of a road, with no junction within %.0f m", mergeM)
-	case approaches == 1:
-		return fmt.Sprintf("on a one-way road with no junction within %.0f m: one approach", mergeM)
-	}
-	return fmt.Sprintf("%d approaches and no junction within %.0f m", approaches, mergeM)
-}
-
+// one, keeping the higher-ranked road's bearing and every stop line; the
+// result is sorted by bearing.
 func mergeCandidates(cs []approachCand) []approachCand {
-	sort.Slice(cs, func(i, j int) bool {
+	sort.SliceStable(cs, func(i, j int) bool {
 		if cs[i].rank != cs[j].rank {
 			return cs[i].rank > cs[j].rank
 		}
@@ -331,9 +278,15 @@ next:
 				if out[k].name == "" {
 					out[k].name = c.name
 				}
+				for _, st := range c.stops {
+					if !slices.Contains(out[k].stops, st) {
+						out[k].stops = append(out[k].stops, st)
+					}
+				}
 				continue next
 			}
 		}
+		c.stops = slices.Clone(c.stops)
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].bearing < out[j].bearing })

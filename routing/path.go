@@ -52,9 +52,9 @@ type pathPoint struct {
 type PathSignal struct {
 	Intersection int32   // index in Network.Intersections()
 	ID           string  // intersection id
-	Approach     string  // approach id it enters on (path bearing against the approaches, 0/360 wrap)
+	Approach     string  // approach id it enters on (path bearing against the approaches stopping there, 0/360 wrap)
 	Phase        int     // the phase that gives that approach its through green
-	AlongM       float64 // distance from the path's start to the stop line (the intersection's node)
+	AlongM       float64 // distance from the path's start to the stop line (the node where the path enters the intersection)
 	QueueFlushS  float64 // from the approach (0 = engine default)
 }
 
@@ -253,25 +253,34 @@ func (b *pathBuilder) addEdge(e int32, fromOff, toOff float64) {
 	b.add(end, edge.SpeedMps)
 }
 
-// addNodeSignal records the intersection on node (if any) as met at the
-// current end of the path, entered on edge e.
-func (b *pathBuilder) addNodeSignal(node, e int32) {
+// addEdgeEndSignal records the intersection edge e enters, if it enters
+// one from outside, as met at the current end of the path (e's end
+// node: that approach's stop line). A road inside a junction of several
+// nodes (between the carriageways of a divided road) meets none: the
+// vehicle met the junction where it entered.
+func (b *pathBuilder) addEdgeEndSignal(e int32) {
 	n := b.p.net
-	ii := n.nodeInter[node]
-	if ii < 0 {
-		return
-	}
-	b.addSignal(ii, b.lengthM(), n.EntryBearingDeg(e))
-}
-
-// addSignal records intersection ii met alongM from the start, entered on
-// bearing; it is left out when no approach matches the bearing.
-func (b *pathBuilder) addSignal(ii int32, alongM, bearing float64) {
-	in := &b.p.net.inters[ii]
-	a, ok := in.ApproachFor(bearing, MaxApproachDiffDeg)
+	ii, ok := n.entersIntersection(e)
 	if !ok {
 		return
 	}
+	a, ok := n.approachAt(ii, n.edges[e].To, n.edges[e].entryBearing, MaxApproachDiffDeg)
+	if !ok {
+		return
+	}
+	b.addSignal(ii, a, b.lengthM())
+}
+
+// addSignal records intersection ii met alongM from the start, on
+// approach a. A stop line at the path's very start is not ahead: the path
+// starts in the junction (a route from a junction's point leaves it, and
+// a vehicle matched exactly onto the stop line is over it), so it is left
+// out, the same for a path on the graph and an announced polyline.
+func (b *pathBuilder) addSignal(ii int32, a Approach, alongM float64) {
+	if alongM <= 0 {
+		return
+	}
+	in := &b.p.net.inters[ii]
 	b.p.signals = append(b.p.signals, PathSignal{Intersection: ii, ID: in.ID, Approach: a.ID, Phase: a.Phase,
 		AlongM: alongM, QueueFlushS: a.QueueFlushS})
 }
@@ -340,7 +349,7 @@ func (n *Network) pathFromEdges(edges []int32, fromOff, toOff float64) *Path {
 		b.p.edgeAlong = append(b.p.edgeAlong, along)
 		b.addEdge(e, lo, hi)
 		if !last || hi >= n.edges[e].LengthM {
-			b.addNodeSignal(n.edges[e].To, e)
+			b.addEdgeEndSignal(e)
 		}
 	}
 	return b.finish()

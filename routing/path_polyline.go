@@ -13,8 +13,8 @@ import (
 // every few metres is a few thousand points; more is not a route.
 const MaxPolylinePoints = 20000
 
-// polylineSignalBufferM is how close an intersection's node must be to an
-// announced polyline to be on it: navigation units draw the road's centre
+// polylineSignalBufferM is how close an intersection's node (a stop line)
+// must be to an announced polyline to be on it: navigation units draw the road's centre
 // line, inventories put the junction at its centre, and the two differ by
 // half a carriageway or so.
 const polylineSignalBufferM = 15.0
@@ -35,9 +35,9 @@ const speedMatchM = 20.0
 // is followed exactly. Each segment's free-flow speed is that of the road
 // it runs along (DefaultSpeedMps where none is near). Its signals are the
 // intersections found by an R-tree query along the polyline whose node lies
-// within 15 m of it and whose approaches match the polyline's bearing of
-// arrival there (within MaxApproachDiffDeg); a path through the same
-// junction twice meets it twice.
+// within 15 m of it and whose approaches stopping there match the
+// polyline's bearing of arrival (within MaxApproachDiffDeg); a path
+// through the same junction twice meets it twice.
 func (n *Network) PathFromPolyline(lonlat []orb.Point) (*Path, error) {
 	if len(lonlat) < 2 {
 		return nil, fmt.Errorf("path: needs at least two [lon, lat] points, got %d", len(lonlat))
@@ -94,52 +94,87 @@ func (n *Network) roadSpeedAlong(a, b XY) float64 {
 	return speed
 }
 
-// polylineSignals finds the path's signals by querying the intersection
-// index along each segment.
+// polylineSignals finds the path's signals by querying the index of
+// intersection nodes along each segment. One pass of the path through a
+// junction hits each of its nodes the path runs near (a node at a
+// polyline vertex hits both neighbouring segments): of each pass the
+// signal is the stop line whose approach best matches the path's bearing
+// of arrival there. Hits of one intersection more than a junction's
+// width apart along the path are separate passes.
 func (n *Network) polylineSignals(b *pathBuilder) {
 	p := b.p
 	type hit struct {
-		inter int32
-		along float64
-		dist  float64
+		inter, node int32
+		along, dist float64
 	}
 	var hits []hit
 	pts := p.points
 	for s := 0; s+1 < len(pts); s++ {
 		lo, hi := bbox(pts[s].xy, pts[s+1].xy)
 		buf := polylineSignalBufferM
-		n.SearchIntersections(XY{lo[0] - buf, lo[1] - buf}, XY{hi[0] + buf, hi[1] + buf}, func(ii int32) bool {
-			_, t, d := projectOnSegment(n.inters[ii].XY, pts[s].xy, pts[s+1].xy)
-			if d <= buf {
-				hits = append(hits, hit{inter: ii, along: pts[s].cum + t*(pts[s+1].cum-pts[s].cum), dist: d})
-			}
-			return true
-		})
+		n.memberIndex.Search([2]float64{lo[0] - buf, lo[1] - buf}, [2]float64{hi[0] + buf, hi[1] + buf},
+			func(_, _ [2]float64, m [2]int32) bool {
+				_, t, d := projectOnSegment(n.nodes[m[1]], pts[s].xy, pts[s+1].xy)
+				if d <= buf {
+					hits = append(hits, hit{inter: m[0], node: m[1], along: pts[s].cum + t*(pts[s+1].cum-pts[s].cum), dist: d})
+				}
+				return true
+			})
 	}
 	sort.Slice(hits, func(i, j int) bool {
 		if hits[i].inter != hits[j].inter {
 			return hits[i].inter < hits[j].inter
 		}
-		return hits[i].along < hits[j].along
-	})
-	// One pass of the path near a junction hits it on each segment there
-	// (a polyline vertex at the junction hits both neighbours): keep the
-	// nearest hit of each pass. Hits of one intersection more than a
-	// junction's width apart along the path are separate passes.
-	kept := hits[:0]
-	for i, h := range hits {
-		if i > 0 && h.inter == hits[i-1].inter && h.along-hits[i-1].along <= 4*polylineSignalBufferM {
-			last := &kept[len(kept)-1]
-			if h.dist < last.dist {
-				*last = h
-			}
-			continue
+		if hits[i].along != hits[j].along {
+			return hits[i].along < hits[j].along
 		}
-		kept = append(kept, h)
+		return hits[i].node < hits[j].node
+	})
+	type found struct {
+		inter int32
+		a     Approach
+		along float64
 	}
-	sort.Slice(kept, func(i, j int) bool { return kept[i].along < kept[j].along })
-	for _, h := range kept {
-		b.addSignal(h.inter, h.along, p.arrivalBearing(h.along))
+	var kept []found
+	for i := 0; i < len(hits); {
+		j := i + 1
+		for j < len(hits) && hits[j].inter == hits[i].inter && hits[j].along-hits[j-1].along <= 4*polylineSignalBufferM {
+			j++
+		}
+		// The pass is hits[i:j]: each node at its nearest hit.
+		pass := hits[i:j]
+		best, bestDiff := -1, math.Inf(1)
+		var bestA Approach
+		for k, h := range pass {
+			nearest := true
+			for _, o := range pass {
+				if o.node == h.node && (o.dist < h.dist || o.dist == h.dist && o.along < h.along) {
+					nearest = false
+					break
+				}
+			}
+			if !nearest {
+				continue
+			}
+			bearing := p.arrivalBearing(h.along)
+			for _, st := range n.interStops[h.inter] {
+				if st.node != h.node {
+					continue
+				}
+				a := n.inters[h.inter].Approaches[st.approach]
+				if d := AngleDiffDeg(a.BearingDeg, bearing); d < bestDiff {
+					best, bestDiff, bestA = k, d, a
+				}
+			}
+		}
+		if best >= 0 && bestDiff <= MaxApproachDiffDeg {
+			kept = append(kept, found{inter: pass[best].inter, a: bestA, along: pass[best].along})
+		}
+		i = j
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].along < kept[j].along })
+	for _, f := range kept {
+		b.addSignal(f.inter, f.a, f.along)
 	}
 }
 
@@ -172,7 +207,8 @@ const roadAheadScanEdges = 64
 
 // RoadAhead is the path of a vehicle at pos when no route is known: it
 // follows the road, taking at each node the continuation whose bearing is
-// nearest to the bearing of arrival (never the U-turn onto the twin edge),
+// nearest to the bearing of arrival (never the U-turn onto the twin edge,
+// never a turn a restriction forbids),
 // up to maxDistM metres, a dead end, or an edge it has already taken (a
 // roundabout's ring is driven once, not round and round). An invalid pos
 // gives a path of zero length at pos.XY.
@@ -228,13 +264,15 @@ func (n *Network) RoadAhead(pos RoadPos, maxDistM float64) *Path {
 }
 
 // straightestNext is the edge leaving e's end node whose first bearing is
-// nearest to e's bearing of arrival, other than e's twin; -1 at a dead end.
+// nearest to e's bearing of arrival, other than e's twin and any turn a
+// restriction forbids; -1 at a dead end.
 func (n *Network) straightestNext(e int32) int32 {
 	in := n.EntryBearingDeg(e)
 	twin := n.edges[e].Twin
+	bans := n.bannedAfter(e)
 	best, bestDiff := int32(-1), math.Inf(1)
 	for _, o := range n.OutEdges(n.edges[e].To) {
-		if o == twin {
+		if o == twin || len(bans) > 0 && slices.Contains(bans, o) {
 			continue
 		}
 		if d := AngleDiffDeg(in, n.edges[o].firstBearing); d < bestDiff {

@@ -161,7 +161,7 @@ func TestPathFromPolylineErrors(t *testing.T) {
 
 func TestRoadAhead(t *testing.T) {
 	n := buildTestNet(t, gridInventory(5, 5, 200))
-	start, err := n.snap("from", ll(50, 200))
+	start, err := snapNearest(n, ll(50, 200))
 	require.NoError(t, err)
 	east := start.edge
 	off := start.off
@@ -194,7 +194,7 @@ func TestRoadAhead(t *testing.T) {
 		testRoad("ring-s", true, 8, XY{-30, 0}, XY{0, -30}, XY{30, 0}),
 		testRoad("ring-n", true, 8, XY{30, 0}, XY{0, 30}, XY{-30, 0}),
 	}})
-	in, err := ring.snap("from", ll(-150, 0))
+	in, err := snapNearest(ring, ll(-150, 0))
 	require.NoError(t, err)
 	inEdge, inOff := in.edge, in.off
 	if _, b := ring.PointOnEdge(inEdge, inOff); AngleDiffDeg(b, 90) > 1 {
@@ -219,7 +219,7 @@ func TestRoadAhead(t *testing.T) {
 	}
 	bigRing := buildTestNet(t, &Inventory{Roads: roads})
 	require.Greater(t, bigRing.NumEdges(), roadAheadScanEdges)
-	entry, err := bigRing.snap("from", ll(radius+150, 0))
+	entry, err := snapNearest(bigRing, ll(radius+150, 0))
 	require.NoError(t, err)
 	entryEdge, entryOff := entry.edge, entry.off
 	if _, b := bigRing.PointOnEdge(entryEdge, entryOff); AngleDiffDeg(b, 270) > 1 {
@@ -230,7 +230,7 @@ func TestRoadAhead(t *testing.T) {
 
 	// A dead end: the path stops there.
 	dead := buildTestNet(t, &Inventory{Roads: []Road{testRoad("cul-de-sac", false, 8, XY{0, 0}, XY{120, 0})}})
-	snapped, err := dead.snap("from", ll(20, 0))
+	snapped, err := snapNearest(dead, ll(20, 0))
 	require.NoError(t, err)
 	e := snapped.edge
 	short := dead.RoadAhead(RoadPos{Edge: e, OffsetM: snapped.off}, 1000)

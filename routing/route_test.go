@@ -2,8 +2,10 @@ package routing
 
 import (
 	"container/heap"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -11,25 +13,64 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// bruteSnap is the nearest road point by looking at every segment of every
-// edge: the oracle for the R-tree snap.
-func bruteSnap(n *Network, ll orb.Point) (edge int32, off, dist float64) {
+// bruteSnap is every road point Route may start or end at for ll, by
+// looking at every segment of every edge: the oracle for the R-tree snap.
+// Each road's nearest point (on its indexed edge, the first of a two-way
+// road's pair) whose distance is at most SnapAlternativesM more than the
+// nearest road's.
+func bruteSnap(n *Network, ll orb.Point) []roadPoint {
 	p := n.Projection().ToXY(ll)
-	edge, dist = -1, math.Inf(1)
+	type hit struct {
+		rp roadPoint
+		d  float64
+	}
+	byRoad := map[int32]hit{}
 	for e := int32(0); e < int32(n.NumEdges()); e++ {
+		if tw := n.Edge(e).Twin; tw >= 0 && tw < e {
+			continue
+		}
 		g, cum := n.EdgeGeometry(e)
 		for s := 0; s+1 < len(g); s++ {
 			_, t, d := projectOnSegment(p, g[s], g[s+1])
-			if d < dist {
-				edge, off, dist = e, cum[s]+t*(cum[s+1]-cum[s]), d
+			if h, ok := byRoad[e]; !ok || d < h.d {
+				byRoad[e] = hit{roadPoint{e, cum[s] + t*(cum[s+1]-cum[s])}, d}
 			}
 		}
 	}
-	return edge, off, dist
+	nearest := math.Inf(1)
+	for _, h := range byRoad {
+		nearest = math.Min(nearest, h.d)
+	}
+	var out []roadPoint
+	for _, h := range byRoad {
+		if h.d <= nearest+SnapAlternativesM {
+			out = append(out, h.rp)
+		}
+	}
+	return out
+}
+
+// bruteJunctionAt is the intersection whose point or one of whose nodes
+// is nearest to ll within SnapAlternativesM, by looking at every one.
+func bruteJunctionAt(n *Network, ll orb.Point) int32 {
+	p := n.Projection().ToXY(ll)
+	best, bestD := int32(-1), math.Inf(1)
+	for i := range n.Intersections() {
+		ds := []float64{p.Dist(n.Intersection(int32(i)).XY)}
+		for _, v := range n.IntersectionNodes(int32(i)) {
+			ds = append(ds, p.Dist(n.NodeXY(v)))
+		}
+		for _, d := range ds {
+			if d <= SnapAlternativesM && d < bestD {
+				best, bestD = int32(i), d
+			}
+		}
+	}
+	return best
 }
 
 type dijkstraItem struct {
-	node int32
+	edge int32
 	t    float64
 }
 type dijkstraQueue []dijkstraItem
@@ -40,56 +81,85 @@ func (q dijkstraQueue) Swap(i, j int)                { q[i], q[j] = q[j], q[i] }
 func (q *dijkstraQueue) Push(x any)                  { *q = append(*q, x.(dijkstraItem)) }
 func (q *dijkstraQueue) Pop() any                    { old := *q; it := old[len(old)-1]; *q = old[:len(old)-1]; return it }
 func (q dijkstraQueue) empty() bool                  { return len(q) == 0 }
-func (q *dijkstraQueue) pushItem(n int32, t float64) { heap.Push(q, dijkstraItem{n, t}) }
+func (q *dijkstraQueue) pushItem(e int32, t float64) { heap.Push(q, dijkstraItem{e, t}) }
 
 // bruteFastest is the free-flow time of the fastest route between two
-// road points, by a plain Dijkstra over the whole graph from each start
-// direction (no heuristic, no early exit), with the same partial-edge
-// semantics as Route: start part-way along an edge, end part-way along one.
+// points, by a plain Dijkstra over the directed edges (a label per edge,
+// so that turn restrictions are simply checked at each step) from every
+// start position, with the same partial-edge semantics as Route: start
+// part-way along an edge, end part-way along one.
 func bruteFastest(n *Network, from, to orb.Point) float64 {
-	se, soff, _ := bruteSnap(n, from)
-	de, doff, _ := bruteSnap(n, to)
 	type rp struct {
 		e   int32
 		off float64
 	}
-	dirs := func(e int32, off float64) []rp {
-		out := []rp{{e, off}}
-		if tw := n.Edge(e).Twin; tw >= 0 {
-			out = append(out, rp{tw, n.Edge(tw).LengthM - off})
+	dirs := func(pts []roadPoint) []rp {
+		var out []rp
+		for _, p := range pts {
+			out = append(out, rp{p.edge, p.off})
+			if tw := n.Edge(p.edge).Twin; tw >= 0 {
+				out = append(out, rp{tw, n.Edge(tw).LengthM - p.off})
+			}
 		}
 		return out
 	}
+	starts, dests := dirs(bruteSnap(n, from)), dirs(bruteSnap(n, to))
+	// A point at a junction may also leave it, or reach it, by any road of
+	// its nodes.
+	if ii := bruteJunctionAt(n, from); ii >= 0 {
+		for _, v := range n.IntersectionNodes(ii) {
+			for _, e := range n.OutEdges(v) {
+				starts = append(starts, rp{e, 0})
+			}
+		}
+	}
+	if ii := bruteJunctionAt(n, to); ii >= 0 {
+		for _, v := range n.IntersectionNodes(ii) {
+			for _, e := range n.InEdges(v) {
+				dests = append(dests, rp{e, n.Edge(e).LengthM})
+			}
+		}
+	}
 	best := math.Inf(1)
-	for _, s := range dirs(se, soff) {
-		for _, d := range dirs(de, doff) {
+	for _, s := range starts {
+		for _, d := range dests {
 			if s.e == d.e && d.off >= s.off {
 				best = math.Min(best, (d.off-s.off)/n.Edge(s.e).SpeedMps)
 			}
 		}
-		dist := make([]float64, n.NumNodes())
-		for i := range dist {
-			dist[i] = math.Inf(1)
-		}
+	}
+	// dist[e]: the fastest time to the end of edge e.
+	dist := make([]float64, n.NumEdges())
+	for i := range dist {
+		dist[i] = math.Inf(1)
+	}
+	q := &dijkstraQueue{}
+	for _, s := range starts {
 		se := n.Edge(s.e)
-		dist[se.To] = (se.LengthM - s.off) / se.SpeedMps
-		q := &dijkstraQueue{}
-		q.pushItem(se.To, dist[se.To])
-		for !q.empty() {
-			it := heap.Pop(q).(dijkstraItem)
-			if it.t > dist[it.node] {
+		if t := (se.LengthM - s.off) / se.SpeedMps; t < dist[s.e] {
+			dist[s.e] = t
+			q.pushItem(s.e, t)
+		}
+	}
+	for !q.empty() {
+		it := heap.Pop(q).(dijkstraItem)
+		if it.t > dist[it.edge] {
+			continue
+		}
+		for _, o := range n.OutEdges(n.Edge(it.edge).To) {
+			if !n.TurnAllowed(it.edge, o) {
 				continue
 			}
-			for _, e := range n.OutEdges(it.node) {
-				ed := n.Edge(e)
-				if t := it.t + ed.LengthM/ed.SpeedMps; t < dist[ed.To] {
-					dist[ed.To] = t
-					q.pushItem(ed.To, t)
+			od := n.Edge(o)
+			if t := it.t + od.LengthM/od.SpeedMps; t < dist[o] {
+				dist[o] = t
+				q.pushItem(o, t)
+			}
+			for _, d := range dests {
+				if d.e == o {
+					best = math.Min(best, it.t+d.off/od.SpeedMps)
 				}
 			}
-		}
-		for _, d := range dirs(de, doff) {
-			best = math.Min(best, dist[n.Edge(d.e).From]+d.off/n.Edge(d.e).SpeedMps)
 		}
 	}
 	return best
@@ -232,7 +302,7 @@ func TestRouteFrom(t *testing.T) {
 	// Heading west on the bottom street at x=250: RouteFrom keeps that
 	// direction, so reaching a point behind (x=350) means driving on to
 	// the junction at x=200 and turning round there.
-	start, err := n.snap("from", ll(250, 0))
+	start, err := snapNearest(n, ll(250, 0))
 	require.NoError(t, err)
 	west := start.edge
 	if _, b := n.PointOnEdge(west, start.off); AngleDiffDeg(b, 270) > 1 {
@@ -297,4 +367,47 @@ func BenchmarkRouteCrossCity(b *testing.B) {
 	for b.Loop() {
 		_, _ = n.Route(from, to)
 	}
+}
+
+// BenchmarkRouteWithRestrictions is BenchmarkRoute on the Luxembourg map
+// with 300 random turn restrictions at its junctions (the shipped extract
+// has none): where a turn is forbidden the search labels arriving edges,
+// not nodes.
+func BenchmarkRouteWithRestrictions(b *testing.B) {
+	inv, err := LoadGeoJSON(mustOpenFile(b, "../testdata/luxembourg.geojson"))
+	require.NoError(b, err)
+	base, err := Build(inv)
+	require.NoError(b, err)
+	rng := rand.New(rand.NewPCG(8, 9))
+	for k := 0; len(inv.Restrictions) < 300 && k < 100000; k++ {
+		v := int32(rng.IntN(base.NumNodes()))
+		ins, outs := base.InEdges(v), base.OutEdges(v)
+		if len(ins) < 2 || len(outs) < 2 {
+			continue
+		}
+		a, c := ins[rng.IntN(len(ins))], outs[rng.IntN(len(outs))]
+		inv.Restrictions = append(inv.Restrictions, TurnRestriction{ID: fmt.Sprintf("r%d", k), Kind: "no_left_turn",
+			From: base.Road(base.Edge(a).Road).ID, To: base.Road(base.Edge(c).Road).ID, Via: base.Projection().ToLonLat(base.NodeXY(v))})
+	}
+	n, err := Build(inv)
+	require.NoError(b, err)
+	pairs := make([][2]orb.Point, 256)
+	for i := range pairs {
+		pairs[i] = [2]orb.Point{randomRoadPoint(n, rng), randomRoadPoint(n, rng)}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		pr := pairs[i%len(pairs)]
+		_, _ = n.Route(pr[0], pr[1])
+	}
+	b.ReportMetric(float64(n.NumTurnBans()), "bans")
+}
+
+func mustOpenFile(tb testing.TB, path string) *os.File {
+	tb.Helper()
+	f, err := os.Open(path)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { f.Close() })
+	return f
 }

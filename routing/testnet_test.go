@@ -106,3 +106,13 @@ func randomRoadPoint(n *Network, rng *rand.Rand) orb.Point {
 func gauss2(rng *rand.Rand, sigma float64) XY {
 	return XY{rng.NormFloat64() * sigma, rng.NormFloat64() * sigma}
 }
+
+// snapNearest is the point of the road nearest to ll, on the road's
+// indexed edge (Route's first snap candidate).
+func snapNearest(n *Network, ll orb.Point) (roadPoint, error) {
+	pos, ok := n.nearestRoad(n.Projection().ToXY(ll), MaxSnapDistM)
+	if !ok {
+		return roadPoint{}, fmt.Errorf("%v: no road within %v m", ll, MaxSnapDistM)
+	}
+	return roadPoint{edge: pos.Edge, off: pos.OffsetM}, nil
+}

@@ -2,6 +2,7 @@ package signals
 
 import (
 	"errors"
+	"math"
 	"math/bits"
 	"strconv"
 	"time"
@@ -298,4 +299,40 @@ func stageMask(s Stage) uint16 {
 		}
 	}
 	return m
+}
+
+// Wire returns the plan as a status reports it (wire.SignalPlan).
+func (p Plan) Wire() *wire.SignalPlan {
+	sp := &wire.SignalPlan{CycleS: p.Cycle.Seconds(), OffsetS: mod(p.Offset, p.Cycle).Seconds()}
+	for _, s := range p.Stages {
+		sp.Stages = append(sp.Stages, wire.PlanStage{Phases: append([]int{}, s.Phases...), GreenS: s.Green.Seconds()})
+	}
+	return sp
+}
+
+// PlanFromWire rebuilds a plan a unit reported, for an intersection timed
+// by t. Greens are rounded to the millisecond; the cycle must equal the
+// greens and clearances within 10 ms (the last green takes the
+// difference), and the result must satisfy Plan.Validate.
+func PlanFromWire(sp *wire.SignalPlan, t Timing) (Plan, error) {
+	if err := sp.Validate("plan"); err != nil {
+		return Plan{}, err
+	}
+	ms := func(s float64) time.Duration { return time.Duration(math.Round(s*1000)) * time.Millisecond }
+	p := Plan{Cycle: ms(sp.CycleS), Offset: ms(sp.OffsetS), Stages: make([]Stage, len(sp.Stages))}
+	var sum time.Duration
+	for i, s := range sp.Stages {
+		p.Stages[i] = Stage{Phases: append([]int(nil), s.Phases...), Green: ms(s.GreenS)}
+		sum += p.Stages[i].Green + t.Clearance()
+	}
+	if d := p.Cycle - sum; d != 0 {
+		if d < -10*time.Millisecond || d > 10*time.Millisecond {
+			return Plan{}, wire.Invalid("plan.cycle_s", "the greens and this intersection's clearances add up to "+sum.String()+", not "+p.Cycle.String())
+		}
+		p.Stages[len(p.Stages)-1].Green += d
+	}
+	if err := p.Validate(t); err != nil {
+		return Plan{}, wire.Invalid("plan", err.Error())
+	}
+	return p, nil
 }

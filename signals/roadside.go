@@ -158,6 +158,10 @@ type Roadside struct {
 	holdStart        time.Time // the current hold's start (while holding)
 	holding          bool      // a hold started at holdStart is under way
 	holdByBudget     bool      // the current hold's end is where the budget runs out, not max preempt
+	// correction is what the unit still has to take from (negative) or add
+	// to (positive) its coming greens to be back in step with its plan
+	// after a preempt (see endPreemption); zero when in step.
+	correction time.Duration
 
 	budget HoldBudget
 	holds  [holdSlots]holdSpan // past holds within the budget's window, oldest first
@@ -172,6 +176,8 @@ type Roadside struct {
 	record  bool
 	changes []Change
 	dropped int
+
+	wirePlan *wire.SignalPlan // the plan as statuses report it, made once
 }
 
 // NewRoadside returns the unit for intersectionID running plan with timing
@@ -201,6 +207,7 @@ func NewRoadside(intersectionID string, plan Plan, t Timing) (*Roadside, error) 
 		r.starts[i] = at
 		at += s.Green + t.Clearance()
 	}
+	r.wirePlan = r.plan.Wire()
 	return r, nil
 }
 
@@ -266,6 +273,18 @@ func (r *Roadside) endHold(t time.Time) {
 	}
 	r.holds[r.nHolds] = holdSpan{start: r.holdStart, end: t}
 	r.nHolds++
+}
+
+// CopyTo makes dst an independent copy of r, reusing dst's buffers: a
+// what-if copy (a controller forecasting what a preempt would do) runs on
+// without touching r, and without allocating once dst's buffers have
+// grown. The plan is shared: neither unit changes it.
+func (r *Roadside) CopyTo(dst *Roadside) {
+	served, queued, changes := dst.served[:0], dst.queued[:0], dst.changes[:0]
+	*dst = *r
+	dst.served = append(served, r.served...)
+	dst.queued = append(queued, r.queued...)
+	dst.changes = append(changes, r.changes...)
 }
 
 // IntersectionID returns the intersection the unit controls.
@@ -364,7 +383,8 @@ func (r *Roadside) AppendGreenPhases(dst []int) []int {
 	return dst
 }
 
-// wire.Status advances the unit to now and reports it in wire form.
+// Status advances the unit to now and reports it in wire form. Its Plan
+// is the unit's own, shared by every status: read it, do not change it.
 func (r *Roadside) Status(now time.Time) wire.Status {
 	r.Advance(now)
 	return wire.Status{
@@ -375,7 +395,37 @@ func (r *Roadside) Status(now time.Time) wire.Status {
 		RequestID:      r.RequestID(),
 		GreenSince:     r.greenSince(),
 		GreenUntil:     r.plannedGreenEnd(),
+		Plan:           r.wirePlan,
+		InStep:         r.inStep(),
 	}
+}
+
+// inStep reports whether the unit's indications follow its plan now: in
+// normal operation, no transition under way, and the stage, interval and
+// its end the plan gives for this instant.
+func (r *Roadside) inStep() bool {
+	if !r.started || r.mode != wire.StateNormal || r.fault || r.correction != 0 {
+		return false
+	}
+	pos := r.plan.position(r.now)
+	for i, st := range r.plan.Stages {
+		within := pos - r.starts[i]
+		if within < 0 || within >= st.Green+r.timing.Clearance() {
+			continue
+		}
+		var end time.Duration
+		var iv interval
+		switch {
+		case within < st.Green:
+			iv, end = intervalGreen, st.Green
+		case within < st.Green+r.timing.Yellow:
+			iv, end = intervalYellow, st.Green+r.timing.Yellow
+		default:
+			iv, end = intervalAllRed, st.Green+r.timing.Clearance()
+		}
+		return r.stage == i && r.interval == iv && r.intervalEnd.Equal(r.now.Add(end-within))
+	}
+	return false
 }
 
 // greenSince is when the phases now green became green; zero when none is.
@@ -648,18 +698,26 @@ func (r *Roadside) step(t time.Time) {
 }
 
 // reentry chooses the stage to green at t, when the unit is all red and
-// free to follow its plan, and when that green ends. It is the recovery
-// after a preempt and also how normal operation proceeds (in step with the
-// plan it simply yields the next stage). Rule: the stage the coordinated
-// plan is in at t, ending when the plan ends it — unless less than min green
-// of it remains (or the plan is in a clearance), in which case the plan's
-// next stage starts now, early, and ends when the plan ends it. Either way
-// the unit is back in step with its offset at the end of this one green:
-// the shortest return, with no cycle stretched or skipped beyond it.
+// free to follow its plan, and when that green ends. In step with the plan
+// it yields the plan's next stage, ending when the plan ends it. During a
+// transition back to the plan after a preempt (correction non-zero) it
+// yields the next stage in order, its green shortened or lengthened by
+// what is left of the correction within the stage's limits (see
+// adjustGreen), so no stage is skipped. Otherwise (after an entry that
+// ended before its hold began) it takes the stage the plan is in at t,
+// unless less than min green of it remains (or the plan is in a
+// clearance), in which case the plan's next stage starts now, early: back
+// in step at the end of this one green.
 func (r *Roadside) reentry(t time.Time) (int, time.Time) {
+	n := len(r.plan.Stages)
+	if r.correction != 0 {
+		j := (r.stage + 1) % n
+		green, rest := r.adjustGreen(j, r.correction)
+		r.correction = rest
+		return j, t.Add(green)
+	}
 	pos := r.plan.position(t)
 	clearance := r.timing.Clearance()
-	n := len(r.plan.Stages)
 	for i, s := range r.plan.Stages {
 		start := r.starts[i]
 		if pos < start || pos >= start+s.Green+clearance {
@@ -673,6 +731,39 @@ func (r *Roadside) reentry(t time.Time) (int, time.Time) {
 		return j, t.Add(s.Green + clearance - within + r.plan.Stages[j].Green)
 	}
 	return 0, t.Add(r.plan.Stages[0].Green) // unreachable: the stages tile the cycle
+}
+
+// adjustGreen is stage j's green during a transition with correction c
+// left: its planned green shortened (c < 0) down to its minimum (min green
+// and pedestrian clearance, or the planned green if that is shorter) or
+// lengthened (c > 0) by at most half of it, and what remains of c.
+func (r *Roadside) adjustGreen(j int, c time.Duration) (green, rest time.Duration) {
+	g := r.plan.Stages[j].Green
+	if c < 0 {
+		floor := min(g, r.timing.MinGreen+r.timing.PedClearance)
+		adj := max(c, floor-g)
+		return g + adj, c - adj
+	}
+	adj := min(c, g/2)
+	return g + adj, c - adj
+}
+
+// transitionEnd is when a transition starting stage k's green at start,
+// with correction c, is back in step: the start of the first green after
+// the correction is used up. It is far in the future when the stages'
+// limits cannot absorb c within four cycles.
+func (r *Roadside) transitionEnd(start time.Time, k int, c time.Duration) time.Time {
+	n := len(r.plan.Stages)
+	for i := 0; c != 0; i++ {
+		if i >= 4*n {
+			return start.Add(100 * r.plan.Cycle)
+		}
+		var green time.Duration
+		green, c = r.adjustGreen(k, c)
+		start = start.Add(green + r.timing.Clearance())
+		k = (k + 1) % n
+	}
+	return start
 }
 
 // admit takes a new request at t.
@@ -700,6 +791,7 @@ func (r *Roadside) admit(t time.Time, q request) {
 // serve starts serving r.served (non-empty, all for one stage) at t, from
 // normal, exit, or an entry or hold whose requests have all ended.
 func (r *Roadside) serve(t time.Time) {
+	r.correction = 0 // a transition in progress is recomputed when this preempt ends
 	bit := wire.PhaseBit(r.served[0].phase)
 	if r.interval == intervalGreen && r.masks[r.stage]&bit != 0 {
 		// Already green: hold it, no clearance needed.
@@ -779,25 +871,76 @@ func (r *Roadside) servedEnded(t time.Time) {
 	r.endPreemption(t)
 }
 
-// endPreemption returns the unit from entry or hold to its plan at t. A
-// green that is running completes its minimum (and, if it was a plan green,
-// its pedestrian clearance); if the plan would bring that same stage up next
-// anyway the green simply continues into it (no needless clearance);
-// otherwise the unit clears it and re-enters the plan (see reentry).
+// endPreemption returns the unit from entry or hold to its plan at t, the
+// quickest of three ways back into step, as coordinated controllers do
+// (no stage is skipped but by a dwell, and every green keeps its minimum):
+//
+//   - dwell: the held green continues until the plan greens that stage
+//     itself (at once when the plan is in it: the green just runs on to the
+//     plan's end); allowed when that comes within half the stage's planned
+//     green;
+//   - short way: the held green ends after its minimum and the following
+//     stages run shorter (down to their minimum and pedestrian clearance)
+//     until the unit has caught up with the plan;
+//   - long way: the same, the following stages running longer (by at most
+//     half their planned green each) until the plan has come round.
+//
+// The unit is back in step when the first green after the correction
+// starts; the way that gets there first is taken, and of equally quick
+// ways one that serves every stage rather than a dwell. An entry that ends
+// before its hold began (its green not yet up) re-enters the plan at the
+// end of its clearance (see reentry).
 func (r *Roadside) endPreemption(t time.Time) {
+	r.correction = 0
 	if r.interval != intervalGreen {
 		r.setMode(t, wire.StateExit)
 		return
 	}
 	end := maxTime(t, r.greenEarliestEnd)
-	stage, planEnd := r.reentry(end.Add(r.timing.Clearance()))
-	if stage == r.stage {
+	h, n, cycle := r.stage, len(r.plan.Stages), r.plan.Cycle
+	clearance := r.timing.Clearance()
+	pos := r.plan.position(end)
+	if within := pos - r.starts[h]; within >= 0 && within < r.plan.Stages[h].Green {
+		// The plan is in the held stage: run on to its end, in step.
 		r.setMode(t, wire.StateNormal)
-		r.intervalEnd = planEnd
+		r.intervalEnd = end.Add(r.plan.Stages[h].Green - within)
 		return
+	}
+	toHeld := mod(r.starts[h]-pos, cycle) // until the plan greens the held stage again
+	dwell := end.Add(toHeld)
+	k := (h + 1) % n
+	nextStart := end.Add(clearance)
+	lag := mod(r.plan.position(nextStart)-r.starts[k], cycle) // how far the plan is past stage k's start
+	short := r.transitionEnd(nextStart, k, -lag)
+	long := r.transitionEnd(nextStart, k, cycle-lag)
+	if lag == 0 {
+		short, long = nextStart, nextStart
+	}
+	// Dwell skips the stages in between for a cycle: taken only when it is
+	// strictly quicker than serving them.
+	if toHeld <= r.plan.Stages[h].Green/2 && dwell.Before(short) && dwell.Before(long) {
+		r.setMode(t, wire.StateNormal)
+		r.intervalEnd = dwell.Add(r.plan.Stages[h].Green)
+		return
+	}
+	switch {
+	case lag == 0:
+	case !long.Before(short):
+		r.correction = -lag
+	default:
+		r.correction = cycle - lag
 	}
 	r.setMode(t, wire.StateExit)
 	r.intervalEnd = end
+}
+
+// mod is d modulo m in [0, m).
+func mod(d, m time.Duration) time.Duration {
+	d %= m
+	if d < 0 {
+		d += m
+	}
+	return d
 }
 
 func (r *Roadside) startGreen(t time.Time, stage int, end time.Time) {

@@ -61,7 +61,7 @@
 // # Background traffic
 //
 // Every approach of every intersection is a deterministic fluid queue (see
-// approachQueue): arrivals at traffic.main_veh_h (phases 1, 2, 5, 6) or
+// signals.Queue): arrivals at traffic.main_veh_h (phases 1, 2, 5, 6) or
 // traffic.side_veh_h (others) — each capped at traffic.max_saturation (0.9)
 // of the approach's capacity under its plan — or a per-approach override
 // taken as given; discharge at

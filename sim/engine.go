@@ -29,6 +29,8 @@ func newEngine(w *world, strategy string) (*controller.Engine, error) {
 	cfg.SilenceGrace = seconds(c.SilenceGraceS)
 	cfg.OffPathToleranceM = c.OffPathToleranceM
 	cfg.PassedMarginM = c.PassedMarginM
+	cfg.Price = c.Price
+	cfg.StartupLost = seconds(w.sc.Traffic.StartupLostS)
 	for _, t := range w.trips {
 		cfg.Priorities[t.id] = t.priority
 	}

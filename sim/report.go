@@ -200,7 +200,7 @@ func (r *run) report(base *run) RunReport {
 		tot.MaxHoldS = math.Max(tot.MaxHoldS, u.maxHol)
 		tot.UnreleasedPreempts += u.unreleased
 		for j := range u.queues {
-			tot.queueDelayVehS += u.queues[j].delayVehS
+			tot.queueDelayVehS += u.queues[j].Delay()
 		}
 		if base != nil {
 			tot.CrossGreenLostS += greenLost(base.units[i].greenLog, u.greenLog, u.evLog, r.endT)
@@ -211,7 +211,7 @@ func (r *run) report(base *run) RunReport {
 		var baseDelay float64
 		for i := range base.units {
 			for j := range base.units[i].queues {
-				baseDelay += base.units[i].queues[j].delayVehS
+				baseDelay += base.units[i].queues[j].Delay()
 			}
 		}
 		tot.CrossQueueDelayS = tot.queueDelayVehS - baseDelay

@@ -69,7 +69,7 @@ type run struct {
 // unitRun is one intersection's roadside unit and its approach queues.
 type unitRun struct {
 	rs        *signals.Roadside
-	queues    []approachQueue
+	queues    []signals.Queue
 	phaseApps [wire.MaxPhase + 1][]int32 // approaches served by each phase
 
 	gen       int32         // generation of the pending change event
@@ -184,7 +184,7 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 		u.reqPhase = map[string]int{}
 		u.reqExpiry = map[string]time.Duration{}
 		for j, a := range spec.approaches {
-			u.queues = append(u.queues, newApproachQueue(a.vehH, satFlow, sc.Traffic.StartupLostS))
+			u.queues = append(u.queues, signals.NewQueue(a.vehH, satFlow, sc.Traffic.StartupLostS))
 			if a.phase >= wire.MinPhase && a.phase <= wire.MaxPhase {
 				u.phaseApps[a.phase] = append(u.phaseApps[a.phase], int32(j))
 			}

@@ -92,7 +92,7 @@ type PlanOverride struct {
 
 // TrafficSpec is the background demand: per-approach arrival rates (veh/h)
 // with main (phases 1, 2, 5, 6) and side defaults, and the discharge
-// parameters of the queue model (see approachQueue).
+// parameters of the queue model (see signals.Queue).
 type TrafficSpec struct {
 	MainVehH        float64 `yaml:"main_veh_h"`
 	SideVehH        float64 `yaml:"side_veh_h"`
@@ -192,6 +192,10 @@ type ControllerSpec struct {
 	SilenceGraceS      float64 `yaml:"silence_grace_s"`
 	OffPathToleranceM  float64 `yaml:"off_path_tolerance_m"`
 	PassedMarginM      float64 `yaml:"passed_margin_m"`
+	// Price is the green-wave policy's price (controller.Config.Price):
+	// vehicle-seconds of cross-traffic delay one second of emergency
+	// vehicle delay is worth. Absent: the engine's default.
+	Price *float64 `yaml:"price"`
 }
 
 // Place is a point of a scenario: a [lon, lat] pair, or a name — an

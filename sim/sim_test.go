@@ -52,46 +52,6 @@ func TestCorridorGreenWave(t *testing.T) {
 	assert.Zero(t, none.Totals.CrossQueueDelayS)
 }
 
-// The issue's other corridor must-show: conventional range preemption takes
-// more green from the cross streets than the green wave. In this model it
-// does not, and issue 4 is blocked on it for the issue's author to restate
-// (docs/cross-green.md has the measurements). Range at its 300 m default
-// takes less cross green only because it fails the ambulances: 300 m gives
-// a signal 18 s, under the 25 s worst-case entry, so they brake and ride
-// the plan. TestCorridorRangeAtEqualService shows that with range set to
-// serve them as well, the cross streets lose the same green either way.
-func TestCorridorRangeTakesMoreCrossGreen(t *testing.T) {
-	t.Skip("issue 4 is blocked on this must-show (docs/cross-green.md): range at 300 m takes less cross-street " +
-		"green than greenwave (487 vs 865 phase-s) because its ambulances wait (signal delay 101.8 s vs 15.6 s); " +
-		"at equal service (range_m 600: 13.0 s) it takes 855, and no per-junction or route-wide choice meets both " +
-		"this and the 10% delay must-show on this corridor. Remove the skip if the must-show is kept and a policy meets it.")
-	rep := simulate(t, "corridor")
-	rng, gw := runOf(t, rep, StrategyRange), runOf(t, rep, StrategyGreenwave)
-	assert.Greater(t, rng.Totals.CrossGreenLostS, gw.Totals.CrossGreenLostS,
-		"range must take more cross-street green than greenwave (range %.1f s, greenwave %.1f s; holds %.1f s vs %.1f s over %d vs %d preempts; EV signal delay %.1f s vs %.1f s)",
-		rng.Totals.CrossGreenLostS, gw.Totals.CrossGreenLostS, rng.Totals.PreemptHoldS, gw.Totals.PreemptHoldS,
-		rng.Totals.Preempts, gw.Totals.Preempts, rng.Totals.EVSignalDelayS, gw.Totals.EVSignalDelayS)
-}
-
-// With range preemption's trigger set far enough out to serve the
-// ambulances as the green wave does (signal delay within 10% of none's),
-// the cross streets lose about the same green under both — the ambulances
-// arrive when they arrive, and a green for them then costs what it costs —
-// while range holds the junctions longer, having asked earlier.
-func TestCorridorRangeAtEqualService(t *testing.T) {
-	sc, err := LoadScenario(filepath.Join("testdata", "corridor.yaml"))
-	require.NoError(t, err)
-	sc.Controller.RangeM = 600
-	rep, err := Simulate(sc, Options{})
-	require.NoError(t, err)
-	none, rng, gw := runOf(t, rep, StrategyNone), runOf(t, rep, StrategyRange), runOf(t, rep, StrategyGreenwave)
-	require.LessOrEqual(t, rng.Totals.EVSignalDelayS, 0.1*none.Totals.EVSignalDelayS,
-		"range at 600 m must serve the ambulances as greenwave does, or the comparison says nothing")
-	assert.InEpsilon(t, rng.Totals.CrossGreenLostS, gw.Totals.CrossGreenLostS, 0.05,
-		"cross green lost: range %.1f, greenwave %.1f phase-s", rng.Totals.CrossGreenLostS, gw.Totals.CrossGreenLostS)
-	assert.Less(t, gw.Totals.PreemptHoldS, rng.Totals.PreemptHoldS, "greenwave must hold the junctions for less time")
-}
-
 // Every shipped scenario: no run leaves a preempt held, and no hold
 // outlasts the intersections' max preempt.
 func TestShippedScenariosReleaseEveryPreempt(t *testing.T) {

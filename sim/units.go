@@ -64,7 +64,7 @@ func (r *run) applyChange(u *unitRun, c *signals.Change) {
 			u.greenLog = append(u.greenLog, maskAt{t, u.green})
 		}
 		for _, j := range u.phaseApps[c.Phase] {
-			u.queues[j].setServed(ts, c.To != signals.Red)
+			u.queues[j].SetServed(ts, c.To != signals.Red)
 		}
 		return
 	}
@@ -120,7 +120,7 @@ func (r *run) closeUnit(u *unitRun) {
 		u.holdStart = -1
 	}
 	for j := range u.queues {
-		u.queues[j].advance(r.endT.Seconds())
+		u.queues[j].Advance(r.endT.Seconds())
 	}
 }
 

@@ -125,19 +125,19 @@ func (r *run) signalTarget(v *vehicleRun, k int) (float64, bool) {
 	ahead := 0.0
 	if s.approach >= 0 {
 		q := &u.queues[s.approach]
-		q.advance(r.q.Now().Seconds())
+		q.Advance(r.q.Now().Seconds())
 		jam := r.w.sc.Traffic.JamSpacingM
 		switch {
 		case k != v.nextSig:
-			ahead = q.length()
-		case !v.joined && s.alongM-v.pos <= kin.StoppingDistance(v.v)+q.length()*jam+jam:
+			ahead = q.Length()
+		case !v.joined && s.alongM-v.pos <= kin.StoppingDistance(v.v)+q.Length()*jam+jam:
 			v.joined = true
-			v.joinA = q.arrived
+			v.joinA = q.Arrived()
 			fallthrough
 		case v.joined:
-			ahead = math.Max(0, v.joinA-q.departed)
+			ahead = math.Max(0, v.joinA-q.Departed())
 		default:
-			ahead = q.length()
+			ahead = q.Length()
 		}
 		ahead *= jam
 	}

@@ -200,7 +200,8 @@ func (w *world) buildUnits() error {
 			plan.Offset = time.Duration((in.XY.X - minX) / ps.ProgressionMps * float64(time.Second))
 		}
 		u.plan = plan
-		for _, a := range in.Approaches {
+		for j := range in.Approaches {
+			a := &in.Approaches[j]
 			rate := sc.Traffic.SideVehH
 			if isMainPhase(a.Phase) {
 				rate = sc.Traffic.MainVehH
@@ -213,6 +214,15 @@ func (w *world) buildUnits() error {
 				}
 			}
 			u.approaches = append(u.approaches, approachSpec{id: a.ID, phase: a.Phase, vehH: rate})
+			// The inventory's traffic counts, where the map gives none:
+			// the demand the scenario generates, as a city's inventory
+			// would carry its own counts.
+			if a.FlowVehH == 0 {
+				a.FlowVehH = rate
+			}
+			if a.SatFlowVehH == 0 {
+				a.SatFlowVehH = satFlow
+			}
 		}
 		w.units[i] = u
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // State is a roadside unit's mode, a status's "state".
@@ -57,6 +58,10 @@ func ParseState(s string) (State, bool) {
 	return 0, false
 }
 
+// MaxReasonLength bounds Status.Reason: a sentence for an operator, not a
+// log.
+const MaxReasonLength = 256
+
 // Status is what a roadside unit reports (topic
 // greenwave/v1/signals/{intersection_id}/status, retained).
 type Status struct {
@@ -76,7 +81,19 @@ type Status struct {
 	GreenSince time.Time
 	GreenUntil time.Time
 
-	// Offline is an optional addition to protocol v1: true in the status a
+	// Plan and InStep are optional additions too: the unit's coordinated
+	// fixed-time plan, and whether its indications follow that plan now
+	// (false while it preempts or transitions back after a preempt). Nil
+	// Plan means not reported; InStep means nothing without a Plan.
+	Plan   *SignalPlan
+	InStep bool
+
+	// Reason is an optional addition too: why the state is fault, or what
+	// the unit (or the gateway in front of it) works around, in words for
+	// an operator. Empty means not given.
+	Reason string
+
+	// Offline is an optional addition too: true in the status a
 	// unit (or its gateway) registers as its MQTT Last Will, with state
 	// fault, so that the broker publishes it, retained, when the unit's
 	// connection dies. Its ts is when the will was registered (the
@@ -89,14 +106,17 @@ type Status struct {
 
 // statusWire is Status as it travels; see commandWire.
 type statusWire struct {
-	IntersectionID *string `json:"intersection_id,omitempty"`
-	TS             *string `json:"ts,omitempty"`
-	State          *string `json:"state,omitempty"`
-	GreenPhases    []int   `json:"green_phases"`
-	RequestID      *string `json:"request_id,omitempty"`
-	GreenSince     *string `json:"green_since,omitempty"`
-	GreenUntil     *string `json:"green_until,omitempty"`
-	Offline        *bool   `json:"offline,omitempty"`
+	IntersectionID *string     `json:"intersection_id,omitempty"`
+	TS             *string     `json:"ts,omitempty"`
+	State          *string     `json:"state,omitempty"`
+	GreenPhases    []int       `json:"green_phases"`
+	RequestID      *string     `json:"request_id,omitempty"`
+	GreenSince     *string     `json:"green_since,omitempty"`
+	GreenUntil     *string     `json:"green_until,omitempty"`
+	Plan           *SignalPlan `json:"plan,omitempty"`
+	InStep         *bool       `json:"in_step,omitempty"`
+	Reason         *string     `json:"reason,omitempty"`
+	Offline        *bool       `json:"offline,omitempty"`
 }
 
 // MarshalJSON writes the wire form; green_phases is always an array (never
@@ -127,6 +147,12 @@ func (s Status) MarshalJSON() ([]byte, error) {
 	if !s.GreenUntil.IsZero() {
 		until := FormatTime(s.GreenUntil)
 		w.GreenUntil = &until
+	}
+	if s.Plan != nil {
+		w.Plan, w.InStep = s.Plan, &s.InStep
+	}
+	if s.Reason != "" {
+		w.Reason = &s.Reason
 	}
 	if s.Offline {
 		w.Offline = &s.Offline
@@ -182,8 +208,18 @@ func ParseStatus(topicIntersectionID string, b []byte) (Status, error) {
 			return Status{}, err
 		}
 	}
+	s.Plan = w.Plan
+	if w.Reason != nil {
+		s.Reason = *w.Reason
+	}
 	if w.Offline != nil {
 		s.Offline = *w.Offline
+	}
+	if w.InStep != nil {
+		if w.Plan == nil {
+			return Status{}, Invalid("in_step", "describes a plan, and none is given")
+		}
+		s.InStep = *w.InStep
 	}
 	if err := s.Validate(); err != nil {
 		return Status{}, err
@@ -222,8 +258,16 @@ func (s Status) Validate() error {
 	if !s.GreenSince.IsZero() && !s.GreenUntil.IsZero() && s.GreenUntil.Before(s.GreenSince) {
 		return Invalid("green_until", "must not be before green_since")
 	}
+	if s.Plan != nil {
+		if err := s.Plan.Validate("plan"); err != nil {
+			return err
+		}
+	}
 	if s.Offline && s.State != StateFault {
 		return Invalid("offline", "an offline unit's state must be fault, got "+s.State.String())
+	}
+	if len(s.Reason) > MaxReasonLength || !utf8.ValidString(s.Reason) {
+		return Invalid("reason", "must be UTF-8 text of at most "+strconv.Itoa(MaxReasonLength)+" bytes")
 	}
 	return CheckID("request_id", s.RequestID, false)
 }

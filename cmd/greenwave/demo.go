@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/greenwave-project/greenwave/internal/config"
@@ -25,10 +27,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	vehicles := fs.Int("vehicles", 1, fmt.Sprintf("ambulances, departing 20 s apart (1..%d)", demo.MaxVehicles))
 	mapFile := fs.String("map", "", "map file (default: "+demo.DefaultMap+" of the repository)")
 	seed := fs.Uint64("seed", 1, "picks the ambulances' routes")
+	httpAddr := fs.String("http", demo.DefaultHTTPAddr, "serve the operator page (and /metrics) here; port 0 picks a free one, empty serves none")
+	httpToken := fs.String("http-token", "", "token the page needs (required when --http is not loopback; prefer GREENWAVE_HTTP_TOKEN)")
+	record := fs.String("record", "", "write the page's event stream to this file (JSON lines) for `greenwave replay`")
+	waitPage := fs.Bool("wait-for-page", false, "hold the ambulances until the operator page is open")
+	keepPage := fs.Bool("keep-page", false, "keep serving the operator page after the summary, until interrupted")
 	logLevel := &config.Choice{Value: "error", Allowed: logx.Levels}
 	fs.Var(logLevel, "log-level", "the components' log lines (console format, on stderr) at this level and above")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: greenwave demo [--broker URL] [--speedup N] [--vehicles N] [flags]")
+		fmt.Fprintln(stderr, "usage: greenwave demo [--broker URL] [--speedup N] [--vehicles N] [--http ADDR] [--record FILE] [flags]")
 		fs.PrintDefaults()
 	}
 	if err := config.Load(fs, args, config.Getenv); err != nil {
@@ -39,11 +46,26 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	opts := demo.Options{BrokerURL: *brokerURL, TopicRoot: *topicRoot, Speedup: *speedup,
+		Vehicles: *vehicles, MapFile: *mapFile, Seed: *seed, Out: stdout, Logger: log,
+		HTTPAddr: *httpAddr, HTTPToken: *httpToken, WaitForPage: *waitPage, KeepPage: *keepPage}
+	if *record != "" {
+		if *httpAddr == "" {
+			return errors.New("--record keeps the operator page's event stream: it needs --http")
+		}
+		f, err := os.Create(*record)
+		if err != nil {
+			return fmt.Errorf("--record: %w", err)
+		}
+		defer f.Close()
+		opts.Record = f
+	}
 	start := time.Now()
-	_, err = demo.Run(ctx, demo.Options{BrokerURL: *brokerURL, TopicRoot: *topicRoot, Speedup: *speedup,
-		Vehicles: *vehicles, MapFile: *mapFile, Seed: *seed, Out: stdout, Logger: log})
-	if err != nil {
+	if _, err = demo.Run(ctx, opts); err != nil {
 		return err
+	}
+	if *record != "" {
+		fmt.Fprintf(stdout, "event stream recorded to %s (greenwave replay %s)\n", *record, *record)
 	}
 	fmt.Fprintf(stdout, "demo took %.1f s of real time\n", time.Since(start).Seconds())
 	return nil

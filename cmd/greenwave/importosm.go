@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-
 	"flag"
 	"fmt"
 	"io"
@@ -26,10 +25,15 @@ func runImportOSM(_ context.Context, args []string, stdout, stderr io.Writer) er
 	fs.SetOutput(stderr)
 	out := fs.String("o", "-", "output GeoJSON file (- for stdout)")
 	merge := fs.Float64("merge-m", routing.DefaultSignalMergeM,
-		"merge a traffic-signal node into the junction at most this far along the road")
+		"a traffic-signal node that is not a junction belongs to the signalised junction at most this far along the road (stop-line and crossing signals)")
+	join := fs.Float64("join-m", routing.DefaultJunctionJoinM,
+		"signalised junction nodes at most this far apart along the road (or facing each other across a median) are one junction; a junction spans at most twice this")
 	quiet := fs.Bool("q", false, "do not print the import report")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: greenwave import-osm CITY.osm[.gz|.pbf] [-o map.geojson] [-merge-m 30] [-q]")
+		fmt.Fprintln(stderr, "usage: greenwave import-osm CITY.osm[.gz|.pbf] [-o map.geojson] [-merge-m 30] [-join-m 30] [-q]")
+		fmt.Fprintln(stderr, "The report (stderr) says per joined junction what was merged and why, per signal node left out why,")
+		fmt.Fprintln(stderr, "per pair of intersections within 25 m why they stay two, per turn restriction not applied why.")
+		fmt.Fprintln(stderr, "See docs/osm-import.md.")
 		fs.PrintDefaults()
 	}
 	// Accept flags before or after the input file.
@@ -50,7 +54,7 @@ func runImportOSM(_ context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	in := positional[0]
 
-	inv, rep, err := routing.ImportOSMFile(in, routing.ImportOptions{SignalMergeM: *merge})
+	inv, rep, err := routing.ImportOSMFile(in, routing.ImportOptions{SignalMergeM: *merge, JunctionJoinM: *join})
 	if err != nil {
 		return err
 	}

@@ -21,9 +21,10 @@ func TestImportOSMToStdout(t *testing.T) {
 	require.Equal(t, 0, code, stderr.String())
 	inv, err := routing.LoadGeoJSON(&stdout)
 	require.NoError(t, err, "stdout is exactly the map")
-	assert.Len(t, inv.Intersections, 2)
-	assert.Contains(t, stderr.String(), "2 intersections", "the report goes to stderr")
-	assert.Contains(t, stderr.String(), "dropped node 10")
+	assert.Len(t, inv.Intersections, 3)
+	assert.Contains(t, stderr.String(), "3 intersections", "the report goes to stderr")
+	assert.Contains(t, stderr.String(), "signal 11 stands 8 m from junction node 1", "per joined junction, what merged and why")
+	assert.Contains(t, stderr.String(), "signal node 7 at 6.0997000,49.6003000: on a highway=footway", "per dropped node, why")
 }
 
 func TestImportOSMToFile(t *testing.T) {
@@ -41,6 +42,19 @@ func TestImportOSMToFile(t *testing.T) {
 	assert.Equal(t, string(golden), string(got))
 	_, err = os.Stat(out + ".tmp")
 	assert.ErrorIs(t, err, os.ErrNotExist, "the temporary file is renamed into place")
+}
+
+func TestImportOSMJoinDistance(t *testing.T) {
+	// With -join-m 1 the divided road crossing's four signalised nodes,
+	// 14 m apart, stay four intersections, and the report says why each
+	// pair within 25 m is not one.
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"import-osm", "-join-m", "1", "../../routing/testdata/osm/divided_cross.osm"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stderr.String(), "m apart along the roads, over --join-m (1 m)")
+	inv, err := routing.LoadGeoJSON(&stdout)
+	require.NoError(t, err)
+	assert.Greater(t, len(inv.Intersections), 3)
 }
 
 func TestImportOSMBadInput(t *testing.T) {
@@ -62,6 +76,7 @@ func TestImportOSMBadInput(t *testing.T) {
 		{"missing file", []string{"import-osm", filepath.Join(dir, "nope.osm")}, "no such file"},
 		{"bad node", []string{"import-osm", broken, "-o", out}, "node 1: not a valid lon/lat"},
 		{"negative merge distance", []string{"import-osm", importFixture, "-merge-m", "-3"}, "SignalMergeM"},
+		{"join distance too large", []string{"import-osm", importFixture, "-join-m", "1000"}, "JunctionJoinM"},
 		{"no roads", []string{"import-osm", noRoads, "-o", out}, "no drivable roads"},
 		{"bad flag", []string{"import-osm", "-x", importFixture}, "flag provided but not defined"},
 	}

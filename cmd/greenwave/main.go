@@ -1,6 +1,6 @@
 // Command greenwave is the one binary of greenwave: the live controller
 // (serve), the roadside-unit simulator (rsu), the zero-setup demo, the
-// offline simulator (sim), and the map tools (import-osm, route).
+// offline simulator (sim), and the map tools (import-osm, check-map, route).
 package main
 
 import (

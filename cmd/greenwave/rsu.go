@@ -28,7 +28,7 @@ func runRSU(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	mapFile := fs.String("map", "", "map file (GeoJSON, map-format.md): one unit per intersection (required)")
 	cycle := fs.Duration("cycle", rsu.DefaultCycle, "cycle length of the units' fixed-time plans (longer where an intersection's stages need it)")
 	mainShare := fs.Float64("main-share", rsu.DefaultMainShare, "share of green time given to the main street (NEMA phases 1, 2, 5, 6)")
-	spat := fs.Bool("spat", true, "report green_since/green_until (planned green times, docs/protocol-notes.md) in statuses; false: core protocol v1 fields only")
+	spat := fs.Bool("spat", true, "report green_since/green_until and the plan (docs/wire-protocol.md's optional timing facts) in statuses; false: core protocol v1 fields only")
 	trusted := config.StringList{defaultControllerID}
 	fs.Var(&trusted, "trust-controllers", "comma-separated controller ids whose commands the units obey (and whose presence they follow)")
 	unitConns := fs.Bool("unit-connections", true, "one MQTT connection per unit, each with its own Last Will (a retained fault status marked offline); false: one connection for all, and a dead rsu leaves its statuses standing")

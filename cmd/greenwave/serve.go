@@ -21,6 +21,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/registry"
 	"github.com/greenwave-project/greenwave/internal/service"
+	"github.com/greenwave-project/greenwave/internal/web"
 )
 
 func init() {
@@ -49,6 +50,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&svcCfg.VehicleBurst, "vehicle-burst", service.DefaultVehicleBurst, "burst of messages a registered vehicle may send at once")
 	fs.Float64Var(&svcCfg.UnregisteredRate, "unregistered-rate", service.DefaultUnregisteredRate, "with --allow-any-vehicle: messages a second all vehicles together may send")
 	fs.DurationVar(&svcCfg.RefusalWindow, "refusal-window", service.DefaultRefusalWindow, "refused inputs are logged and audited summed per kind and reason over this window")
+	page := fs.Bool("page", true, "serve the operator page at / of --http (docs/operator-page.md)")
+	httpToken := fs.String("http-token", "", "token the operator page needs; required when --http is not loopback (prefer GREENWAVE_HTTP_TOKEN)")
+	record := fs.String("record", "", "write the operator page's event stream to this file (JSON lines) for `greenwave replay`")
 	logFormat := &config.Choice{Value: logx.FormatJSON, Allowed: logx.Formats}
 	fs.Var(logFormat, "log-format", "log format: json or console")
 	logLevel := &config.Choice{Value: "info", Allowed: logx.Levels}
@@ -79,6 +83,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := mq.Validate(); err != nil {
 		return err
+	}
+	withPage := *httpAddr != "" && *page
+	if withPage {
+		if err := web.CheckExposure(*httpAddr, *httpToken); err != nil {
+			return fmt.Errorf("%w (or --page=false to serve only /metrics and /healthz)", err)
+		}
+	} else if *record != "" {
+		return errors.New("--record keeps the operator page's event stream: it needs --http and --page")
 	}
 	eng.ControllerID = *controllerID
 	eng.Policy = controller.Policy(policy.Value)
@@ -125,6 +137,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer f.Close()
 		cfg.Audit = f
 	}
+	var hub *web.Hub
+	if withPage {
+		wo := web.Options{Network: net, MapName: *mapFile, Logger: log.Named("web")}
+		if *record != "" {
+			f, err := os.Create(*record)
+			if err != nil {
+				return fmt.Errorf("--record: %w", err)
+			}
+			defer f.Close()
+			wo.Record = f
+		}
+		if hub, err = web.New(wo); err != nil {
+			return err
+		}
+		if err := hub.Metrics().Register(cfg.Metrics.Registry); err != nil {
+			return err
+		}
+		cfg.Observer = hub
+	}
 	svc, err := service.New(net, cfg)
 	if err != nil {
 		return err
@@ -134,12 +165,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stopReload()
 	}
 	if *httpAddr != "" {
-		hs, err := metrics.Listen(*httpAddr, metrics.Handler(cfg.Metrics, svc.Healthy))
-		if err != nil {
-			return fmt.Errorf("--http %s: %w", *httpAddr, err)
+		h := metrics.Handler(cfg.Metrics, svc.Healthy)
+		if hub != nil {
+			h = web.Handler(hub, *httpToken, h)
 		}
-		defer hs.Close()
+		hs, err := listenPage(*httpAddr, h)
+		if err != nil {
+			return err
+		}
 		log.Info("health and metrics endpoint", zap.String("url", "http://"+hs.Addr()+"/metrics"))
+		if hub != nil {
+			// The hub stops after the service (its shutdown's releases
+			// are shown and recorded), and the server after the hub,
+			// whose end closes the pages' streams.
+			hubCtx, stopHub := context.WithCancel(context.Background())
+			hubDone := make(chan struct{})
+			go func() { defer close(hubDone); hub.Run(hubCtx) }()
+			defer func() { stopHub(); <-hubDone; _ = hs.Close() }()
+			log.Info("operator page", zap.String("url", "http://"+hs.Addr()+"/"), zap.Bool("token", *httpToken != ""))
+		} else {
+			defer hs.Close()
+		}
 	}
 	log.Info("serve starting", zap.String("controller_id", *controllerID), zap.String("broker", mqttx.RedactURL(mq.Broker)),
 		zap.String("topic_root", mq.TopicRoot), zap.String("map", *mapFile), zap.Int("intersections", len(net.Intersections())))

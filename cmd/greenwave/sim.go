@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,9 +26,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	strategies := fs.String("strategies", strings.Join(sim.Strategies, ","), "comma-separated strategies to run: "+strings.Join(sim.Strategies, ", "))
 	asJSON := fs.Bool("json", false, "print exactly one JSON object instead of the table")
 	svgDir := fs.String("svg", "", "write one time-space diagram per vehicle trip and strategy into this directory")
+	htmlFile := fs.String("html", "", "write the report as one self-contained HTML file: table, time-space diagrams, and a sweep's frontier")
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
+	var sweeps sweepFlags
+	fs.Var(&sweeps, "sweep", "run one strategy at every value of a setting, on the same seed: range_m=FROM:TO:STEP (range) or price=V1,V2,... (greenwave; inf allowed); repeatable; --svg then draws the frontier")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--seed N]")
+		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--html FILE] [--seed N]\n"+
+			"       greenwave sim SCENARIO.yaml --sweep range_m=200:1000:100 [--sweep price=0,10,100,inf] [--json] [--svg DIR] [--html FILE] [--seed N]")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the scenario path.
@@ -57,7 +63,10 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			sc.Seed = *seed
 		}
 	})
-	opt := sim.Options{Record: *svgDir != ""}
+	if len(sweeps) > 0 {
+		return runSweeps(ctx, sc, sweeps, *asJSON, *svgDir, *htmlFile, stdout, stderr)
+	}
+	opt := sim.Options{Record: *svgDir != "" || *htmlFile != ""}
 	for _, s := range strings.Split(*strategies, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			opt.Strategies = append(opt.Strategies, s)
@@ -88,6 +97,14 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stderr, "wrote %d time-space diagrams to %s\n", len(files), *svgDir)
 		}
 	}
+	if *htmlFile != "" {
+		if err := writeFile(*htmlFile, func(w io.Writer) error { return rep.WriteHTML(w, sim.HTMLOptions{}) }); err != nil {
+			return err
+		}
+		if !*asJSON {
+			fmt.Fprintf(stderr, "wrote the report to %s\n", *htmlFile)
+		}
+	}
 	if *asJSON {
 		return rep.WriteJSON(stdout)
 	}
@@ -114,4 +131,81 @@ func progressPrinter(w io.Writer) func(string, float64) {
 			fmt.Fprintf(w, "\r\033[K%-9s %3.0f%%", strategy, 100*done)
 		}
 	}
+}
+
+// sweepFlags collects repeated --sweep flags.
+type sweepFlags []sim.SweepSpec
+
+func (s *sweepFlags) String() string { return "" }
+
+func (s *sweepFlags) Set(v string) error {
+	sp, err := sim.ParseSweep(v)
+	if err != nil {
+		return err
+	}
+	*s = append(*s, sp)
+	return nil
+}
+
+func runSweeps(ctx context.Context, sc *sim.Scenario, sweeps []sim.SweepSpec, asJSON bool, svgDir, htmlFile string, stdout, stderr io.Writer) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep, err := sim.Sweep(sc, sweeps, sim.Options{})
+	if err != nil {
+		return err
+	}
+	if svgDir != "" {
+		if err := os.MkdirAll(svgDir, 0o755); err != nil {
+			return err
+		}
+		name := filepath.Join(svgDir, sc.Name+"-frontier.svg")
+		if err := writeFile(name, rep.WriteFrontierSVG); err != nil {
+			return err
+		}
+		if !asJSON {
+			fmt.Fprintf(stderr, "wrote the frontier to %s\n", name)
+		}
+	}
+	if htmlFile != "" {
+		// The page: the default strategies' report with its diagrams, and
+		// the sweep's frontier and rows as a section of it.
+		base, err := sim.Simulate(sc, sim.Options{Record: true})
+		if err != nil {
+			return err
+		}
+		var frontier, table bytes.Buffer
+		if err := rep.WriteFrontierSVG(&frontier); err != nil {
+			return err
+		}
+		if err := rep.WriteTable(&table); err != nil {
+			return err
+		}
+		section := sim.HTMLSection{Title: "Frontier", Caption: table.String(), SVG: frontier.Bytes()}
+		if err := writeFile(htmlFile, func(w io.Writer) error {
+			return base.WriteHTML(w, sim.HTMLOptions{Sections: []sim.HTMLSection{section}})
+		}); err != nil {
+			return err
+		}
+		if !asJSON {
+			fmt.Fprintf(stderr, "wrote the report to %s\n", htmlFile)
+		}
+	}
+	if asJSON {
+		return rep.WriteJSON(stdout)
+	}
+	return rep.WriteTable(stdout)
+}
+
+// writeFile creates name and writes it with write.
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

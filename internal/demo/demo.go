@@ -23,6 +23,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/rsu"
 	"github.com/greenwave-project/greenwave/internal/service"
+	"github.com/greenwave-project/greenwave/internal/web"
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/sim"
 )
@@ -46,6 +47,9 @@ const (
 	MaxSpeedup = 100
 	// MaxVehicles bounds --vehicles (the demo is a demo).
 	MaxVehicles = 20
+	// DefaultHTTPAddr is where `greenwave demo` serves the operator page:
+	// loopback, and a port apart from serve's 9090.
+	DefaultHTTPAddr = "127.0.0.1:8090"
 )
 
 // Options configures Run. The zero value runs the default demo.
@@ -58,6 +62,28 @@ type Options struct {
 	Seed      uint64  // picks the routes; default 1
 	Out       io.Writer
 	Logger    *zap.Logger // the components' logs; default none
+
+	// HTTPAddr serves the operator page (internal/web), /metrics and
+	// /healthz there; "" serves none. Port 0 picks a free port.
+	HTTPAddr string
+	// HTTPToken guards the page; required when HTTPAddr is not loopback.
+	HTTPToken string
+	// OnPage, when set, is called with the page's URL once it is served,
+	// before any ambulance departs.
+	OnPage func(url string)
+	// WaitForPage holds the ambulances until a page has connected. Their
+	// departures then move by whole signal cycles, so that the run is the
+	// one the same seed gives without waiting.
+	WaitForPage bool
+	// KeepPage keeps serving the page after the summary, until ctx is
+	// done; Run then returns the summary.
+	KeepPage bool
+	// Record, when set, receives the page's event stream as JSON lines
+	// (`greenwave replay` plays it back).
+	Record io.Writer
+	// PageBatch is the page's batch interval; default
+	// web.DefaultBatchInterval.
+	PageBatch time.Duration
 }
 
 // VehicleResult is one ambulance's trip, live and with preemption off.
@@ -181,17 +207,78 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	errs := make(chan error, 2)
 	wg.Add(2)
 	go func() { defer wg.Done(); errs <- units.Serve(ctx, client("rsu")) }()
-	// The controller.
-	svc, err := service.New(net, service.Config{Topics: topics, Engine: controller.Config{ControllerID: "demo"},
-		Clock: clk, Logger: opts.Logger.Named("serve"), Metrics: metrics.New(), ShutdownTimeout: 2 * time.Second})
+	// The controller, and the operator page watching it.
+	met := metrics.New()
+	var hub *web.Hub
+	if opts.HTTPAddr != "" {
+		if err := web.CheckExposure(opts.HTTPAddr, opts.HTTPToken); err != nil {
+			return nil, err
+		}
+		hub, err = web.New(web.Options{Network: net, MapName: opts.MapFile, Clock: clk, Record: opts.Record,
+			BatchInterval: opts.PageBatch, Logger: opts.Logger.Named("web")})
+		if err != nil {
+			return nil, err
+		}
+		if err := hub.Metrics().Register(met.Registry); err != nil {
+			return nil, err
+		}
+	}
+	cfg := service.Config{Topics: topics, Engine: controller.Config{ControllerID: "demo"},
+		Clock: clk, Logger: opts.Logger.Named("serve"), Metrics: met, ShutdownTimeout: 2 * time.Second}
+	if hub != nil {
+		cfg.Observer = hub
+	}
+	svc, err := service.New(net, cfg)
 	if err != nil {
 		return nil, err
 	}
-	go func() { defer wg.Done(); errs <- svc.Serve(ctx, client("serve")) }()
+	var page *metrics.Server
+	svcDone := make(chan struct{})
+	if hub != nil {
+		page, err = metrics.Listen(opts.HTTPAddr, web.Handler(hub, opts.HTTPToken, metrics.Handler(met, svc.Healthy)))
+		if err != nil {
+			return nil, fmt.Errorf("operator page on %s: %w (--http 127.0.0.1:0 picks a free port, --http '' serves no page)", opts.HTTPAddr, err)
+		}
+		// The hub stops after the controller, so that the releases of its
+		// shutdown are shown and recorded; the page's streams end with the
+		// hub, and only then can the server close without waiting on them.
+		hubCtx, stopHub := context.WithCancel(context.Background())
+		hubDone := make(chan struct{})
+		go func() { defer close(hubDone); hub.Run(hubCtx) }()
+		defer func() {
+			cancel()
+			<-svcDone
+			stopHub()
+			<-hubDone
+			_ = page.Close()
+		}()
+	}
+	go func() { defer wg.Done(); defer close(svcDone); errs <- svc.Serve(ctx, client("serve")) }()
 	if err := w.waitReady(ctx, errs, "demo", trips); err != nil {
 		return nil, err
 	}
-	p.printf("controller and %d roadside units online\n\n", len(units.Intersections()))
+	p.printf("controller and %d roadside units online\n", len(units.Intersections()))
+	if hub != nil {
+		url := "http://" + page.Addr() + "/"
+		p.printf("operator page: %s\n", url)
+		if opts.OnPage != nil {
+			opts.OnPage(url)
+		}
+		if opts.WaitForPage {
+			p.printf("waiting for the page to open before the ambulances depart ...\n")
+			if err := hub.WaitFirstPage(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	p.printf("\n")
+	// Departures are 5 s after the start, or whole signal cycles later
+	// when the start is past: every unit's plan repeats each cycle, so
+	// the run is the same.
+	base := origin
+	for clk.Now().Add(time.Second).After(base.Add(5 * time.Second)) {
+		base = base.Add(rsu.DefaultCycle)
+	}
 
 	// The ambulances, departing 20 clock seconds apart.
 	results := make([]VehicleResult, len(trips))
@@ -199,7 +286,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	vehicleErrs := make(chan error, len(trips))
 	for i := range trips {
 		tr := &trips[i]
-		tr.depart = origin.Add(time.Duration(5+20*i) * time.Second)
+		tr.depart = base.Add(time.Duration(5+20*i) * time.Second)
 		vc, err := mqttx.Connect(ctx, client(tr.id))
 		if err != nil {
 			return nil, err
@@ -236,6 +323,10 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	sum := &Summary{Broker: brokerURL, Speedup: opts.Speedup, Vehicles: results}
 	writeSummary(opts.Out, sum)
+	if hub != nil && opts.KeepPage {
+		p.printf("\nthe operator page is still served at http://%s/ (Ctrl-C to stop)\n", page.Addr())
+		<-ctx.Done()
+	}
 	return sum, nil
 }
 

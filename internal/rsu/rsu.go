@@ -37,10 +37,10 @@ type Options struct {
 	Logger    *zap.Logger // default: no logging
 	Cycle     time.Duration
 	MainShare float64
-	// OmitGreenTimes leaves green_since and green_until (the optional SPaT
-	// facts of docs/protocol-notes.md) out of the statuses, as a roadside
-	// that reports only protocol v1's core fields does. The controller
-	// then plans for the worst case.
+	// OmitGreenTimes leaves the optional timing facts (green_since,
+	// green_until, plan, in_step: docs/wire-protocol.md's additions) out
+	// of the statuses, as a roadside that reports only protocol v1's core
+	// fields does. The controller then plans for the worst case.
 	OmitGreenTimes bool
 	// TrustedControllers are the controller ids whose commands the units
 	// obey and whose presence they follow; a command naming another
@@ -363,7 +363,7 @@ func (s *Simulator) publishChanged(now time.Time, all bool) {
 	for _, id := range s.ids {
 		st := s.units[id].Status(now)
 		if s.opts.OmitGreenTimes {
-			st.GreenSince, st.GreenUntil = time.Time{}, time.Time{}
+			st.GreenSince, st.GreenUntil, st.Plan, st.InStep = time.Time{}, time.Time{}, nil, false
 		}
 		prev, seen := s.last[id]
 		if !all && seen && sameStatus(prev, st) {
@@ -386,7 +386,7 @@ func (s *Simulator) publishChanged(now time.Time, all bool) {
 
 func sameStatus(a, b wire.Status) bool {
 	return a.State == b.State && a.RequestID == b.RequestID && slices.Equal(a.GreenPhases, b.GreenPhases) &&
-		a.GreenSince.Equal(b.GreenSince) && a.GreenUntil.Equal(b.GreenUntil)
+		a.GreenSince.Equal(b.GreenSince) && a.GreenUntil.Equal(b.GreenUntil) && a.InStep == b.InStep
 }
 
 // publishLoop publishes queued statuses in order. A failed publish (the
@@ -467,7 +467,8 @@ func (s *Simulator) goodbye(pub Publisher) {
 // OfflineStatus is unit id's Last Will: fault, marked offline, stamped at
 // when (the connection's start).
 func OfflineStatus(id string, when time.Time) wire.Status {
-	return wire.Status{IntersectionID: id, TS: when, State: wire.StateFault, Offline: true}
+	return wire.Status{IntersectionID: id, TS: when, State: wire.StateFault, Offline: true,
+		Reason: "the roadside unit is offline: its connection to the broker ended"}
 }
 
 // unitConnectParallel bounds how many unit connections are being made at

@@ -142,6 +142,8 @@ func (s *Service) loop(ctx context.Context) {
 				if errors.As(err, &re) {
 					s.met.Rejected(in.kind.String(), re.Reason.String(), re.Field)
 				}
+			} else if s.obs != nil {
+				s.observeInput(now, in.in)
 			}
 			s.met.StepSeconds.Observe(time.Since(start).Seconds())
 			s.met.InputsProcessed.WithLabelValues(in.kind.String()).Inc()
@@ -177,6 +179,9 @@ func (s *Service) loop(ctx context.Context) {
 // handle routes one Ready: commands in order to the command queue,
 // advisories to theirs, decisions to the log, the audit trail and metrics.
 func (s *Service) handle(rd controller.Ready) {
+	if s.obs != nil {
+		s.obs.ObserveReady(s.clock.Now(), rd)
+	}
 	for _, c := range rd.Commands {
 		s.sendCommand(c)
 	}

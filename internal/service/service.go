@@ -50,7 +50,10 @@ type Config struct {
 	// stable JSON form plus "controller_id"), except refusals, which it
 	// receives summed per kind of input and reason every RefusalWindow
 	// (see refusalSummary).
-	Audit           io.Writer
+	Audit io.Writer
+	// Observer, when set, is shown every accepted fix and status and
+	// every Ready, on the engine goroutine (see Observer).
+	Observer        Observer
 	InputQueue      int
 	AdvisoryQueue   int
 	ShutdownTimeout time.Duration
@@ -93,6 +96,7 @@ type Service struct {
 	clock   clock.Clock
 	audit   *bufio.Writer
 	auditMu sync.Mutex // the audit writer is flushed from the engine goroutine only, but Close may race
+	obs     Observer
 
 	inputs     chan input
 	reconnects chan struct{}
@@ -170,6 +174,7 @@ func New(net *routing.Network, cfg Config) (*Service, error) {
 		queries:    make(chan func()),
 		commands:   mqttx.NewQueue(),
 		advisories: make(chan mqttx.Message, cfg.AdvisoryQueue),
+		obs:        cfg.Observer,
 	}
 	if cfg.Audit != nil {
 		s.audit = bufio.NewWriter(cfg.Audit)

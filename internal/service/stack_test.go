@@ -187,6 +187,8 @@ type stackOptions struct {
 	spat bool
 	// service, when set, edits the service's configuration.
 	service func(*service.Config)
+	// observer, when set, watches the service (service.Config.Observer).
+	observer service.Observer
 }
 
 func clientOpts(url, id string, log *zap.Logger) mqttx.Options {
@@ -241,7 +243,7 @@ func (s *stack) startService(so stackOptions) {
 	s.met = metrics.New()
 	var err error
 	cfg := service.Config{Topics: s.topics, Engine: so.engine, Clock: s.clk,
-		Logger: s.log.Named("service"), Metrics: s.met, ShutdownTimeout: 500 * time.Millisecond}
+		Logger: s.log.Named("service"), Metrics: s.met, ShutdownTimeout: 500 * time.Millisecond, Observer: so.observer}
 	if so.service != nil {
 		so.service(&cfg)
 	}

@@ -1,7 +1,6 @@
-package sim
+package signals
 
-// approachQueue is the background traffic of one approach as a
-// deterministic fluid queue (a vertical queue at the stop line, the
+// Queue is the traffic of one approach as a deterministic fluid queue (a vertical queue at the stop line, the
 // textbook model of signalised-intersection delay):
 //
 //   - vehicles arrive at a constant rate λ (veh/s), whatever the signal;
@@ -22,7 +21,7 @@ package sim
 // arrivals (the strongest form of common random numbers). An emergency
 // vehicle joining the queue records A at that moment; it may go once D has
 // reached it, i.e. once the vehicles ahead of it have discharged.
-type approachQueue struct {
+type Queue struct {
 	arrivalRate  float64 // λ, veh/s
 	satFlow      float64 // s, veh/s over all lanes of the approach
 	startupLostS float64
@@ -35,23 +34,55 @@ type approachQueue struct {
 	delayVehS  float64 // ∫ (A − D) dt so far
 }
 
-func newApproachQueue(arrivalVehH, satFlowVehH, startupLostS float64) approachQueue {
-	return approachQueue{arrivalRate: arrivalVehH / 3600, satFlow: satFlowVehH / 3600, startupLostS: startupLostS}
+// NewQueue returns an empty approach queue, red, at time 0: arrivals at
+// arrivalVehH, saturation flow satFlowVehH (all lanes), and startupLostS
+// lost at the start of every green. Times are seconds from any origin the
+// caller keeps.
+func NewQueue(arrivalVehH, satFlowVehH, startupLostS float64) Queue {
+	return Queue{arrivalRate: arrivalVehH / 3600, satFlow: satFlowVehH / 3600, startupLostS: startupLostS}
 }
 
-// length is the number of vehicles queued at the last update.
-func (q *approachQueue) length() float64 { return q.arrived - q.departed }
+// At returns an empty queue starting at time t0 instead of 0.
+func (q Queue) At(t0 float64) Queue {
+	q.t = t0
+	return q
+}
 
-// advance brings the state to time t (seconds since the epoch). Times
+// Delay is the vehicle-seconds spent queued so far.
+func (q *Queue) Delay() float64 { return q.delayVehS }
+
+// Arrived is the cumulative arrivals A(t) at the last update.
+func (q *Queue) Arrived() float64 { return q.arrived }
+
+// Departed is the cumulative departures D(t) at the last update.
+func (q *Queue) Departed() float64 { return q.departed }
+
+// Served reports whether the approach shows green or yellow.
+func (q *Queue) Served() bool { return q.served }
+
+// DischargeStart is when the current green starts discharging (its start
+// plus the start-up lost time).
+func (q *Queue) DischargeStart() float64 { return q.dischargeT }
+
+// SatFlow is the saturation flow in vehicles a second.
+func (q *Queue) SatFlow() float64 { return q.satFlow }
+
+// Time is the time the state is valid at.
+func (q *Queue) Time() float64 { return q.t }
+
+// Length is the number of vehicles queued at the last update.
+func (q *Queue) Length() float64 { return q.arrived - q.departed }
+
+// Advance brings the state to time t (seconds since the epoch). Times
 // before the state's are ignored: the queue, like the clock, never goes
 // back.
-func (q *approachQueue) advance(t float64) {
+func (q *Queue) Advance(t float64) {
 	if t <= q.t {
 		return
 	}
 	if q.served && q.t < q.dischargeT {
 		// Start-up lost time: the green has begun but nothing moves yet.
-		q.accumulate(minF(t, q.dischargeT))
+		q.accumulate(min(t, q.dischargeT))
 	}
 	if q.t < t {
 		if q.served {
@@ -63,9 +94,9 @@ func (q *approachQueue) advance(t float64) {
 }
 
 // accumulate lets the queue grow to time t with nothing leaving.
-func (q *approachQueue) accumulate(t float64) {
+func (q *Queue) accumulate(t float64) {
 	dt := t - q.t
-	n := q.length()
+	n := q.Length()
 	q.delayVehS += n*dt + q.arrivalRate*dt*dt/2
 	q.arrived += q.arrivalRate * dt
 	q.t = t
@@ -74,9 +105,9 @@ func (q *approachQueue) accumulate(t float64) {
 // discharge runs a served approach to time t: the queue shrinks at s − λ
 // until empty, then stays empty with departures matching arrivals. With
 // λ ≥ s (oversaturation) it never empties and grows at λ − s.
-func (q *approachQueue) discharge(t float64) {
+func (q *Queue) discharge(t float64) {
 	dt := t - q.t
-	n := q.length()
+	n := q.Length()
 	net := q.satFlow - q.arrivalRate // rate at which the queue shrinks
 	if n > 0 || net < 0 {
 		clear := dt
@@ -98,27 +129,13 @@ func (q *approachQueue) discharge(t float64) {
 	q.t = t
 }
 
-// setServed advances to t and switches the approach's indication. A new
+// SetServed advances to t and switches the approach's indication. A new
 // green (from red) starts the start-up lost time.
-func (q *approachQueue) setServed(t float64, served bool) {
-	q.advance(t)
-	q.t = maxF(q.t, t)
+func (q *Queue) SetServed(t float64, served bool) {
+	q.Advance(t)
+	q.t = max(q.t, t)
 	if served && !q.served {
 		q.dischargeT = t + q.startupLostS
 	}
 	q.served = served
-}
-
-func minF(a, b float64) float64 {
-	if a < b {
-		return a
-	}
-	return b
-}
-
-func maxF(a, b float64) float64 {
-	if a > b {
-		return a
-	}
-	return b
 }
