@@ -106,26 +106,25 @@ func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
 		return e.reject(now, p.VehicleID, ReasonOldTS, "ts", "ts "+formatTime(p.TS)+" is more than "+e.cfg.MaxClockSkew.String()+
 			" before now "+formatTime(now)+": too old to act on (delayed, or replayed)")
 	}
-	if v != nil && v.hasFix {
-		if p.Seq <= v.seq {
-			// Not above the last seq: a duplicate or a late fix — unless
-			// its ts has moved on, when the unit rebooted and its seq
-			// started again.
-			if p.TS.Sub(v.fixTS) < e.cfg.SeqResetGap {
-				return e.reject(now, v.id, ReasonStaleSeq, "seq", "seq "+strconv.FormatUint(p.Seq, 10)+
-					" is not above the last accepted "+strconv.FormatUint(v.seq, 10)+": duplicate or late")
-			}
-		} else if p.TS.Before(v.fixTS) {
-			return e.reject(now, v.id, ReasonStaleTS, "ts", "ts "+formatTime(p.TS)+" is before the last accepted fix's "+formatTime(v.fixTS))
-		}
-	}
 	xy := e.proj.ToXY(orb.Point{p.Lon, p.Lat})
 	accuracy := 0.0
 	if p.AccuracyM != nil {
 		accuracy = *p.AccuracyM
 	}
 	if v != nil && v.hasFix {
-		if err := e.checkJump(now, v, p, xy, accuracy); err != nil {
+		sinceLast := p.TS.Sub(v.fixTS)
+		if p.Seq <= v.seq {
+			// Not above the last seq: a duplicate or a late fix — unless
+			// its ts has moved on, when the unit rebooted and its seq
+			// started again.
+			if sinceLast < e.cfg.SeqResetGap {
+				return e.reject(now, v.id, ReasonStaleSeq, "seq", "seq "+strconv.FormatUint(p.Seq, 10)+
+					" is not above the last accepted "+strconv.FormatUint(v.seq, 10)+": duplicate or late")
+			}
+		} else if sinceLast < 0 {
+			return e.reject(now, v.id, ReasonStaleTS, "ts", "ts "+formatTime(p.TS)+" is before the last accepted fix's "+formatTime(v.fixTS))
+		}
+		if err := e.checkJump(now, v, sinceLast, xy, accuracy); err != nil {
 			return err
 		}
 	}
@@ -533,14 +532,15 @@ func (e *Engine) deadReckon(v *vehicle) float64 {
 }
 
 // checkJump refuses a fix at xy (accuracy its accuracy_m, 0 when not
-// given) that is farther from v's last accepted fix than MaxSpeedMps
-// allows in the time between their ts, plus the GPS slack.
-func (e *Engine) checkJump(now time.Time, v *vehicle, p *wire.Position, xy routing.XY, accuracy float64) error {
+// given; its ts sinceLast after v's last accepted fix's) that is farther
+// from that fix than MaxSpeedMps allows in the time between them, plus
+// the GPS slack.
+func (e *Engine) checkJump(now time.Time, v *vehicle, sinceLast time.Duration, xy routing.XY, accuracy float64) error {
 	slack := e.cfg.JumpSlackM
 	if s := 3 * (accuracy + v.fix.AccuracyM); s > slack {
 		slack = math.Min(s, 4*e.cfg.JumpSlackM)
 	}
-	dt := math.Max(0, p.TS.Sub(v.fixTS).Seconds())
+	dt := math.Max(0, sinceLast.Seconds())
 	allowed := e.cfg.MaxSpeedMps*dt + slack
 	dx, dy := xy.X-v.xy.X, xy.Y-v.xy.Y
 	if dx*dx+dy*dy <= allowed*allowed {
