@@ -110,17 +110,51 @@ type Config struct {
 	ForgetAfter time.Duration
 
 	// MaxClockSkew: a fix or route stamped (ts) more than this after the
-	// engine's time is refused. A device whose clock ran far ahead would
-	// otherwise make every later, correct fix look older than the last
-	// one accepted, locking the vehicle out. Default 30 s: GPS-disciplined
-	// units are within a second; this leaves room for a controller whose
-	// own clock lags.
+	// engine's time is refused (future_ts). A device whose clock ran far
+	// ahead would otherwise make every later, correct fix look older than
+	// the last one accepted, locking the vehicle out. A fix stamped more
+	// than this before the engine's time is refused too (old_ts): it is
+	// no use to the policy, and a captured fix replayed later (after a
+	// controller restart, when nothing remembers its seq) must not
+	// preempt. Routes are retained messages, announced once and valid
+	// until replaced, so their age is not checked. Default 30 s:
+	// GPS-disciplined units are within a second; this leaves room for a
+	// controller whose own clock lags, and for fixes queued through a
+	// short loss of connection.
 	MaxClockSkew time.Duration
 
 	// MaxVehicles bounds how many vehicles the engine tracks, so a flood
 	// of invented vehicle ids cannot exhaust memory. Default 100000.
 	MaxVehicles int
 
+	// MaxSpeedMps: a fix farther from the vehicle's last accepted one
+	// than this speed times the time between their ts, plus JumpSlackM,
+	// is refused (implausible_speed): a GPS glitch or a forged fix, not a
+	// vehicle. Default 70 m/s (252 km/h), above any emergency vehicle's
+	// top speed.
+	MaxSpeedMps float64
+
+	// JumpSlackM is the distance any two fixes may be apart whatever the
+	// time between them, for GPS error: the larger of this and three
+	// times the sum of the two fixes' accuracy_m, capped at four times
+	// this. Default 50 m: two fixes each off by 10 m (σ) are within it
+	// with room to spare.
+	JumpSlackM float64
+
+	// MaxOffRoadM: a fix farther than this from every road of the map is
+	// refused (off_road): no vehicle on a run is there, and a fix that
+	// jumped there would otherwise drop the vehicle's path and release
+	// its preempts. Default 200 m (routing.MaxSnapDistM, the farthest a
+	// route's ends may lie from a road).
+	MaxOffRoadM float64
+
+	// SeqResetGap: a fix whose seq is not above the last accepted one is
+	// still accepted, as the first after a reboot of the vehicle's unit
+	// (whose seq restarts), when its ts is at least this much after the
+	// last accepted fix's; otherwise it is refused as a duplicate or late
+	// fix (stale_seq). Default 1 s: a duplicate has the same ts and a
+	// late fix an earlier one, while a reboot takes longer than a second.
+	SeqResetGap time.Duration
 	// Price is the green-wave planner's exchange rate: how many
 	// vehicle-seconds of the other traffic's delay one second of an
 	// emergency vehicle's delay is worth (planner.go). Default +Inf: any
@@ -174,6 +208,10 @@ const (
 	DefaultForgetAfter           = 15 * time.Minute
 	DefaultMaxVehicles           = 100000
 	DefaultMaxClockSkew          = 30 * time.Second
+	DefaultMaxSpeedMps           = 70.0
+	DefaultJumpSlackM            = 50.0
+	DefaultMaxOffRoadM           = 200.0
+	DefaultSeqResetGap           = time.Second
 	DefaultFlowVehH              = 300.0
 	DefaultSatFlowVehH           = 1800.0
 	DefaultStartupLost           = 2 * time.Second
@@ -220,6 +258,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxVehicles = DefaultMaxVehicles
 	}
 	dur(&c.MaxClockSkew, DefaultMaxClockSkew)
+	num(&c.MaxSpeedMps, DefaultMaxSpeedMps)
+	num(&c.JumpSlackM, DefaultJumpSlackM)
+	num(&c.MaxOffRoadM, DefaultMaxOffRoadM)
+	dur(&c.SeqResetGap, DefaultSeqResetGap)
 	num(&c.DefaultFlowVehH, DefaultFlowVehH)
 	num(&c.DefaultSatFlowVehH, DefaultSatFlowVehH)
 	dur(&c.StartupLost, DefaultStartupLost)
@@ -270,6 +312,14 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("MaxClockSkew", "must not be negative, got "+c.MaxClockSkew.String())
 	case c.MaxVehicles < 0:
 		return bad("MaxVehicles", "must not be negative, got "+strconv.Itoa(c.MaxVehicles))
+	case !positiveFinite(c.MaxSpeedMps):
+		return bad("MaxSpeedMps", "must be a positive speed, got "+wire.FormatFloat(c.MaxSpeedMps))
+	case !positiveFinite(c.JumpSlackM):
+		return bad("JumpSlackM", "must be a positive number of metres, got "+wire.FormatFloat(c.JumpSlackM))
+	case !positiveFinite(c.MaxOffRoadM):
+		return bad("MaxOffRoadM", "must be a positive number of metres, got "+wire.FormatFloat(c.MaxOffRoadM))
+	case c.SeqResetGap < 0:
+		return bad("SeqResetGap", "must not be negative, got "+c.SeqResetGap.String())
 	case c.Price != nil && (math.IsNaN(*c.Price) || *c.Price < 0):
 		return bad("Price", "must be a number ≥ 0 (+Inf allowed), got "+wire.FormatFloat(*c.Price))
 	case !positiveFinite(c.DefaultFlowVehH):
@@ -284,15 +334,24 @@ func (c Config) withDefaults() (Config, error) {
 			return bad("ClassPrices["+class+"]", "must be a number ≥ 0 (+Inf allowed), got "+wire.FormatFloat(p))
 		}
 	}
-	for id, p := range c.Priorities {
-		if !wire.ValidID(id) {
-			return bad("Priorities", "has an invalid vehicle id "+wire.Quote(id, 70))
-		}
-		if p < wire.HighestPriority || p > wire.LowestPriority {
-			return bad("Priorities["+id+"]", "must be in 1..255, got "+strconv.Itoa(p))
-		}
+	if err := checkPriorities(c.Priorities); err != nil {
+		return Config{}, err
 	}
 	return c, nil
+}
+
+// checkPriorities validates a vehicle id → priority map (Config.Priorities,
+// SetPriorities).
+func checkPriorities(ps map[string]int) error {
+	for id, p := range ps {
+		if !wire.ValidID(id) {
+			return errors.New("controller config: Priorities has an invalid vehicle id " + wire.Quote(id, 70))
+		}
+		if p < wire.HighestPriority || p > wire.LowestPriority {
+			return errors.New("controller config: Priorities[" + id + "] must be in 1..255, got " + strconv.Itoa(p))
+		}
+	}
+	return nil
 }
 
 func positiveFinite(f float64) bool { return f > 0 && !math.IsInf(f, 0) }

@@ -82,6 +82,9 @@ const (
 	ReasonUnknownInter    // the status names an intersection not in the map
 	ReasonTooManyVehicles // MaxVehicles are tracked already
 	ReasonBadRoute        // the route cannot be followed on the map (Field: path or destination)
+	ReasonOldTS           // ts more than MaxClockSkew before now: too old to act on, or replayed
+	ReasonImplausible     // farther from the last accepted fix than MaxSpeedMps allows
+	ReasonOffRoad         // farther than MaxOffRoadM from every road of the map
 )
 
 var reasonNames = [...]string{ReasonPassed: "passed", ReasonLeftPath: "left_path", ReasonSilent: "silent",
@@ -91,7 +94,8 @@ var reasonNames = [...]string{ReasonPassed: "passed", ReasonLeftPath: "left_path
 	ReasonAnnounced: "announced", ReasonToDest: "destination", ReasonRoadAhead: "road_ahead",
 	ReasonRerouted: "rerouted", ReasonUnroutable: "unroutable", ReasonInvalid: "invalid", ReasonStaleSeq: "stale_seq",
 	ReasonStaleTS: "stale_ts", ReasonFutureTS: "future_ts", ReasonTimeBackwards: "time_backwards",
-	ReasonUnknownInter: "unknown_intersection", ReasonTooManyVehicles: "too_many_vehicles", ReasonBadRoute: "bad_route"}
+	ReasonUnknownInter: "unknown_intersection", ReasonTooManyVehicles: "too_many_vehicles", ReasonBadRoute: "bad_route",
+	ReasonOldTS: "old_ts", ReasonImplausible: "implausible_speed", ReasonOffRoad: "off_road"}
 
 // String returns the reason's stable code ("" for none).
 func (r Reason) String() string { return nameOf(reasonNames[:], int(r)) }

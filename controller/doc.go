@@ -57,8 +57,9 @@
 // vehicle gets through first (see greenWave.want).
 //
 // The driver calls Reassert after reconnecting to the broker (the
-// roadside units may have ended our preempts on our Last Will) and
-// ReleaseAll when it stops.
+// roadside units may have ended our preempts on our Last Will),
+// ReleaseAll when it stops, and SetPriorities when its vehicle registry
+// changes (between two inputs, without a restart).
 //
 // Range (the conventional baseline): a signal is requested when the vehicle
 // is within RangeM of it along its path, whatever its speed; its hold is
@@ -90,11 +91,21 @@
 //     the intersection (route_changed); when a conflicting request outranks
 //     it (superseded); when the roadside reports fault (fault).
 //   - Only vehicles whose last fix said emergency: true are requested.
-//   - Every input is validated; a refused one (invalid field, seq not above
-//     the last accepted — a duplicate or late fix —, ts or now going
-//     backwards, ts too far ahead of now, an unknown intersection, a route
-//     off the map) is a reject
-//     Decision and a *RejectError, and changes nothing.
+//   - Every input is validated; a refused one is a reject Decision and a
+//     *RejectError, and changes nothing: an invalid field; a fix whose seq
+//     is not above the last accepted one (a duplicate or late fix) —
+//     unless its ts is SeqResetGap past the last accepted fix's, when the
+//     vehicle's unit rebooted and the fix is accepted; ts or now going
+//     backwards; ts more than MaxClockSkew ahead of now (future_ts) or,
+//     for a fix, behind it (old_ts: delayed, or replayed after a restart);
+//     a fix farther from the last accepted one than MaxSpeedMps allows in
+//     the time between their ts, plus JumpSlackM for GPS error
+//     (implausible_speed); a fix more than MaxOffRoadM from every road
+//     (off_road); an unknown intersection; a route off the map. So a GPS
+//     glitch neither moves a vehicle nor releases its preempts, and no
+//     forged seq locks a vehicle out for longer than its ts says.
+//   - A roadside status marked offline (its unit's Last Will) is a fault,
+//     honoured whatever its ts.
 //
 // # Arbitration
 //
@@ -123,8 +134,12 @@
 // 6 s silence grace; 30 m off-path tolerance; 5 m past the stop line; 3 km
 // look-ahead; 300 m range and 60 s range timeout; priority 1; 2 s
 // arbitration hysteresis; speed smoothing 0.3 per fix; 8 signals per
-// advisory; vehicles forgotten after 15 min of silence; 30 s clock skew;
-// at most 100,000 vehicles tracked.
+// advisory; vehicles forgotten after 15 min of silence (by a sweep every
+// quarter of that, which NextWakeup asks for while any vehicle is
+// tracked, so it needs no other traffic); 30 s clock skew either way;
+// 70 m/s top speed with 50 m of GPS slack; 200 m off the roads at most;
+// a seq reset accepted 1 s after the last fix; at most 100,000 vehicles
+// tracked.
 //
 // # Outputs
 //

@@ -48,8 +48,9 @@ type Ready struct {
 	Advisories []wire.Advisory // to the vehicles' displays
 	Decisions  []Decision      // what was decided and why
 	// NextWakeup: call Tick no later than this (a refresh, the end of a
-	// grace period, a max-hold deadline, a dead-reckoned lead time). Zero
-	// when nothing is pending.
+	// grace period, a max-hold deadline, a dead-reckoned lead time, or,
+	// while any vehicle is tracked, the next sweep for vehicles to
+	// forget). Zero when nothing is pending.
 	NextWakeup time.Time
 }
 
@@ -73,8 +74,13 @@ type Engine struct {
 	// lastOrigin is the last ETA origin made (see etaOrigin).
 	lastOrigin routing.ETAOrigin
 	wake       wakeHeap
-	// nextSweep: the next Tick at or after this forgets idle vehicles.
+	// nextSweep: the next Tick at or after this forgets idle vehicles;
+	// a wakeup while any vehicle is tracked.
 	nextSweep instant
+
+	located locatedFix // the fix being stepped, located on its path (onRoad)
+	near    nearQuery  // onRoad's search of the roads
+	nearFn  func(routing.SegmentRef) bool
 
 	// Output buffers, reused once drained.
 	commands   []wire.Command
@@ -128,6 +134,7 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, policy: newTrigger(cfg), net: net, proj: net.Projection(), vehicles: make(map[string]*vehicle),
 		inters: make([]intersectionState, len(net.Intersections()))}
+	e.nearFn = e.nearSegment
 	maxApproaches := 0
 	for i := range net.Intersections() {
 		in := net.Intersection(int32(i))
@@ -230,11 +237,25 @@ func (e *Engine) Tick(now time.Time) {
 }
 
 // Ready returns what is pending and marks it drained; see Ready for how
-// long its slices stay valid.
+// long its slices stay valid. Called again with no Step, Tick or other
+// call in between, it returns nothing pending (and the same NextWakeup),
+// so a driver that asks twice never publishes a command twice.
 func (e *Engine) Ready() Ready {
-	rd := Ready{Commands: e.commands, Advisories: e.advisories, Decisions: e.decisions}
+	var rd Ready
+	if !e.drained {
+		rd = Ready{Commands: e.commands, Advisories: e.advisories, Decisions: e.decisions}
+	}
+	next := never
 	if len(e.wake) > 0 {
-		rd.NextWakeup = e.timeOf(e.wake[0].at)
+		next = e.wake[0].at
+	}
+	if len(e.vehicles) > 0 {
+		// The forget sweep runs on the driver's timer too, not only when
+		// other traffic happens to make the engine tick.
+		next = min(next, e.nextSweep)
+	}
+	if next != never {
+		rd.NextWakeup = e.timeOf(next)
 	}
 	e.drained = true
 	return rd

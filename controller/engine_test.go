@@ -37,6 +37,10 @@ func TestNewFillsDefaultsAndRefusesBadConfig(t *testing.T) {
 		"DefaultPriority": {ControllerID: "c", DefaultPriority: 300},
 		"Priorities":      {ControllerID: "c", Priorities: map[string]int{"amb 1": 1}},
 		"RangeM":          {ControllerID: "c", RangeM: -1},
+		"MaxSpeedMps":     {ControllerID: "c", MaxSpeedMps: -5},
+		"JumpSlackM":      {ControllerID: "c", JumpSlackM: math.Inf(1)},
+		"MaxOffRoadM":     {ControllerID: "c", MaxOffRoadM: -1},
+		"SeqResetGap":     {ControllerID: "c", SeqResetGap: -time.Second},
 	}
 	for field, c := range bad {
 		_, err := New(c, net)

@@ -37,7 +37,8 @@ import (
 //	drive t0= t1= [dt=1] [em=] [speed=] veh=x0,y0>x1,y1 ...
 //	    (each vehicle reports every dt s along a straight line; speed and heading from the motion)
 //	route t= v= [id=] (path=x,y;x,y;... | dest=x,y | clear) [ts=]
-//	status t= i= state= [green=2,6] [req=] [ts=]
+//	status t= i= state= [green=2,6] [req=] [ts=] [offline=true]
+//	priorities t= [prio=veh:N,...]   (SetPriorities; no prio= clears them)
 //	tick t=            (runs every wakeup up to t, then Tick(t))
 //	ready              (prints what the engine output since the last ready, and its next wakeup)
 //	vehicles           (prints each vehicle's tracked state)
@@ -136,11 +137,20 @@ func (s *script) run(cmd string, cmdArgs []datadriven.CmdArg) string {
 
 // handlers holds one function per script command.
 var handlers = map[string]func(s *script, a map[string]string, args []datadriven.CmdArg) string{
-	"engine":   (*script).engine,
-	"pos":      (*script).pos,
-	"drive":    (*script).drive,
-	"route":    (*script).route,
-	"status":   (*script).status,
+	"engine": (*script).engine,
+	"pos":    (*script).pos,
+	"drive":  (*script).drive,
+	"route":  (*script).route,
+	"status": (*script).status,
+	"priorities": func(s *script, a map[string]string, _ []datadriven.CmdArg) string {
+		now := at(num(s.t, a, "t", 0))
+		s.wakeUntil(now, false)
+		if err := s.eng.SetPriorities(now, parsePriorities(s.t, a["prio"])); err != nil {
+			fmt.Fprintf(&s.out, "%s error %v\n", rel(now), err)
+		}
+		s.drain()
+		return ""
+	},
 	"tick":     (*script).tick,
 	"ready":    (*script).ready,
 	"vehicles": func(s *script, _ map[string]string, _ []datadriven.CmdArg) string { return s.vehicles() },
@@ -164,18 +174,27 @@ func (s *script) engine(a map[string]string, _ []datadriven.CmdArg) string {
 		SilenceGrace:  time.Duration(num(t, a, "grace", 0) * float64(time.Second)),
 	}
 	if p := a["prio"]; p != "" {
-		cfg.Priorities = map[string]int{}
-		for _, kv := range strings.Split(p, ",") {
-			k, v, _ := strings.Cut(kv, ":")
-			n, err := strconv.Atoi(v)
-			require.NoError(t, err)
-			cfg.Priorities[k] = n
-		}
+		cfg.Priorities = parsePriorities(t, p)
 	}
 	eng, err := New(cfg, net)
 	require.NoError(t, err)
 	s.eng = eng
 	return ""
+}
+
+// parsePriorities reads "veh:N,veh:N"; "" is an empty map.
+func parsePriorities(t testing.TB, p string) map[string]int {
+	out := map[string]int{}
+	if p == "" {
+		return out
+	}
+	for _, kv := range strings.Split(p, ",") {
+		k, v, _ := strings.Cut(kv, ":")
+		n, err := strconv.Atoi(v)
+		require.NoError(t, err)
+		out[k] = n
+	}
+	return out
 }
 
 func (s *script) pos(a map[string]string, _ []datadriven.CmdArg) string {
@@ -257,7 +276,8 @@ func (s *script) route(a map[string]string, _ []datadriven.CmdArg) string {
 func (s *script) status(a map[string]string, _ []datadriven.CmdArg) string {
 	t := s.t
 	now := at(num(t, a, "t", 0))
-	st := wire.Status{IntersectionID: a["i"], TS: at(num(t, a, "ts", num(t, a, "t", 0))), State: parseState(a["state"]), RequestID: a["req"]}
+	st := wire.Status{IntersectionID: a["i"], TS: at(num(t, a, "ts", num(t, a, "t", 0))), State: parseState(a["state"]), RequestID: a["req"],
+		Offline: a["offline"] == "true"}
 	if g := a["green"]; g != "" {
 		for _, p := range strings.Split(g, ",") {
 			n, err := strconv.Atoi(p)

@@ -1,6 +1,10 @@
 package controller
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"time"
+)
 
 // LiveRequestIDs appends to dst the request ids of the preempts the engine
 // keeps alive (requested or granted), in intersection order.
@@ -68,4 +72,51 @@ func (e *Engine) advance(now time.Time, what string) bool {
 	}
 	e.setNow(now, e.instantAt(now))
 	return true
+}
+
+// SetPriorities replaces Config.Priorities at now, between inputs: a
+// driver calls it when its vehicle registry is reloaded, without
+// restarting the engine. priorities is copied; vehicles not in it have
+// DefaultPriority. Every tracked vehicle takes its new priority at once:
+// its next commands carry it, and the intersections where it has a
+// passage are arbitrated again (in vehicle id order), so a vehicle now
+// outranking a conflicting holder takes the intersection and one now
+// outranked loses it. An invalid map, or a now before the engine's time
+// (recorded as a reject decision), changes nothing and is returned as an
+// error.
+func (e *Engine) SetPriorities(now time.Time, priorities map[string]int) error {
+	if err := checkPriorities(priorities); err != nil {
+		return err
+	}
+	if !e.advance(now, "set priorities") {
+		return &RejectError{Reason: ReasonTimeBackwards, Detail: "set priorities at " + formatTime(now) + " is before the engine's last time " + formatTime(e.now)}
+	}
+	e.cfg.Priorities = maps.Clone(priorities)
+	var changed []string
+	for id, v := range e.vehicles {
+		if e.priorityOf(id) != v.priority {
+			changed = append(changed, id)
+		}
+	}
+	slices.Sort(changed) // map order is random; what follows must not be
+	for _, id := range changed {
+		v := e.vehicles[id]
+		v.priority = e.priorityOf(id)
+		e.touch(v)
+		for _, p := range v.passages {
+			if p.state.live() || p.state == stateDenied {
+				e.markServe(p.inter)
+			}
+		}
+	}
+	e.finish()
+	return nil
+}
+
+// priorityOf is vehicle id's priority under the current configuration.
+func (e *Engine) priorityOf(id string) int {
+	if p, ok := e.cfg.Priorities[id]; ok {
+		return p
+	}
+	return e.cfg.DefaultPriority
 }

@@ -8,9 +8,9 @@ import (
 )
 
 // stepStatus applies a roadside's status to the passages at its
-// intersection: hold of their phase grants them; fault denies them (and
-// releases what they held); the end of a fault offers the intersection
-// again.
+// intersection: hold of their phase grants them; fault (also an offline
+// unit's Last Will) denies them (and releases what they held); the end of
+// a fault offers the intersection again.
 func (e *Engine) stepStatus(now time.Time, s *wire.Status) error {
 	if err := s.Validate(); err != nil {
 		err = e.rejectErr(now, "", err)
@@ -24,13 +24,18 @@ func (e *Engine) stepStatus(now time.Time, s *wire.Status) error {
 		return err
 	}
 	is := &e.inters[ii]
-	if s.TS.Before(is.statusTS) {
+	// An offline status (the unit's Last Will) carries the ts of the
+	// connection it was registered on, before everything the unit said
+	// since: it is honoured whatever its ts.
+	if s.TS.Before(is.statusTS) && !s.Offline {
 		err := e.reject(now, "", ReasonStaleTS, "ts", "status ts "+formatTime(s.TS)+" is before the last one's "+formatTime(is.statusTS))
 		e.aboutIntersection(s.IntersectionID)
 		return err
 	}
 	e.setNow(now, e.instantAt(now))
-	is.statusTS = s.TS
+	if s.TS.After(is.statusTS) {
+		is.statusTS = s.TS
+	}
 	is.timing.update(s)
 	e.observePlan(ii, s)
 	if s.State == wire.StateFault {

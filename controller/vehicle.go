@@ -100,17 +100,37 @@ func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
 	if err != nil {
 		return e.rejectErr(now, p.VehicleID, err)
 	}
-	if p.TS.Sub(now) > e.cfg.MaxClockSkew {
+	if age := now.Sub(p.TS); age < -e.cfg.MaxClockSkew {
 		return e.reject(now, p.VehicleID, ReasonFutureTS, "ts", "ts "+formatTime(p.TS)+" is more than "+e.cfg.MaxClockSkew.String()+" ahead of now "+formatTime(now))
+	} else if age > e.cfg.MaxClockSkew {
+		return e.reject(now, p.VehicleID, ReasonOldTS, "ts", "ts "+formatTime(p.TS)+" is more than "+e.cfg.MaxClockSkew.String()+
+			" before now "+formatTime(now)+": too old to act on (delayed, or replayed)")
+	}
+	xy := e.proj.ToXY(orb.Point{p.Lon, p.Lat})
+	accuracy := 0.0
+	if p.AccuracyM != nil {
+		accuracy = *p.AccuracyM
 	}
 	if v != nil && v.hasFix {
+		sinceLast := p.TS.Sub(v.fixTS)
 		if p.Seq <= v.seq {
-			return e.reject(now, v.id, ReasonStaleSeq, "seq", "seq "+strconv.FormatUint(p.Seq, 10)+
-				" is not above the last accepted "+strconv.FormatUint(v.seq, 10)+": duplicate or late")
-		}
-		if p.TS.Before(v.fixTS) {
+			// Not above the last seq: a duplicate or a late fix — unless
+			// its ts has moved on, when the unit rebooted and its seq
+			// started again.
+			if sinceLast < e.cfg.SeqResetGap {
+				return e.reject(now, v.id, ReasonStaleSeq, "seq", "seq "+strconv.FormatUint(p.Seq, 10)+
+					" is not above the last accepted "+strconv.FormatUint(v.seq, 10)+": duplicate or late")
+			}
+		} else if sinceLast < 0 {
 			return e.reject(now, v.id, ReasonStaleTS, "ts", "ts "+formatTime(p.TS)+" is before the last accepted fix's "+formatTime(v.fixTS))
 		}
+		if err := e.checkJump(now, v, sinceLast, xy, accuracy); err != nil {
+			return err
+		}
+	}
+	if !e.onRoad(v, xy, accuracy) {
+		return e.reject(now, p.VehicleID, ReasonOffRoad, "", "fix ["+strconv.FormatFloat(p.Lon, 'f', 6, 64)+", "+strconv.FormatFloat(p.Lat, 'f', 6, 64)+
+			"] is more than "+wire.FormatFloat(e.cfg.MaxOffRoadM)+" m from every road of the map")
 	}
 	v, err = e.accept(now, v, p.VehicleID)
 	if err != nil {
@@ -124,7 +144,7 @@ func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {
 	prevAlong, prevOnPath, prevPath := v.along, v.onPath, v.path
 	firstFix := !v.hasFix
 	v.hasFix, v.seq, v.fixTS, v.heardAt, v.silent = true, p.Seq, p.TS, e.nowI, false
-	v.xy = e.proj.ToXY(orb.Point{p.Lon, p.Lat})
+	v.xy = xy
 
 	v.fix = routing.Fix{LonLat: orb.Point{p.Lon, p.Lat}, HeadingDeg: math.NaN(), SpeedMps: math.NaN()}
 	if p.HeadingDeg != nil {
@@ -227,10 +247,12 @@ func (e *Engine) newVehicle(now time.Time, nowI instant, id string) (*vehicle, e
 	if len(e.vehicles) >= e.cfg.MaxVehicles {
 		return nil, e.reject(now, id, ReasonTooManyVehicles, "vehicle_id", "already tracking "+strconv.Itoa(len(e.vehicles))+" vehicles")
 	}
-	v := &vehicle{id: id, priority: e.cfg.DefaultPriority, matcher: routing.NewMatcher(e.net, e.cfg.Matcher),
+	v := &vehicle{id: id, priority: e.priorityOf(id), matcher: routing.NewMatcher(e.net, e.cfg.Matcher),
 		heapIdx: -1, heardAt: nowI, nextCross: never, wakeAt: never}
-	if p, ok := e.cfg.Priorities[id]; ok {
-		v.priority = p
+	if len(e.vehicles) == 0 {
+		// The first vehicle tracked: the forget sweep is due a period
+		// from now (Ready's NextWakeup includes it while any is tracked).
+		e.nextSweep = nowI.add(e.sweepPeriod())
 	}
 	v.price = *e.cfg.Price
 	if p, ok := e.cfg.ClassPrices[e.cfg.Classes[id]]; ok {
@@ -263,7 +285,11 @@ func (e *Engine) matchFix(v *vehicle) bool {
 // vehicle has no path or has left it.
 func (e *Engine) track(v *vehicle) {
 	if v.path != nil {
-		along, _, ok := v.cursor.Locate(v.xy, e.offPathTolerance(v))
+		along, ok := e.located.along, e.located.ok
+		if e.located.v != v {
+			along, _, ok = v.cursor.Locate(v.xy, e.offPathTolerance(v))
+		}
+		e.located.v = nil
 		if ok && e.reversed(v, along) {
 			ok = false
 		}
@@ -505,6 +531,83 @@ func (e *Engine) deadReckon(v *vehicle) float64 {
 	return math.Min(along, v.path.LengthM())
 }
 
+// checkJump refuses a fix at xy (accuracy its accuracy_m, 0 when not
+// given; its ts sinceLast after v's last accepted fix's) that is farther
+// from that fix than MaxSpeedMps allows in the time between them, plus
+// the GPS slack.
+func (e *Engine) checkJump(now time.Time, v *vehicle, sinceLast time.Duration, xy routing.XY, accuracy float64) error {
+	slack := e.cfg.JumpSlackM
+	if s := 3 * (accuracy + v.fix.AccuracyM); s > slack {
+		slack = math.Min(s, 4*e.cfg.JumpSlackM)
+	}
+	dt := math.Max(0, sinceLast.Seconds())
+	allowed := e.cfg.MaxSpeedMps*dt + slack
+	dx, dy := xy.X-v.xy.X, xy.Y-v.xy.Y
+	if dx*dx+dy*dy <= allowed*allowed {
+		return nil
+	}
+	dist := math.Sqrt(dx*dx + dy*dy)
+	return e.reject(now, v.id, ReasonImplausible, "", strconv.FormatFloat(dist, 'f', 0, 64)+" m from the last accepted fix in "+
+		strconv.FormatFloat(dt, 'f', 1, 64)+" s of ts: faster than "+wire.FormatFloat(e.cfg.MaxSpeedMps)+" m/s (with "+
+		strconv.FormatFloat(slack, 'f', 0, 64)+" m for GPS error)")
+}
+
+// locatedFix is a fix located on its vehicle's path before it was
+// accepted (onRoad), kept for track so the fix is located once.
+type locatedFix struct {
+	v     *vehicle // nil: none pending
+	along float64
+	ok    bool
+}
+
+// onRoad reports whether a fix at xy is within MaxOffRoadM of a road.
+// Usually the vehicle's own path shows it (the fix is located on it,
+// and the result kept for track); otherwise the map's roads are searched.
+// Locating moves the vehicle's cursor only when the fix is on its path,
+// and then the fix is accepted: no check comes after this one.
+func (e *Engine) onRoad(v *vehicle, xy routing.XY, accuracy float64) bool {
+	e.located.v = nil
+	if v != nil && v.path != nil {
+		along, off, ok := v.cursor.Locate(xy, e.offPathToleranceFor(accuracy))
+		e.located = locatedFix{v: v, along: along, ok: ok}
+		if ok || off <= e.cfg.MaxOffRoadM {
+			return true
+		}
+	}
+	e.near = nearQuery{xy: xy}
+	e.net.SearchSegments(xy, e.cfg.MaxOffRoadM, e.nearFn)
+	return e.near.found
+}
+
+// nearQuery is the state of onRoad's search of the map's roads, kept in
+// the engine so that the search's callback is made once (in New) and a
+// fix allocates nothing.
+type nearQuery struct {
+	xy    routing.XY
+	found bool
+}
+
+// nearSegment is the search's callback: it stops at the first road
+// segment within MaxOffRoadM.
+func (e *Engine) nearSegment(ref routing.SegmentRef) bool {
+	g, _ := e.net.EdgeGeometry(ref.Edge)
+	if segmentDist(e.near.xy, g[ref.Seg], g[ref.Seg+1]) <= e.cfg.MaxOffRoadM {
+		e.near.found = true
+		return false
+	}
+	return true
+}
+
+// segmentDist is the distance from p to the segment ab.
+func segmentDist(p, a, b routing.XY) float64 {
+	dx, dy := b.X-a.X, b.Y-a.Y
+	t := 0.0
+	if l2 := dx*dx + dy*dy; l2 > 0 {
+		t = math.Max(0, math.Min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l2))
+	}
+	return math.Hypot(p.X-a.X-t*dx, p.Y-a.Y-t*dy)
+}
+
 // maxOffPathToleranceM caps the accuracy-scaled tolerance: wider, a road
 // running alongside the path would pass for it.
 const maxOffPathToleranceM = 100
@@ -514,9 +617,12 @@ const maxOffPathToleranceM = 100
 // reported accuracy. A fix that says it is good to 25 m is 30 m off its
 // road often enough that a fixed 30 m tolerance releases preempts as
 // left_path on noise alone (the simulator's chaos scenario did).
-func (e *Engine) offPathTolerance(v *vehicle) float64 {
+func (e *Engine) offPathTolerance(v *vehicle) float64 { return e.offPathToleranceFor(v.fix.AccuracyM) }
+
+// offPathToleranceFor is offPathTolerance for a fix of accuracy_m accuracy.
+func (e *Engine) offPathToleranceFor(accuracy float64) float64 {
 	tol := e.cfg.OffPathToleranceM
-	if a := 3 * v.fix.AccuracyM; a > tol && !math.IsNaN(a) {
+	if a := 3 * accuracy; a > tol && !math.IsNaN(a) {
 		tol = math.Min(a, math.Max(maxOffPathToleranceM, e.cfg.OffPathToleranceM))
 	}
 	return tol

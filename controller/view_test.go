@@ -21,7 +21,9 @@ func TestViewVehicleFollowsTheEnginesPath(t *testing.T) {
 
 	fix := func(seq uint64, x, y, heading float64, emergency bool) {
 		ll := lonLatAt(x, y)
-		now := scriptEpoch.Add(time.Duration(seq) * time.Second)
+		// Fixes 4 s apart, so that the turn into the alley, 195 m on, is
+		// a plausible move (Config.MaxSpeedMps).
+		now := scriptEpoch.Add(time.Duration(seq) * 4 * time.Second)
 		require.NoError(t, e.Step(now, PositionInput(wire.Position{VehicleID: "amb-1", Seq: seq, TS: now,
 			Lon: ll[0], Lat: ll[1], SpeedMps: new(13.9), HeadingDeg: new(heading), Emergency: emergency})))
 		e.Ready()

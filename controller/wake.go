@@ -1,6 +1,9 @@
 package controller
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // tickVehicle handles a vehicle whose wakeup has come: silence,
 // refreshes and max-hold deadlines, and dead-reckoned requests.
@@ -18,14 +21,16 @@ func (e *Engine) tickVehicle(v *vehicle) {
 }
 
 // sweep forgets the vehicles not heard from for ForgetAfter. It runs
-// from Tick at most every ForgetAfter/4 and needs no wakeup of its own:
-// an idle vehicle holds nothing (its passages were released at the end of
-// its grace period), so forgetting it only frees memory.
+// from Tick at most every sweepPeriod, and Ready asks for a Tick at the
+// next one while any vehicle is tracked: forgetting frees memory and
+// the vehicle's seq, so it must not wait for other traffic. (An idle
+// vehicle holds nothing: its passages were released at the end of its
+// grace period.)
 func (e *Engine) sweep() {
 	if e.nowI < e.nextSweep {
 		return
 	}
-	e.nextSweep = e.nowI.add(e.cfg.ForgetAfter / 4)
+	e.nextSweep = e.nowI.add(e.sweepPeriod())
 	var idle []string
 	for id, v := range e.vehicles {
 		if e.nowI >= v.heardAt.add(e.cfg.ForgetAfter) {
@@ -48,6 +53,11 @@ func (e *Engine) sweep() {
 		delete(e.vehicles, id)
 	}
 }
+
+// sweepPeriod is how often the forget sweep runs: a vehicle is
+// forgotten between ForgetAfter and ForgetAfter plus this after its last
+// fix.
+func (e *Engine) sweepPeriod() time.Duration { return e.cfg.ForgetAfter / 4 }
 
 // schedule sets v's wakeup: the earliest of its refreshes, hold
 // deadlines, the end of its grace period while it holds anything, and a

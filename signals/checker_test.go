@@ -126,3 +126,27 @@ func (c *checker) episodesOf(state wire.State) []episode {
 	}
 	return out
 }
+
+// heldWithin is the time the change log shows in hold within (now-window,
+// now], the hold under way included.
+func (c *checker) heldWithin(now time.Time, window time.Duration) time.Duration {
+	from := now.Add(-window)
+	var d time.Duration
+	add := func(start, end time.Time) {
+		if start.Before(from) {
+			start = from
+		}
+		if end.After(start) {
+			d += end.Sub(start)
+		}
+	}
+	for _, e := range c.episodes {
+		if e.state == wire.StateHold {
+			add(e.start, e.end)
+		}
+	}
+	if c.state == wire.StateHold {
+		add(c.stateSince, now)
+	}
+	return d
+}

@@ -52,6 +52,13 @@
 // re-hold the junction. During a preempt the held green's pedestrians stay
 // dark, so on exit only its minimum green binds.
 //
+// A hold budget (HoldBudget; DefaultHoldBudget is 4 minutes of hold in any
+// 10) caps the time held within a sliding window whatever the request
+// ids, so that a fresh request_id every max preempt cannot hold the
+// junction for ever: a hold ends where the budget runs out, and new
+// preempts are refused (ErrHoldBudget) until the window has slid past
+// enough of it.
+//
 // One preempt is served at a time. A request for a phase that the stage
 // being brought up or held also greens shares it; Status.RequestID is the
 // highest-priority, then earliest, request being served. A request for a

@@ -90,6 +90,9 @@ func (d *driver) check() error {
 	if state == wire.StateFault && len(d.m.expires) > 0 {
 		return fmt.Errorf("fault with live requests")
 	}
+	if b := d.r.HoldBudget(); d.c.heldWithin(d.now, b.Window) > b.Max {
+		return fmt.Errorf("held %v within %v, more than the budget's %v", d.c.heldWithin(d.now, b.Window), b.Window, b.Max)
+	}
 	return nil
 }
 
@@ -137,7 +140,7 @@ func (d *driver) op(kind, a, b, c byte) error {
 			d.m.expires[id] = cmd.ExpiresAt
 			d.m.phase[id] = cmd.Phase
 			d.m.controller[id] = ctrl
-		} else if !errors.Is(err, ErrFault) && !errors.Is(err, ErrTooManyRequests) {
+		} else if !errors.Is(err, ErrFault) && !errors.Is(err, ErrTooManyRequests) && !errors.Is(err, ErrHoldBudget) {
 			var fe *wire.FieldError
 			if !errors.As(err, &fe) || (fe.Field != "phase" && fe.Field != "request_id" && fe.Field != "issued_at") {
 				return fmt.Errorf("unexpected refusal of %+v: %v", cmd, err)
@@ -197,7 +200,9 @@ func propertyCase(n int) (Plan, Timing) {
 // after every transition: no green to green, min green, yellow and all red
 // honoured; a hold or entry only ever serves a live request; no hold longer
 // than max preempt; no entry longer than the worst case — hence every hold
-// ends by min(expires_at, start + max preempt).
+// ends by min(expires_at, start + max preempt); and never more hold
+// within the hold budget's window than its maximum (a tight budget on
+// every third seed, the default on the others).
 func TestRandomCommandsKeepInvariants(t *testing.T) {
 	seeds := 200
 	if testing.Short() {
@@ -208,6 +213,9 @@ func TestRandomCommandsKeepInvariants(t *testing.T) {
 		plan, tm := propertyCase(seed)
 		d, err := newDriver(plan, tm, t0.Add(time.Duration(rng.Int63n(int64(24*time.Hour)))))
 		require.NoError(t, err)
+		if seed%3 == 1 {
+			require.NoError(t, d.r.SetHoldBudget(HoldBudget{Window: 2 * time.Minute, Max: 30 * time.Second}))
+		}
 		for i := 0; i < 400; i++ {
 			var gap time.Duration
 			switch rng.Intn(4) {

@@ -65,6 +65,50 @@ var ErrFault = errors.New("signals: unit in fault state: preemption refused")
 // already pending at the unit.
 var ErrTooManyRequests = errors.New("signals: too many pending preempt requests")
 
+// ErrHoldBudget is returned by Apply for a new preempt while the unit has
+// held its greens for its HoldBudget's Max within the last Window, less
+// a minimum green: whatever the request ids, a junction is not held
+// longer than that.
+var ErrHoldBudget = errors.New("signals: hold budget spent: the junction was held for its maximum within the window")
+
+// HoldBudget caps the time a unit spends in hold (a preempted green held)
+// within any sliding window of Window, whatever the request ids: a
+// controller (or an attacker who can send commands) issuing a fresh
+// request_id as each one reaches max preempt cannot hold a junction for
+// ever. Entry, the safe clearance to the held green, is the unit's own
+// timing and is not counted; once the budget is spent, a new preempt is
+// refused (ErrHoldBudget) and starts no entry. A hold in progress ends
+// when the budget runs out, as at max preempt.
+type HoldBudget struct {
+	Window time.Duration
+	Max    time.Duration
+}
+
+// DefaultHoldBudget is 4 minutes of hold in any 10 minutes: a cross
+// street gets at least 60% of any ten minutes, while a junction on the
+// busiest emergency route (a hospital's) still serves several vehicles
+// at their 90 s max preempt, or many more at the usual 10-30 s hold.
+func DefaultHoldBudget() HoldBudget {
+	return HoldBudget{Window: 10 * time.Minute, Max: 4 * time.Minute}
+}
+
+// Validate reports a budget a unit could not apply.
+func (b HoldBudget) Validate() error {
+	if b.Window <= 0 || b.Max <= 0 || b.Max > b.Window {
+		return wire.Invalid("hold_budget", "needs 0 < max <= window, got max "+b.Max.String()+" in "+b.Window.String())
+	}
+	return nil
+}
+
+// holdSlots is how many past holds a unit remembers for its budget; when
+// more fall within a window, the two oldest are merged (counting the gap
+// between them as held: the cap errs towards the cross street). A fixed
+// array: no allocation, bounded memory.
+const holdSlots = 32
+
+// holdSpan is one past hold, [start, end).
+type holdSpan struct{ start, end time.Time }
+
 type interval uint8
 
 const (
@@ -111,11 +155,17 @@ type Roadside struct {
 	greenStart       time.Time
 	greenEarliestEnd time.Time // the current green may not end before this (min green, pedestrian clearance)
 	target           int       // in entry: the stage to bring up
-	holdStart        time.Time
+	holdStart        time.Time // the current hold's start (while holding)
+	holding          bool      // a hold started at holdStart is under way
+	holdByBudget     bool      // the current hold's end is where the budget runs out, not max preempt
 	// correction is what the unit still has to take from (negative) or add
 	// to (positive) its coming greens to be back in step with its plan
 	// after a preempt (see endPreemption); zero when in step.
 	correction time.Duration
+
+	budget HoldBudget
+	holds  [holdSlots]holdSpan // past holds within the budget's window, oldest first
+	nHolds int
 
 	served   []request // the requests the entry or hold serves; non-empty exactly in entry and hold
 	queued   []request // conflicting requests waiting their turn
@@ -144,6 +194,7 @@ func NewRoadside(intersectionID string, plan Plan, t Timing) (*Roadside, error) 
 		timing: t,
 		mode:   wire.StateNormal,
 		record: true,
+		budget: DefaultHoldBudget(),
 		plan:   Plan{Cycle: plan.Cycle, Offset: plan.Offset, Stages: make([]Stage, len(plan.Stages))},
 		masks:  make([]uint16, len(plan.Stages)),
 		starts: make([]time.Duration, len(plan.Stages)),
@@ -158,6 +209,70 @@ func NewRoadside(intersectionID string, plan Plan, t Timing) (*Roadside, error) 
 	}
 	r.wirePlan = r.plan.Wire()
 	return r, nil
+}
+
+// SetHoldBudget replaces the unit's hold budget (DefaultHoldBudget until
+// then). Holds already counted stay counted.
+func (r *Roadside) SetHoldBudget(b HoldBudget) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	r.budget = b
+	return nil
+}
+
+// HoldBudget returns the unit's hold budget.
+func (r *Roadside) HoldBudget() HoldBudget { return r.budget }
+
+// HeldWithin returns how long the unit held a green within the budget's
+// window ending at now (holds before the unit's last time included).
+func (r *Roadside) HeldWithin(now time.Time) time.Duration { return r.held(r.effectiveNow(now)) }
+
+// held is the time spent in hold within (t-Window, t].
+func (r *Roadside) held(t time.Time) time.Duration {
+	from := t.Add(-r.budget.Window)
+	var d time.Duration
+	for i := range r.nHolds {
+		h := r.holds[i]
+		if s, e := maxTime(h.start, from), minTime(h.end, t); e.After(s) {
+			d += e.Sub(s)
+		}
+	}
+	if r.holding {
+		if s := maxTime(r.holdStart, from); t.After(s) {
+			d += t.Sub(s)
+		}
+	}
+	return d
+}
+
+// budgetLeft is how much more the unit may hold from t. It ignores the
+// holds that will slide out of the window meanwhile, so a hold it allows
+// ends early rather than late.
+func (r *Roadside) budgetLeft(t time.Time) time.Duration { return r.budget.Max - r.held(t) }
+
+// endHold records the hold under way as ended at t.
+func (r *Roadside) endHold(t time.Time) {
+	if !r.holding {
+		return
+	}
+	r.holding = false
+	from := t.Add(-r.budget.Window)
+	kept := 0
+	for i := range r.nHolds {
+		if r.holds[i].end.After(from) {
+			r.holds[kept] = r.holds[i]
+			kept++
+		}
+	}
+	r.nHolds = kept
+	if r.nHolds == holdSlots {
+		r.holds[1].start = r.holds[0].start
+		copy(r.holds[:], r.holds[1:])
+		r.nHolds--
+	}
+	r.holds[r.nHolds] = holdSpan{start: r.holdStart, end: t}
+	r.nHolds++
 }
 
 // CopyTo makes dst an independent copy of r, reusing dst's buffers: a
@@ -444,6 +559,9 @@ func (r *Roadside) apply(at time.Time, c wire.Command) error {
 	if len(r.served)+len(r.queued) >= MaxRequests {
 		return ErrTooManyRequests
 	}
+	if r.budgetLeft(at) < r.timing.MinGreen {
+		return ErrHoldBudget
+	}
 	r.arrivals++
 	r.admit(at, request{
 		id:           c.RequestID,
@@ -542,8 +660,12 @@ func (r *Roadside) step(t time.Time) {
 	switch r.interval {
 	case intervalGreen:
 		if r.mode == wire.StateHold {
-			// Max preempt reached: every request sharing this hold has had it.
+			// Max preempt reached (every request sharing this hold has
+			// had it), or the hold budget spent.
 			for _, q := range r.served {
+				if r.holdByBudget {
+					break
+				}
 				r.capped[r.cappedAt] = q.id
 				r.cappedAt = (r.cappedAt + 1) % cappedMemory
 			}
@@ -675,7 +797,6 @@ func (r *Roadside) serve(t time.Time) {
 		// Already green: hold it, no clearance needed.
 		r.target = r.stage
 		r.setMode(t, wire.StateHold)
-		r.intervalEnd = t.Add(r.timing.MaxPreempt)
 		r.beginHold(t)
 		return
 	}
@@ -695,9 +816,19 @@ func (r *Roadside) serve(t time.Time) {
 	r.absorbQueued(r.masks[r.target])
 }
 
-// beginHold completes entering hold at t: the target stage is green.
+// beginHold completes entering hold at t: the target stage is green, and
+// held until max preempt or until the hold budget runs out, whichever
+// comes first. A hold that follows another without leaving it (the next
+// request sharing the green) is a new one for max preempt, but the time
+// held runs on for the budget.
 func (r *Roadside) beginHold(t time.Time) {
-	r.holdStart = t
+	r.endHold(t)
+	r.holdStart, r.holding = t, true
+	r.intervalEnd = t.Add(r.timing.MaxPreempt)
+	r.holdByBudget = false
+	if end := t.Add(max(r.budgetLeft(t), 0)); end.Before(r.intervalEnd) {
+		r.intervalEnd, r.holdByBudget = end, true
+	}
 	r.absorbQueued(r.masks[r.stage])
 }
 
@@ -721,6 +852,12 @@ func (r *Roadside) absorbQueued(mask uint16) {
 // waiting request that is still alive, or return to the plan.
 func (r *Roadside) servedEnded(t time.Time) {
 	r.dropExpiredQueued(t)
+	if len(r.queued) > 0 && r.budgetLeft(t) < r.timing.MinGreen {
+		// The budget is spent: the waiting requests are refused, as new
+		// ones would be.
+		clear(r.queued)
+		r.queued = r.queued[:0]
+	}
 	if len(r.queued) > 0 {
 		i := bestRequest(r.queued)
 		next := r.queued[i]
@@ -818,6 +955,9 @@ func (r *Roadside) setMode(t time.Time, mode wire.State) {
 	if r.mode == mode {
 		return
 	}
+	if r.mode == wire.StateHold {
+		r.endHold(t)
+	}
 	r.mode = mode
 	r.emit(Change{At: t, State: r.State()})
 }
@@ -913,6 +1053,13 @@ func bestRequest(qs []request) int {
 		}
 	}
 	return best
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -3,6 +3,7 @@ package signals
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -773,4 +774,68 @@ func TestGettersAreCurrentRightAfterApply(t *testing.T) {
 	assert.Equal(t, wire.StateEntry, h.r.State())
 	assert.Equal(t, Yellow, h.r.Indication(2), "the green ended at the instant of the preempt")
 	assert.Equal(t, at(34), h.r.NextChange())
+}
+
+// A fresh request_id every time the last one reaches max preempt (what a
+// misbehaving controller, or anyone able to send it commands, could do)
+// does not hold the junction past its hold budget: within any window the
+// unit holds at most the budget's maximum, the last hold is cut where the
+// budget runs out, new preempts are then refused with ErrHoldBudget, and
+// the junction serves again once the window has slid past the holds.
+func TestHoldBudgetCapsRotatingRequests(t *testing.T) {
+	tm := DefaultTiming() // 90 s max preempt
+	h := newHarness(t, tm)
+	budget := HoldBudget{Window: 10 * time.Minute, Max: 4 * time.Minute}
+	require.NoError(t, h.r.SetHoldBudget(budget))
+	refused := 0
+	var firstRefusal float64
+	for s, n := 1.0, 0; s < 1500; s += 5 {
+		// The attacker's request: always the same phase, renewed with a new id
+		// whenever the unit is not serving it.
+		if h.r.RequestID() == "" {
+			n++
+			err := h.apply(s, preempt(fmt.Sprintf("r%d", n), 4, s, s+1000))
+			if errors.Is(err, ErrHoldBudget) {
+				if refused == 0 {
+					firstRefusal = s
+				}
+				refused++
+			} else {
+				require.NoError(t, err)
+			}
+		} else {
+			h.advance(s)
+		}
+		held := h.c.heldWithin(at(s), budget.Window)
+		require.LessOrEqual(t, held, budget.Max, "at %v s", s)
+		require.Equal(t, held, h.r.HeldWithin(at(s)), "the unit's own count, at %v s", s)
+	}
+	require.Positive(t, refused, "the budget was reached")
+	holds := h.c.episodesOf(wire.StateHold)
+	var total time.Duration
+	for _, e := range holds {
+		total += e.end.Sub(e.start)
+	}
+	t.Logf("first refusal at %.0f s; %d refused; %v held over %d holds", firstRefusal, refused, total, len(holds))
+	// Over 25 minutes, without the budget, the junction would have been held
+	// nearly all the time; with it, at most 4 min of every 10.
+	assert.Less(t, total, 11*time.Minute)
+	assert.Greater(t, total, 7*time.Minute, "the budget frees up as the window slides")
+	// The hold that spent the budget was cut short of max preempt.
+	cut := false
+	for _, e := range holds {
+		if d := e.end.Sub(e.start); d < tm.MaxPreempt && d > 0 {
+			cut = true
+		}
+	}
+	assert.True(t, cut, "a hold ended where the budget ran out")
+}
+
+func TestHoldBudgetValidate(t *testing.T) {
+	h := newHarness(t, DefaultTiming())
+	assert.Equal(t, DefaultHoldBudget(), h.r.HoldBudget())
+	for _, b := range []HoldBudget{{}, {Window: time.Minute}, {Window: time.Minute, Max: 2 * time.Minute}, {Window: -1, Max: -1}} {
+		assert.Error(t, h.r.SetHoldBudget(b), "%+v", b)
+	}
+	assert.Equal(t, DefaultHoldBudget(), h.r.HoldBudget(), "an invalid budget changes nothing")
 }

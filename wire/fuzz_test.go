@@ -69,10 +69,11 @@ func FuzzParseStatus(f *testing.F) {
 	f.Add("", []byte(specStatus))
 	f.Add("I", []byte(`{"intersection_id":"I","ts":"2026-11-22T08:00:00Z","state":"normal"}`))
 	f.Add("", []byte(`{"intersection_id":"I","ts":"2026-11-22T08:00:00Z","state":"fault","green_phases":null}`))
+	f.Add("I", []byte(`{"intersection_id":"I","ts":"2026-11-22T08:00:00Z","state":"fault","offline":true}`))
 	f.Fuzz(func(t *testing.T, topic string, b []byte) {
 		checkRoundTrip(t, topic, b, ParseStatus, func(s Status) string { return s.IntersectionID }, func(a, b Status) bool {
 			return a.TS.Equal(b.TS) && a.State == b.State && a.RequestID == b.RequestID && len(a.GreenPhases) == len(b.GreenPhases) &&
-				a.GreenSince.Equal(b.GreenSince) && a.GreenUntil.Equal(b.GreenUntil)
+				a.GreenSince.Equal(b.GreenSince) && a.GreenUntil.Equal(b.GreenUntil) && a.Offline == b.Offline
 		})
 	})
 }

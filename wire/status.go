@@ -92,6 +92,16 @@ type Status struct {
 	// the unit (or the gateway in front of it) works around, in words for
 	// an operator. Empty means not given.
 	Reason string
+
+	// Offline is an optional addition too: true in the status a
+	// unit (or its gateway) registers as its MQTT Last Will, with state
+	// fault, so that the broker publishes it, retained, when the unit's
+	// connection dies. Its ts is when the will was registered (the
+	// connection's start), which is before the last status the unit sent:
+	// a receiver honours an offline status whatever its ts. One that
+	// ignores the field sees fault, and serves no preempt there, which is
+	// right too.
+	Offline bool
 }
 
 // statusWire is Status as it travels; see commandWire.
@@ -106,6 +116,7 @@ type statusWire struct {
 	Plan           *SignalPlan `json:"plan,omitempty"`
 	InStep         *bool       `json:"in_step,omitempty"`
 	Reason         *string     `json:"reason,omitempty"`
+	Offline        *bool       `json:"offline,omitempty"`
 }
 
 // MarshalJSON writes the wire form; green_phases is always an array (never
@@ -142,6 +153,9 @@ func (s Status) MarshalJSON() ([]byte, error) {
 	}
 	if s.Reason != "" {
 		w.Reason = &s.Reason
+	}
+	if s.Offline {
+		w.Offline = &s.Offline
 	}
 	return json.Marshal(w)
 }
@@ -198,6 +212,9 @@ func ParseStatus(topicIntersectionID string, b []byte) (Status, error) {
 	if w.Reason != nil {
 		s.Reason = *w.Reason
 	}
+	if w.Offline != nil {
+		s.Offline = *w.Offline
+	}
 	if w.InStep != nil {
 		if w.Plan == nil {
 			return Status{}, Invalid("in_step", "describes a plan, and none is given")
@@ -245,6 +262,9 @@ func (s Status) Validate() error {
 		if err := s.Plan.Validate("plan"); err != nil {
 			return err
 		}
+	}
+	if s.Offline && s.State != StateFault {
+		return Invalid("offline", "an offline unit's state must be fault, got "+s.State.String())
 	}
 	if len(s.Reason) > MaxReasonLength || !utf8.ValidString(s.Reason) {
 		return Invalid("reason", "must be UTF-8 text of at most "+strconv.Itoa(MaxReasonLength)+" bytes")

@@ -167,6 +167,8 @@ func TestParseStatusErrorsNameTheField(t *testing.T) {
 		{"phase not a number", "green_phases", `["2"]`, "green_phases"},
 		{"empty request_id", "request_id", `""`, "request_id"},
 		{"bad request_id", "request_id", `"a b"`, "request_id"},
+		{"offline not fault", "offline", `true`, "offline"},
+		{"offline not a bool", "offline", `"yes"`, "offline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -250,6 +252,7 @@ func TestStatusRoundTrip(t *testing.T) {
 	for _, s := range []Status{
 		{IntersectionID: "I-204", TS: time.Date(2026, 11, 22, 8, 15, 33, 400e6, time.UTC), State: StateHold, GreenPhases: []int{2, 6}, RequestID: "amb-17.I-204.3"},
 		{IntersectionID: "I-9", TS: time.Date(2026, 11, 22, 8, 15, 33, 0, time.UTC), State: StateNormal},
+		{IntersectionID: "I-9", TS: time.Date(2026, 11, 22, 8, 15, 33, 0, time.UTC), State: StateFault, Offline: true},
 	} {
 		b, err := json.Marshal(s)
 		require.NoError(t, err)

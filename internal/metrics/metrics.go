@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"regexp"
+	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -40,8 +42,35 @@ type Metrics struct {
 	Connected prometheus.Gauge
 	// Connections counts (re)connections to the broker.
 	Connections prometheus.Counter
+	// ConnectFailures counts failed connection attempts by cause
+	// (mqttx.ConnectCause: tls_verify, bad_credentials, refused, ...).
+	ConnectFailures *prometheus.CounterVec
 	// StepSeconds is how long the engine takes per input or tick.
 	StepSeconds prometheus.Histogram
+
+	// counters caches the children of MessagesReceived and
+	// MessagesRejected by label values: a flood of refused messages
+	// then costs a map lookup each, not a label hash and an allocation.
+	counters sync.Map // counterKey → prometheus.Counter
+}
+
+type counterKey struct {
+	vec                 *prometheus.CounterVec
+	kind, reason, field string
+}
+
+func (m *Metrics) counter(k counterKey, labels ...string) prometheus.Counter {
+	if c, ok := m.counters.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c := k.vec.WithLabelValues(labels...)
+	m.counters.Store(k, c)
+	return c
+}
+
+// Received counts one message received of kind.
+func (m *Metrics) Received(kind string) {
+	m.counter(counterKey{vec: m.MessagesReceived, kind: kind}, kind).Inc()
 }
 
 // New creates the metrics and a registry holding them plus the Go runtime
@@ -61,6 +90,7 @@ func New() *Metrics {
 		Decisions:             counterVec("greenwave_decisions_total", "Engine decisions, by kind and reason.", "kind", "reason"),
 		Connected:             gauge("greenwave_mqtt_connected", "1 while the broker connection is up."),
 		Connections:           counter("greenwave_mqtt_connections_total", "Connections made to the broker (first one and reconnects)."),
+		ConnectFailures:       counterVec("greenwave_mqtt_connect_failures_total", "Failed connection attempts, by cause.", "cause"),
 		StepSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "greenwave_engine_step_seconds", Help: "Engine time per input or tick.",
 			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10), // 1 µs .. 0.26 s
@@ -72,7 +102,7 @@ func New() *Metrics {
 		m.MessagesReceived, m.MessagesRejected, m.InputsProcessed, m.InputsDropped,
 		m.CommandsPublished, m.CommandPublishRetries, m.CommandQueue,
 		m.AdvisoriesPublished, m.AdvisoriesDropped, m.Decisions,
-		m.Connected, m.Connections, m.StepSeconds,
+		m.Connected, m.Connections, m.ConnectFailures, m.StepSeconds,
 	)
 	return m
 }
@@ -85,12 +115,16 @@ func FieldLabel(field string) string {
 	if len(field) > 64 {
 		field = field[:64]
 	}
+	if !strings.Contains(field, "[") {
+		return field
+	}
 	return arrayIndex.ReplaceAllString(field, "[]")
 }
 
 // Rejected counts one refused message.
 func (m *Metrics) Rejected(kind, reason, field string) {
-	m.MessagesRejected.WithLabelValues(kind, reason, FieldLabel(field)).Inc()
+	field = FieldLabel(field)
+	m.counter(counterKey{vec: m.MessagesRejected, kind: kind, reason: reason, field: field}, kind, reason, field).Inc()
 }
 
 func counter(name, help string) prometheus.Counter {

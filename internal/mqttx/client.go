@@ -48,6 +48,10 @@ type Options struct {
 	OnConnect func()
 	// OnConnectionLost runs when an established connection drops.
 	OnConnectionLost func(error)
+	// OnConnectFailed runs after every failed connection attempt (the
+	// first connection's and every reconnection's), with ConnectCause's
+	// name for it. The client logs failures itself, at error level.
+	OnConnectFailed func(cause string, err error)
 
 	Logger *zap.Logger // nil: no logging
 }
@@ -115,7 +119,18 @@ type Client struct {
 	subscribed atomic.Bool   // every subscription made on the current connection
 	firstUp    chan struct{} // closed after the first onConnect completes
 	firstOnce  sync.Once
+
+	failMu      sync.Mutex
+	lastFailure error     // the last failed attempt's error; nil once connected
+	failCause   string    // its cause
+	failLogged  time.Time // when a failure was last logged
+	failQuiet   int       // failures since, not logged
 }
+
+// failureLogEvery: a broker that keeps refusing is logged once a minute
+// (with the number of attempts meanwhile), or at once when the cause
+// changes, not at every retry.
+const failureLogEvery = time.Minute
 
 type subscription struct {
 	qos     byte
@@ -124,18 +139,19 @@ type subscription struct {
 
 // ValidateBrokerURL checks that u is a broker URL paho can dial, so a typo
 // fails at start-up with a clear message instead of as endless reconnects.
+// Messages show the URL with any password redacted.
 func ValidateBrokerURL(u string) error {
 	parsed, err := url.Parse(u)
 	if err != nil {
-		return fmt.Errorf("broker URL %q: %w", u, err)
+		return fmt.Errorf("broker URL %q: not a URL", RedactURL(u))
 	}
 	switch parsed.Scheme {
 	case "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss":
 	default:
-		return fmt.Errorf("broker URL %q: scheme must be tcp://, ssl:// or ws:// (or mqtt://, tls://, mqtts://, wss://)", u)
+		return fmt.Errorf("broker URL %q: scheme must be tcp://, ssl:// or ws:// (or mqtt://, tls://, mqtts://, wss://)", RedactURL(u))
 	}
 	if parsed.Host == "" {
-		return fmt.Errorf("broker URL %q: missing host:port", u)
+		return fmt.Errorf("broker URL %q: missing host:port", RedactURL(u))
 	}
 	return nil
 }
@@ -187,7 +203,11 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{opts: opts, log: opts.Logger, subs: map[string]subscription{}, firstUp: make(chan struct{})}
+	c := &Client{opts: opts, log: opts.Logger.With(zap.String("broker", RedactURL(opts.BrokerURL))),
+		subs: map[string]subscription{}, firstUp: make(chan struct{})}
+	for _, w := range Warnings(opts) {
+		c.log.Warn("mqtt: " + w)
+	}
 	for _, s := range opts.Subscriptions {
 		if s.Filter == "" || s.Handler == nil {
 			return nil, errors.New("mqtt: a subscription needs a filter and a handler")
@@ -201,6 +221,9 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 		SetUsername(opts.Username).
 		SetPassword(opts.Password).
 		SetCleanSession(true).
+		// 3.1.1 only: paho otherwise retries a refused connection as MQTT
+		// 3.1, and reports the second refusal instead of the first.
+		SetProtocolVersion(4).
 		SetOrderMatters(true).
 		SetKeepAlive(opts.KeepAlive).
 		SetPingTimeout(opts.KeepAlive / 2).
@@ -213,13 +236,18 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 		SetOnConnectHandler(func(paho.Client) { c.onConnect() }).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			c.subscribed.Store(false)
-			c.log.Warn("mqtt connection lost", zap.String("broker", opts.BrokerURL), zap.Error(err))
+			c.log.Warn("mqtt connection lost", zap.Error(err))
 			if opts.OnConnectionLost != nil {
 				opts.OnConnectionLost(err)
 			}
 		}).
 		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
-			c.log.Info("mqtt reconnecting", zap.String("broker", opts.BrokerURL))
+			c.log.Info("mqtt reconnecting")
+		}).
+		SetConnectionNotificationHandler(func(_ paho.Client, n paho.ConnectionNotification) {
+			if err := connectFailure(n); err != nil {
+				c.connectFailed(err)
+			}
 		})
 	if tlsCfg != nil {
 		po.SetTLSConfig(tlsCfg)
@@ -232,19 +260,85 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	select {
 	case <-tok.Done():
 		if err := tok.Error(); err != nil {
-			return nil, fmt.Errorf("mqtt connect %s: %w", opts.BrokerURL, err)
+			return nil, fmt.Errorf("mqtt connect %s: %w", RedactURL(opts.BrokerURL), err)
 		}
 	case <-ctx.Done():
 		c.pc.Disconnect(0)
-		return nil, fmt.Errorf("mqtt connect %s: %w", opts.BrokerURL, ctx.Err())
+		return nil, c.gaveUp(ctx.Err())
 	}
 	select {
 	case <-c.firstUp:
 	case <-ctx.Done():
 		c.pc.Disconnect(0)
-		return nil, fmt.Errorf("mqtt connect %s: %w", opts.BrokerURL, ctx.Err())
+		return nil, c.gaveUp(ctx.Err())
 	}
 	return c, nil
+}
+
+// gaveUp is Connect's error when ctx ends first: with the last attempt's
+// failure, so that a caller that gives up says why.
+func (c *Client) gaveUp(ctxErr error) error {
+	if cause, err := c.LastFailure(); err != nil {
+		return fmt.Errorf("mqtt connect %s: %w (last attempt: %s: %w)", RedactURL(c.opts.BrokerURL), ctxErr, cause, err)
+	}
+	return fmt.Errorf("mqtt connect %s: %w", RedactURL(c.opts.BrokerURL), ctxErr)
+}
+
+// connectFailed logs (throttled) and records one failed attempt.
+func (c *Client) connectFailed(err error) {
+	cause := ConnectCause(err)
+	c.failMu.Lock()
+	changed := cause != c.failCause || c.lastFailure == nil
+	c.lastFailure, c.failCause = err, cause
+	logNow := changed || time.Since(c.failLogged) >= failureLogEvery
+	quiet := c.failQuiet
+	if logNow {
+		c.failLogged, c.failQuiet = time.Now(), 0
+	} else {
+		c.failQuiet++
+	}
+	c.failMu.Unlock()
+	if logNow {
+		c.log.Error("mqtt connection failed; retrying", zap.String("cause", cause), zap.Error(err),
+			zap.Int("failures_not_logged", quiet), zap.String("hint", causeHint(cause)))
+	}
+	if c.opts.OnConnectFailed != nil {
+		c.opts.OnConnectFailed(cause, err)
+	}
+}
+
+// causeHint says where to look for a cause.
+func causeHint(cause string) string {
+	switch cause {
+	case CauseTLSVerify:
+		return "the broker's certificate is not trusted: check --tls-ca and the broker's host name"
+	case CauseTLSHandshake:
+		return "the broker ended the TLS handshake: check the client certificate (--tls-cert, --tls-key) and TLS versions"
+	case CauseBadCredentials:
+		return "the broker refused the user name or password"
+	case CauseNotAuthorized:
+		return "the broker refused this client: a wrong user name or password (Mosquitto answers not authorised for both), or a client id or ACL it refuses"
+	case CauseRefused:
+		return "nothing listens at the broker's address: check --broker and that the broker runs"
+	case CauseDNS:
+		return "the broker's host name does not resolve"
+	case CauseTimeout:
+		return "no answer: check the address, firewalls, and ssl:// versus tcp://"
+	case CauseNetwork:
+		return "the connection broke before the broker answered: check ssl:// versus tcp:// and the broker's log"
+	case CauseProtocol:
+		return "the broker refused the protocol version or the client id, or is unavailable"
+	}
+	return ""
+}
+
+// LastFailure returns the last failed connection attempt's cause and
+// error, or a nil error when the client is connected (or has not failed
+// yet).
+func (c *Client) LastFailure() (cause string, err error) {
+	c.failMu.Lock()
+	defer c.failMu.Unlock()
+	return c.failCause, c.lastFailure
 }
 
 // onConnect re-makes every subscription (the session is clean, so the
@@ -252,7 +346,11 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 func (c *Client) onConnect() {
 	c.subscribed.Store(false)
 	n := c.connects.Add(1)
-	c.log.Info("mqtt connected", zap.String("broker", c.opts.BrokerURL), zap.Int64("connection", n))
+	c.failMu.Lock()
+	failed := c.failQuiet
+	c.lastFailure, c.failCause, c.failQuiet = nil, "", 0
+	c.failMu.Unlock()
+	c.log.Info("mqtt connected", zap.Int64("connection", n), zap.Int("failures_not_logged", failed))
 	c.mu.Lock()
 	subs := make(map[string]subscription, len(c.subs))
 	for f, s := range c.subs {

@@ -10,4 +10,11 @@
 // whenever what it reports (state, green phases, request served) changes,
 // and all of them again after every reconnect, since a restarted broker
 // may have lost the retained copies.
+//
+// The units obey only the controllers they trust (Options.
+// TrustedControllers), each caps its hold time within a sliding window
+// (signals.HoldBudget), and with Options.UnitConnections each has its own
+// MQTT connection whose Last Will is a retained fault status marked
+// offline, so that a dead simulator leaves no unit reporting hold; a
+// simulator that stops cleanly publishes the same statuses itself.
 package rsu

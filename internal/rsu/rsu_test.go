@@ -3,6 +3,8 @@ package rsu
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,9 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenwave-project/greenwave/internal/brokertest"
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/signals"
 	"github.com/greenwave-project/greenwave/wire"
 )
 
@@ -75,11 +79,14 @@ type harness struct {
 	topics mqttx.Topics
 }
 
-func start(t *testing.T) *harness {
+func start(t *testing.T) *harness { return startWith(t, Options{}) }
+
+func startWith(t *testing.T, opts Options) *harness {
 	t.Helper()
 	topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
 	clk := clock.NewScaled(time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), 50)
-	s, err := New(twoJunctions(t), Options{Topics: topics, Clock: clk})
+	opts.Topics, opts.Clock = topics, clk
+	s, err := New(twoJunctions(t), opts)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"J1", "J2"}, s.Intersections())
 	h := &harness{sim: s, rec: &recorder{}, clk: clk, topics: topics}
@@ -203,4 +210,133 @@ func TestResyncRepublishesEverything(t *testing.T) {
 	before := len(h.rec.statuses(t, h.topics, "J2"))
 	h.sim.Resync()
 	require.Eventually(t, func() bool { return len(h.rec.statuses(t, h.topics, "J2")) > before }, 5*time.Second, time.Millisecond)
+}
+
+// With trusted controllers configured, a command from any other
+// controller id is refused, and another controller's offline is ignored.
+func TestOnlyTrustedControllers(t *testing.T) {
+	h := startWith(t, Options{TrustedControllers: []string{"cc-1"}})
+	h.waitStatus(t, "J1", func(wire.Status) bool { return true })
+	h.preempt(t, "J2", "x.J2.1", "made-up", time.Hour)
+	h.preempt(t, "J1", "a.J1.1", "cc-1", time.Hour)
+	hold := h.waitStatus(t, "J1", func(s wire.Status) bool { return s.State == wire.StateHold })
+	offline, _ := json.Marshal(wire.ControllerStatus{ControllerID: "made-up", State: wire.ControllerOffline, TS: h.clk.Now()})
+	h.sim.onControllerStatus(h.topics.ControllerStatus("made-up"), offline)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := h.sim.Stats(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.CommandsUntrusted)
+	assert.Equal(t, 1, st.CommandsApplied)
+	assert.Zero(t, st.ControllersGone)
+	for _, s := range h.rec.statuses(t, h.topics, "J2") {
+		assert.Equal(t, wire.StateNormal, s.State, "J2 never obeyed the made-up controller")
+	}
+	j1 := h.rec.statuses(t, h.topics, "J1")
+	assert.Equal(t, hold.RequestID, j1[len(j1)-1].RequestID, "cc-1's hold stands")
+}
+
+func TestHoldBudgetOption(t *testing.T) {
+	_, err := New(twoJunctions(t), Options{HoldBudget: signals.HoldBudget{Window: time.Minute, Max: 2 * time.Minute}})
+	require.Error(t, err)
+	h := startWith(t, Options{HoldBudget: signals.HoldBudget{Window: time.Hour, Max: 10 * time.Second}})
+	h.waitStatus(t, "J1", func(wire.Status) bool { return true })
+	h.preempt(t, "J1", "a.J1.1", "cc-1", time.Hour)
+	hold := h.waitStatus(t, "J1", func(s wire.Status) bool { return s.State == wire.StateHold })
+	end := h.waitStatus(t, "J1", func(s wire.Status) bool { return s.TS.After(hold.TS) && s.State != wire.StateHold })
+	// The statuses are stamped when the loop ran, a few ms of clock time late.
+	assert.InDelta(t, 10, end.TS.Sub(hold.TS).Seconds(), 0.5, "the hold ends where the budget runs out, not at the 60 s max preempt")
+	h.preempt(t, "J1", "a.J1.2", "cc-1", time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.Eventually(t, func() bool {
+		st, err := h.sim.Stats(ctx)
+		return err == nil && st.CommandsRefused == 1
+	}, 5*time.Second, time.Millisecond, "a fresh request_id is refused: the budget is spent")
+}
+
+// With a connection per unit, a simulator that dies (its connections cut
+// without a goodbye, as a crash or a pulled cable does) leaves every
+// unit's retained status at fault, marked offline — not at hold.
+func TestUnitConnectionsLastWill(t *testing.T) {
+	brokertest.Each(t, func(t *testing.T, b brokertest.Broker) {
+		topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
+		proxy := brokertest.NewProxy(t, strings.TrimPrefix(b.URL(), "tcp://"))
+		sim, err := New(twoJunctions(t), Options{Topics: topics, UnitConnections: true})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- sim.Serve(ctx, mqttx.Options{BrokerURL: proxy.URL(), ClientID: "rsu", MaxReconnectInterval: 100 * time.Millisecond})
+		}()
+		t.Cleanup(func() { cancel(); <-done })
+
+		var mu sync.Mutex
+		seen := map[string]wire.Status{}
+		obs, err := mqttx.Connect(ctx, mqttx.Options{BrokerURL: b.URL(), ClientID: "observer",
+			Subscriptions: []mqttx.Subscription{{Filter: topics.Filter(mqttx.KindSignalStatus), QoS: 1, Handler: func(_ string, p []byte) {
+				if st, err := wire.ParseStatus("", p); err == nil {
+					mu.Lock()
+					seen[st.IntersectionID] = st
+					mu.Unlock()
+				}
+			}}}})
+		require.NoError(t, err)
+		t.Cleanup(func() { obs.Disconnect(0) })
+		state := func(id string) wire.Status {
+			mu.Lock()
+			defer mu.Unlock()
+			return seen[id]
+		}
+		now := time.Now()
+		cmd, _ := json.Marshal(wire.Command{Type: wire.CommandPreempt, RequestID: "a.J1.1", ControllerID: "cc-1", IntersectionID: "J1",
+			VehicleID: "a", Approach: "EB", Phase: 2, Priority: 1, EtaS: 5, IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+		require.Eventually(t, func() bool {
+			_ = obs.Publish(ctx, mqttx.Message{Topic: topics.Command("J1"), Payload: cmd, QoS: 1})
+			return state("J1").State == wire.StateEntry || state("J1").State == wire.StateHold
+		}, 10*time.Second, 100*time.Millisecond, "J1 serves the preempt")
+		assert.False(t, state("J2").Offline)
+
+		proxy.Cut()
+		require.Eventually(t, func() bool {
+			return state("J1").Offline && state("J2").Offline
+		}, 10*time.Second, 10*time.Millisecond, "every unit's Last Will published")
+		assert.Equal(t, wire.StateFault, state("J1").State)
+		assert.Empty(t, state("J1").RequestID)
+	})
+}
+
+// A simulator that stops cleanly (no Last Will then) says itself that its
+// units are offline, in either connection mode.
+func TestCleanStopReportsOffline(t *testing.T) {
+	for _, perUnit := range []bool{false, true} {
+		t.Run(fmt.Sprintf("unit connections %v", perUnit), func(t *testing.T) {
+			b := brokertest.Embedded(t)
+			topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
+			sim, err := New(twoJunctions(t), Options{Topics: topics, UnitConnections: perUnit})
+			require.NoError(t, err)
+			var mu sync.Mutex
+			last := map[string]wire.Status{}
+			obs, err := mqttx.Connect(t.Context(), mqttx.Options{BrokerURL: b.URL(), ClientID: "observer",
+				Subscriptions: []mqttx.Subscription{{Filter: topics.Filter(mqttx.KindSignalStatus), QoS: 1, Handler: func(_ string, p []byte) {
+					if st, err := wire.ParseStatus("", p); err == nil {
+						mu.Lock()
+						last[st.IntersectionID] = st
+						mu.Unlock()
+					}
+				}}}})
+			require.NoError(t, err)
+			t.Cleanup(func() { obs.Disconnect(0) })
+			state := func(id string) wire.Status { mu.Lock(); defer mu.Unlock(); return last[id] }
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- sim.Serve(ctx, mqttx.Options{BrokerURL: b.URL(), ClientID: "rsu"}) }()
+			require.Eventually(t, func() bool { return state("J1").State == wire.StateNormal && state("J2").State == wire.StateNormal },
+				5*time.Second, 5*time.Millisecond)
+			cancel()
+			require.NoError(t, <-done)
+			require.Eventually(t, func() bool { return state("J1").Offline && state("J2").Offline }, 5*time.Second, 5*time.Millisecond)
+			assert.Equal(t, wire.StateFault, state("J2").State)
+		})
+	}
 }

@@ -24,19 +24,28 @@ const (
 	RejectBadTopic   = "bad_topic"   // a topic of the tree with an invalid id
 )
 
-// onMessage runs on paho's delivery goroutine: parse, validate, queue.
+// onMessage runs on paho's delivery goroutine: admit, parse, validate,
+// queue. A vehicle's message is admitted (registered, within its rate)
+// before anything else is done with it, so that a flood of junk costs a
+// map lookup and a counter each.
 func (s *Service) onMessage(topic string, payload []byte) {
 	kind, id, ok := s.topics.Parse(topic)
 	if !ok {
 		return
 	}
-	s.met.MessagesReceived.WithLabelValues(kind.String()).Inc()
+	s.met.Received(kind.String())
+	if kind == mqttx.KindPosition || kind == mqttx.KindRoute {
+		if reason := s.gate.Load().admit(id, s.clock.Now()); reason != "" {
+			s.rejected(kind, id, reason, "vehicle_id", nil)
+			return
+		}
+	}
 	if len(payload) > wire.MaxPayloadBytes {
-		s.rejected(kind, topic, RejectTooLarge, "payload", errors.New("payload larger than 64 KiB"))
+		s.rejected(kind, id, RejectTooLarge, "payload", errors.New("payload larger than 64 KiB"))
 		return
 	}
 	if !wire.ValidID(id) {
-		s.rejected(kind, topic, RejectBadTopic, "topic", errors.New("topic id is not a valid identifier"))
+		s.rejected(kind, id, RejectBadTopic, "topic", errors.New("topic id is not a valid identifier"))
 		return
 	}
 	var in controller.Input
@@ -61,7 +70,7 @@ func (s *Service) onMessage(topic string, payload []byte) {
 		return
 	}
 	if err != nil {
-		s.rejected(kind, topic, classify(err), fieldName(err), err)
+		s.rejected(kind, id, classify(err), fieldName(err), err)
 		return
 	}
 	if kind == mqttx.KindPosition {
@@ -98,10 +107,17 @@ func classify(err error) string {
 	return RejectInvalid
 }
 
-func (s *Service) rejected(kind mqttx.Kind, topic, reason, field string, err error) {
+// rejected counts a message refused at the edge (id is its topic's); the
+// log and the audit trail get it summed per window (refusals).
+func (s *Service) rejected(kind mqttx.Kind, id, reason, field string, err error) {
 	s.met.Rejected(kind.String(), reason, field)
-	s.log.Warn("message rejected", zap.String("kind", kind.String()), zap.String("topic", topic),
-		zap.String("reason", reason), zap.String("field", field), zap.Error(err))
+	s.refused.add(kind.String(), reason, func() refusalSample {
+		detail := ""
+		if err != nil {
+			detail = err.Error()
+		}
+		return refusalSample{At: s.clock.Now(), ID: id, Field: field, Detail: detail}
+	})
 }
 
 // loop is the engine goroutine.
@@ -109,7 +125,10 @@ func (s *Service) loop(ctx context.Context) {
 	timer := s.clock.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
+	window := s.clock.NewTimer(s.cfg.RefusalWindow)
+	defer window.Stop()
 	for {
+		s.inputKind = ""
 		select {
 		case <-ctx.Done():
 			timer.Stop()
@@ -117,6 +136,7 @@ func (s *Service) loop(ctx context.Context) {
 		case in := <-s.inputs:
 			now := s.clock.Now()
 			start := time.Now()
+			s.inputKind = in.kind.String()
 			if err := s.engine.Step(now, in.in); err != nil {
 				var re *controller.RejectError
 				if errors.As(err, &re) {
@@ -127,6 +147,10 @@ func (s *Service) loop(ctx context.Context) {
 			}
 			s.met.StepSeconds.Observe(time.Since(start).Seconds())
 			s.met.InputsProcessed.WithLabelValues(in.kind.String()).Inc()
+		case <-window.C():
+			window.Reset(s.cfg.RefusalWindow)
+			s.closeRefusalWindow()
+			continue
 		case <-timer.C():
 			armed = false
 			start := time.Now()
@@ -135,8 +159,9 @@ func (s *Service) loop(ctx context.Context) {
 		case <-s.reconnects:
 			s.reassert()
 		case q := <-s.queries:
+			// A query may change the engine (SetRegistry's priorities):
+			// what it output is handled, and the wakeup re-armed, below.
 			q()
-			continue
 		}
 		rd := s.engine.Ready()
 		s.handle(rd)
@@ -230,7 +255,19 @@ func (s *Service) decided(d controller.Decision) {
 	case controller.DecisionRefresh, controller.DecisionRoute:
 		s.log.Debug("decision", fields...)
 	case controller.DecisionReject:
-		s.log.Warn("decision", fields...)
+		// Summed per window, with the edge's refusals.
+		id := d.VehicleID
+		if id == "" {
+			id = d.IntersectionID
+		}
+		kind := s.inputKind
+		if kind == "" {
+			kind = "engine"
+		}
+		s.refused.add(kind, d.Reason.String(), func() refusalSample {
+			return refusalSample{At: d.At, ID: id, Field: d.Field, Detail: d.Detail}
+		})
+		return
 	default:
 		s.log.Info("decision", fields...)
 	}
@@ -265,6 +302,22 @@ func (r auditRecord) MarshalJSON() ([]byte, error) {
 		out = append(out, '}')
 	}
 	return out, nil
+}
+
+// closeRefusalWindow logs and audits the refusals of the window ending now.
+func (s *Service) closeRefusalWindow() {
+	sums := s.refused.flush(s.clock.Now(), s.id)
+	if s.audit == nil || len(sums) == 0 {
+		return
+	}
+	s.auditMu.Lock()
+	for _, sum := range sums {
+		if b, err := json.Marshal(sum); err == nil {
+			_, _ = s.audit.Write(append(b, '\n'))
+		}
+	}
+	s.auditMu.Unlock()
+	s.flushAudit()
 }
 
 func (s *Service) flushAudit() {

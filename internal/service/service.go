@@ -17,6 +17,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
+	"github.com/greenwave-project/greenwave/internal/registry"
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/wire"
 )
@@ -46,7 +47,9 @@ type Config struct {
 	Logger  *zap.Logger      // default: no logging
 	Metrics *metrics.Metrics // default: a fresh set
 	// Audit, when set, receives one JSON line per decision (the Decision's
-	// stable JSON form plus "controller_id").
+	// stable JSON form plus "controller_id"), except refusals, which it
+	// receives summed per kind of input and reason every RefusalWindow
+	// (see refusalSummary).
 	Audit io.Writer
 	// Observer, when set, is shown every accepted fix and status and
 	// every Ready, on the engine goroutine (see Observer).
@@ -54,6 +57,24 @@ type Config struct {
 	InputQueue      int
 	AdvisoryQueue   int
 	ShutdownTimeout time.Duration
+
+	// Registry, when set, lists the vehicles the service accepts messages
+	// about: any other vehicle's position or route is refused
+	// (unregistered) before it is parsed, and never reaches the engine.
+	// Each vehicle's priority comes from it (it replaces
+	// Engine.Priorities). Nil: every vehicle id is accepted (tests, trials).
+	Registry *registry.Registry
+	// VehicleRate and VehicleBurst limit each registered vehicle's
+	// messages (token bucket); default DefaultVehicleRate a second, bursts
+	// of DefaultVehicleBurst.
+	VehicleRate  float64
+	VehicleBurst int
+	// UnregisteredRate limits, without a Registry, the messages of all
+	// vehicles together (default DefaultUnregisteredRate a second).
+	UnregisteredRate float64
+	// RefusalWindow is how often refusals are summed into one log line and
+	// one audit record per kind and reason (default DefaultRefusalWindow).
+	RefusalWindow time.Duration
 }
 
 // Client is what the service needs of an MQTT connection (an
@@ -86,6 +107,11 @@ type Service struct {
 	running    atomic.Bool
 	connected  atomic.Pointer[func() bool]
 	publishing atomic.Bool // the command publisher holds messages taken off the queue
+
+	gate      atomic.Pointer[gate]
+	refused   *refusals
+	connFail  atomic.Pointer[string] // the last failed connection attempt, while not connected
+	inputKind string                 // the kind of the input being stepped (engine goroutine)
 }
 
 type input struct {
@@ -116,6 +142,21 @@ func New(net *routing.Network, cfg Config) (*Service, error) {
 	if cfg.Topics == (mqttx.Topics{}) {
 		return nil, errors.New("service: topics not set")
 	}
+	if cfg.VehicleRate <= 0 {
+		cfg.VehicleRate = DefaultVehicleRate
+	}
+	if cfg.VehicleBurst <= 0 {
+		cfg.VehicleBurst = DefaultVehicleBurst
+	}
+	if cfg.UnregisteredRate <= 0 {
+		cfg.UnregisteredRate = DefaultUnregisteredRate
+	}
+	if cfg.RefusalWindow <= 0 {
+		cfg.RefusalWindow = DefaultRefusalWindow
+	}
+	if cfg.Registry != nil {
+		cfg.Engine.Priorities = cfg.Registry.Priorities()
+	}
 	engine, err := controller.New(cfg.Engine, net)
 	if err != nil {
 		return nil, err
@@ -138,7 +179,30 @@ func New(net *routing.Network, cfg Config) (*Service, error) {
 	if cfg.Audit != nil {
 		s.audit = bufio.NewWriter(cfg.Audit)
 	}
+	s.refused = newRefusals(s.log, s.clock.Now())
+	s.gate.Store(newGate(cfg.Registry, nil, cfg.VehicleRate, cfg.VehicleBurst, cfg.UnregisteredRate))
 	return s, nil
+}
+
+// SetRegistry replaces the vehicle registry (nil: accept every vehicle),
+// as on SIGHUP: messages are checked against the new one from now on, and
+// the engine takes the new priorities between two inputs, without a
+// restart. A vehicle taken out of the registry is refused from its next
+// message on; what it holds is released when its silence grace runs out.
+func (s *Service) SetRegistry(ctx context.Context, reg *registry.Registry) error {
+	var prios map[string]int
+	if reg != nil {
+		prios = reg.Priorities()
+	}
+	var err error
+	if qerr := s.Query(ctx, func() { err = s.engine.SetPriorities(s.clock.Now(), prios) }); qerr != nil {
+		return qerr
+	}
+	if err != nil {
+		return err
+	}
+	s.gate.Store(newGate(reg, s.gate.Load(), s.cfg.VehicleRate, s.cfg.VehicleBurst, s.cfg.UnregisteredRate))
+	return nil
 }
 
 // ControllerID is the controller's id on the wire.
@@ -180,11 +244,21 @@ func (s *Service) ClientOptions(base mqttx.Options) mqttx.Options {
 			prevLost(err)
 		}
 	}
+	prevFailed := base.OnConnectFailed
+	o.OnConnectFailed = func(cause string, err error) {
+		s.met.ConnectFailures.WithLabelValues(cause).Inc()
+		msg := "last connection attempt failed (" + cause + "): " + err.Error()
+		s.connFail.Store(&msg)
+		if prevFailed != nil {
+			prevFailed(cause, err)
+		}
+	}
 	return o
 }
 
 // onConnect runs on every (re)connection, after the subscriptions are made.
 func (s *Service) onConnect() {
+	s.connFail.Store(nil)
 	s.met.Connected.Set(1)
 	s.met.Connections.Inc()
 	// The retained `online` replaces the `offline` a previous Last Will
@@ -212,13 +286,21 @@ func (s *Service) Serve(ctx context.Context, base mqttx.Options) error {
 }
 
 // Healthy reports why the service is not fit to serve, or nil: the engine
-// loop must be running and the broker connected.
+// loop must be running and the broker connected. While connection
+// attempts fail, the last one's cause and error are part of the answer.
 func (s *Service) Healthy() error {
+	why := ""
+	if f := s.connFail.Load(); f != nil {
+		why = ": " + *f
+	}
 	if !s.running.Load() {
+		if why != "" {
+			return errors.New("not serving: connecting to the broker" + why)
+		}
 		return errors.New("engine loop not running")
 	}
 	if f := s.connected.Load(); f != nil && !(*f)() {
-		return errors.New("mqtt: not connected to the broker")
+		return errors.New("mqtt: not connected to the broker" + why)
 	}
 	return nil
 }
@@ -241,8 +323,10 @@ func (s *Service) Run(ctx context.Context, c Client) error {
 	s.loop(ctx)
 	s.running.Store(false)
 
-	// Graceful shutdown.
+	// Graceful shutdown. The refusals of the window under way are logged
+	// and audited now, not lost.
 	s.shutdown()
+	s.closeRefusalWindow()
 	deadline := time.NewTimer(s.cfg.ShutdownTimeout)
 	defer deadline.Stop()
 	drained := make(chan struct{})

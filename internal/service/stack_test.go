@@ -185,6 +185,8 @@ type stackOptions struct {
 	// every signal ahead; on, it lets a green the plan shows anyway carry
 	// the vehicle through without a preempt.
 	spat bool
+	// service, when set, edits the service's configuration.
+	service func(*service.Config)
 	// observer, when set, watches the service (service.Config.Observer).
 	observer service.Observer
 }
@@ -240,8 +242,12 @@ func (s *stack) startService(so stackOptions) {
 	}
 	s.met = metrics.New()
 	var err error
-	s.svc, err = service.New(s.net, service.Config{Topics: s.topics, Engine: so.engine, Clock: s.clk,
-		Logger: s.log.Named("service"), Metrics: s.met, ShutdownTimeout: 500 * time.Millisecond, Observer: so.observer})
+	cfg := service.Config{Topics: s.topics, Engine: so.engine, Clock: s.clk,
+		Logger: s.log.Named("service"), Metrics: s.met, ShutdownTimeout: 500 * time.Millisecond, Observer: so.observer}
+	if so.service != nil {
+		so.service(&cfg)
+	}
+	s.svc, err = service.New(s.net, cfg)
 	require.NoError(t, err)
 	url := so.serviceURL
 	if url == "" {
