@@ -150,8 +150,11 @@ func TestRoadsideCapAgainstRotatingRequestIDs(t *testing.T) {
 	}
 	total = heldIn(start, clk.Now())
 	t.Logf("%d request ids; held %v of 25 min, at most %v in any %v", n, total.Round(time.Second), most.Round(time.Second), budget.Window)
-	// A status is stamped when the unit's loop ran: allow 2 s of clock time.
-	assert.LessOrEqual(t, most, budget.Max+2*time.Second, "held more than the budget in a window")
+	// A status is stamped when the unit's loop ran, which on a loaded
+	// machine can be tens of milliseconds late: at 200x that is seconds of
+	// clock time on a hold's end. The cap itself is exact in
+	// signals.Roadside (signals' hold-budget tests); here allow 10 s.
+	assert.LessOrEqual(t, most, budget.Max+10*time.Second, "held more than the budget in a window")
 	assert.Greater(t, most, budget.Max-10*time.Second, "the rotating requests did use the budget")
 	assert.Greater(t, n, 5, "the attack rotated its request ids")
 	stats, err := c.units.Stats(t.Context())
