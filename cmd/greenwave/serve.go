@@ -51,6 +51,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&eng.SilenceGrace, "silence-grace", controller.DefaultSilenceGrace, "release a vehicle's preempts after this long without a fix")
 	fs.Float64Var(&eng.RangeM, "range-m", controller.DefaultRangeM, "trigger distance of the range policy")
 	fs.IntVar(&eng.MaxVehicles, "max-vehicles", controller.DefaultMaxVehicles, "most vehicles tracked at once")
+	fs.Var(priceFlag{&eng.Price}, "price", "greenwave's price: vehicle-seconds of the other traffic's delay one second of an emergency vehicle's delay is worth, ≥ 0 or inf (default "+formatPrice(controller.DefaultPrice)+"; docs/planner.md)")
+	fs.Var(classPricesFlag{&eng.ClassPrices}, "class-prices", "a price per vehicle class, CLASS=PRICE,... (e.g. ambulance=400,fire=1000); a vehicle's class comes from the vehicle registry, and one with none has --price")
 	shutdownTimeout := fs.Duration("shutdown-timeout", service.DefaultShutdownTimeout, "on SIGINT/SIGTERM, wait this long for the broker to take the releases and the offline status")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: greenwave serve --map FILE --broker URL [--controller-id ID] [--topic-root ROOT] [--config FILE] [flags]\n\n"+
