@@ -224,8 +224,8 @@ func (e *Engine) observePlan(ii int32, s *wire.Status) {
 		e.restartTrack(m, s.TS)
 	}
 	m.inStep = s.InStep && s.State == wire.StateNormal
-	ok := m.trackOK
 	e.syncTrack(m)
+	var ok bool
 	switch {
 	case m.inStep && !m.track.InStep():
 		e.restartTrack(m, s.TS)

@@ -32,7 +32,7 @@ type SweepSpec struct {
 func ParseSweep(s string) (SweepSpec, error) {
 	param, vals, ok := strings.Cut(s, "=")
 	if !ok {
-		return SweepSpec{}, fmt.Errorf("sweep %q: want PARAM=FROM:TO:STEP or PARAM=V1,V2,...", s)
+		return SweepSpec{}, fmt.Errorf("sweep %q: want PARAM=FROM:TO:STEP or PARAM=V1,V2,…", s)
 	}
 	sp := SweepSpec{Param: strings.TrimSpace(param)}
 	if sp.Param != SweepRangeM && sp.Param != SweepPrice {

@@ -25,7 +25,7 @@ func runRSU(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	mapFile := fs.String("map", "", "map file (GeoJSON, map-format.md): one unit per intersection (required)")
 	cycle := fs.Duration("cycle", rsu.DefaultCycle, "cycle length of the units' fixed-time plans (longer where an intersection's stages need it)")
 	mainShare := fs.Float64("main-share", rsu.DefaultMainShare, "share of green time given to the main street (NEMA phases 1, 2, 5, 6)")
-	spat := fs.Bool("spat", true, "report green_since/green_until (planned green times, docs/protocol-notes.md) in statuses; false: core protocol v1 fields only")
+	spat := fs.Bool("spat", true, "report green_since/green_until (planned green times, docs/protocol-notes.md) and plan/in_step (docs/planner.md) in statuses; false: core protocol v1 fields only")
 	logFormat := &config.Choice{Value: logx.FormatJSON, Allowed: logx.Formats}
 	fs.Var(logFormat, "log-format", "log format: json or console")
 	logLevel := &config.Choice{Value: "info", Allowed: logx.Levels}

@@ -36,9 +36,9 @@ type Options struct {
 	Cycle     time.Duration
 	MainShare float64
 	// OmitGreenTimes leaves green_since and green_until (the optional SPaT
-	// facts of docs/protocol-notes.md) out of the statuses, as a roadside
-	// that reports only protocol v1's core fields does. The controller
-	// then plans for the worst case.
+	// facts of docs/protocol-notes.md), and plan and in_step, out of the
+	// statuses, as a roadside that reports only protocol v1's core fields
+	// does. The controller then plans for the worst case.
 	OmitGreenTimes bool
 }
 
@@ -291,6 +291,7 @@ func (s *Simulator) publishChanged(now time.Time, all bool) {
 		st := s.units[id].Status(now)
 		if s.opts.OmitGreenTimes {
 			st.GreenSince, st.GreenUntil = time.Time{}, time.Time{}
+			st.Plan, st.InStep = nil, false
 		}
 		prev, seen := s.last[id]
 		if !all && seen && sameStatus(prev, st) {
