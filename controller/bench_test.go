@@ -100,12 +100,12 @@ func BenchmarkStep1000Vehicles(b *testing.B) { benchmarkStep(b, 1000) }
 // memory costs, the rest is computation.
 func BenchmarkStep100Vehicles(b *testing.B) { benchmarkStep(b, 100) }
 
-// BenchmarkStep1000VehiclesPlanned is BenchmarkStep1000Vehicles with
+// BenchmarkStepPlanned1000Vehicles is BenchmarkStep1000Vehicles with
 // every intersection of the map reporting its plan, in step, before the
 // fleet starts: the planner plans every one of the 1,000 vehicles on an
 // emergency run (a load far beyond any city's), so the figure is the
 // planner's amortised cost per fix at that load.
-func BenchmarkStep1000VehiclesPlanned(b *testing.B) { benchmarkStep(b, 1000, true) }
+func BenchmarkStepPlanned1000Vehicles(b *testing.B) { benchmarkStep(b, 1000, true) }
 
 func benchmarkStep(b *testing.B, vehicles int, planned ...bool) {
 	const fixes, warmup = 600, 10
