@@ -96,6 +96,7 @@ func (e *Engine) sendPreempt(p *passage, kind DecisionKind) {
 	e.commands = append(e.commands, wire.Command{Type: wire.CommandPreempt, RequestID: p.requestID,
 		ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
 		Phase: p.phase, Priority: p.v.priority, EtaS: eta, IssuedAt: e.now, ExpiresAt: expires})
+	e.trackCommand(p.inter, &e.commands[len(e.commands)-1])
 	p.refreshAt = e.nowI.add(e.cfg.RefreshPeriod)
 	why := Reason(0)
 	if kind == DecisionRequest {
@@ -116,6 +117,7 @@ func (e *Engine) release(p *passage, reason Reason) {
 		e.commands = append(e.commands, wire.Command{Type: wire.CommandRelease, RequestID: p.requestID,
 			ControllerID: e.cfg.ControllerID, IntersectionID: is.id, VehicleID: p.v.id, Approach: p.approach,
 			Phase: p.phase, Priority: p.v.priority, IssuedAt: e.now})
+		e.trackCommand(p.inter, &e.commands[len(e.commands)-1])
 		e.decide(Decision{At: e.now, Kind: DecisionRelease, VehicleID: p.v.id, IntersectionID: is.id,
 			RequestID: p.requestID, Reason: reason})
 		e.markServe(p.inter)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/signals"
 	"github.com/greenwave-project/greenwave/wire"
 )
 
@@ -103,13 +104,29 @@ func BenchmarkStep100Vehicles(b *testing.B) { benchmarkStep(b, 100) }
 // longest path, 18 m/s for 600 s, is driven back in it at 70 m/s.
 const lapGap = 160 * time.Second
 
-func benchmarkStep(b *testing.B, vehicles int) {
+// BenchmarkStepPlanned1000Vehicles is BenchmarkStep1000Vehicles with
+// every intersection of the map reporting its plan, in step, before the
+// fleet starts: the planner plans every one of the 1,000 vehicles on an
+// emergency run (a load far beyond any city's), so the figure is the
+// planner's amortised cost per fix at that load.
+func BenchmarkStepPlanned1000Vehicles(b *testing.B) { benchmarkStep(b, 1000, true) }
+
+func benchmarkStep(b *testing.B, vehicles int, planned ...bool) {
 	const fixes, warmup = 600, 10
 	net := luxembourg(b)
 	fl := newFleet(b, net, vehicles, fixes, 1)
 	eng, err := New(Config{ControllerID: "cc-1"}, net)
 	require.NoError(b, err)
 	base := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	if len(planned) > 0 && planned[0] {
+		for i := range net.Intersections() {
+			in := net.Intersection(int32(i))
+			plan, err := signals.NormalPlan(in.Phases(), in.Timing.Signal(), 90*time.Second, 0.6)
+			require.NoError(b, err)
+			st := wire.Status{IntersectionID: in.ID, TS: base, State: wire.StateNormal, Plan: plan.Wire(), InStep: true}
+			require.NoError(b, eng.Step(base, StatusInput(st)))
+		}
+	}
 	round := make([]wire.Position, vehicles)
 	recs := make([]fixRecord, vehicles)
 	load := func(r int) {
@@ -200,4 +217,61 @@ func TestLuxembourgRunsReleaseAsPassed(t *testing.T) {
 	require.Greater(t, requests, 50)
 	assert.Zero(t, lateLeftPath, "left_path releases after the start")
 	assert.Greater(t, reasons[ReasonPassed], requests/2)
+}
+
+// plannedEngine is an engine on the Luxembourg map whose every
+// intersection has reported a 90 s plan (signals.NormalPlan, 60% to the
+// main street), in step, with one vehicle of fleet fl driven for its
+// first fixes: the planner has models and a vehicle to plan for.
+func plannedEngine(b *testing.B, price float64) (*Engine, *vehicle) {
+	net := luxembourg(b)
+	eng, err := New(Config{ControllerID: "cc-1", Price: &price}, net)
+	require.NoError(b, err)
+	base := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	for i := range net.Intersections() {
+		in := net.Intersection(int32(i))
+		plan, err := signals.NormalPlan(in.Phases(), in.Timing.Signal(), 90*time.Second, 0.6)
+		require.NoError(b, err)
+		st := wire.Status{IntersectionID: in.ID, TS: base, State: wire.StateNormal, Plan: plan.Wire(), InStep: true}
+		require.NoError(b, eng.Step(base, StatusInput(st)))
+	}
+	// A vehicle with several signals within reach.
+	fl := newFleet(b, net, 200, 60, 3)
+	for i := range fl.fixes {
+		var rec fixRecord
+		for k := 0; k < 3; k++ {
+			now := base.Add(time.Duration(k) * time.Second)
+			p := fl.position(i, k, &rec)
+			p.TS = now
+			require.NoError(b, eng.Step(now, PositionInput(p)))
+			eng.Ready()
+		}
+		if v := eng.vehicles[fl.ids[i]]; v.plan.n >= 3 && v.plan.choice[0].modelled {
+			return eng, v
+		}
+	}
+	b.Fatal("no vehicle with three signals within reach")
+	return nil, nil
+}
+
+// BenchmarkReplan times one plan of a vehicle's signals within reach on
+// the Luxembourg map (planner.go: every option forecast at every signal
+// for every state of the programme), from cold: the models' baselines and
+// cost caches are dropped before each.
+func BenchmarkReplan(b *testing.B) {
+	eng, v := plannedEngine(b, DefaultPrice)
+	along := eng.deadReckon(v)
+	origin := eng.etaOrigin(v, along)
+	first := eng.firstAhead(v, along)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		for i := range eng.inters {
+			if m := eng.inters[i].model; m != nil {
+				m.baseValid, m.costs = false, m.costs[:0]
+			}
+		}
+		eng.replan(v, along, &origin, first)
+	}
+	b.ReportMetric(float64(v.plan.n), "signals")
 }

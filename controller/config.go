@@ -157,10 +157,13 @@ type Config struct {
 	SeqResetGap time.Duration
 	// Price is the green-wave planner's exchange rate: how many
 	// vehicle-seconds of the other traffic's delay one second of an
-	// emergency vehicle's delay is worth (planner.go). Default +Inf: any
-	// delay to the vehicle outweighs any cost, so it is kept stop-free and
-	// served as cheaply as that allows. 0 serves it only where that costs
-	// nothing. Must not be negative. Nil means the default.
+	// emergency vehicle's delay is worth (planner.go, docs/planner.md).
+	// The planner minimises the other traffic's expected extra delay plus
+	// Price times the vehicle's expected delay. Default 400 (DefaultPrice).
+	// 0 serves the vehicle only where that costs nobody anything; +Inf
+	// puts any delay above any cost: the planner then only withholds the
+	// requests the plan's own green makes needless, and the worst-case
+	// lead times the rest. Must not be negative. Nil means the default.
 	Price *float64
 
 	// ClassPrices gives vehicle classes (ambulance, fire, police, ... as
@@ -217,8 +220,15 @@ const (
 	DefaultStartupLost           = 2 * time.Second
 )
 
-// DefaultPrice is Config.Price's default: infinite (see Price).
-var DefaultPrice = math.Inf(1)
+// DefaultPrice is Config.Price's default, 400 vehicle-seconds a second.
+// It is a value judgement, and docs/planner.md says how it was made: a
+// stop costs an ambulance at 50 km/h at least 7 s (braking and picking up
+// speed again, before any wait), which at this price outweighs 2,800
+// vehicle-seconds — more than skipping a whole stage costs the cross
+// traffic of a junction at ordinary flows (about 1,100 on the shipped
+// corridor) — so the planner does not plan stops; while a slowdown of a
+// second or two is traded where it saves a stage. A city sets its own.
+const DefaultPrice = 400.0
 
 // withDefaults fills the zero fields and checks the result.
 func (c Config) withDefaults() (Config, error) {

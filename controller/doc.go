@@ -45,16 +45,34 @@
 //
 // # Policy
 //
-// Green wave (the default): a signal ahead is requested when the optimistic
-// end of its ETA band (routing.Path.ETA's MinS) is within its lead time:
-// the intersection's worst-case entry (min green + pedestrian clearance +
-// yellow + all red) + the approach's queue flush (DefaultQueueFlush where
-// the map gives none) + Margin. Signals are requested just in time, in
-// turn, as the vehicle comes within reach of each. When the roadside's
-// status reports that the vehicle's phase is green with a planned end
-// (the optional green_until), no entry is needed while it lasts: the
-// request waits until that end is within Margin, and is never made if the
-// vehicle gets through first (see greenWave.want).
+// Green wave (the default) plans each signal ahead where the roadside
+// reports its coordinated plan (the optional status fields plan and
+// in_step; planner.go, docs/planner.md). The engine keeps a replica of
+// each such unit — its plan, with every command this engine sent it
+// applied — and, for the signals within reach of a vehicle, forecasts with
+// it every way of serving the vehicle: nothing (the plan's own green),
+// extending its green, cutting the conflicting green early, or asking
+// later on purpose, each valued by the other traffic's expected extra
+// queueing (signals.Queue) plus Config.Price times the vehicle's expected
+// delay over its ETA band. A small dynamic programme chooses for the next
+// signals jointly (a delay at one moves the arrival at the next); only
+// requests due now are sent, each re-planned with the newest estimate
+// first. The default price, 400 vehicle-seconds a second, keeps the
+// vehicle stop-free and trades a second or two of slowing where it spares
+// a cross street a whole stage; an infinite price keeps the worst-case
+// rule below and only withholds requests the plan's own green makes
+// needless.
+//
+// Where no plan is known (or the replica disagrees with what the unit
+// reports), the worst-case rule serves the signal: it is requested when
+// the optimistic end of its ETA band (routing.Path.ETA's MinS) is within
+// its lead time: the intersection's worst-case entry (min green +
+// pedestrian clearance + yellow + all red) + the approach's queue flush
+// (DefaultQueueFlush where the map gives none) + Margin. When the
+// roadside's status reports that the vehicle's phase is green with a
+// planned end (the optional green_until), no entry is needed while it
+// lasts: the request waits until that end is within Margin, and is never
+// made if the vehicle gets through first (see greenWave.want).
 //
 // The driver calls Reassert after reconnecting to the broker (the
 // roadside units may have ended our preempts on our Last Will),
@@ -139,7 +157,8 @@
 // tracked, so it needs no other traffic); 30 s clock skew either way;
 // 70 m/s top speed with 50 m of GPS slack; 200 m off the roads at most;
 // a seq reset accepted 1 s after the last fix; at most 100,000 vehicles
-// tracked.
+// tracked; a price of 400 vehicle-seconds per second; 300 and 1,800 veh/h
+// where the map gives no approach flows.
 //
 // # Outputs
 //

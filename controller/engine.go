@@ -90,13 +90,8 @@ type Engine struct {
 	drained    bool
 
 	// The planner's state and scratch (planner.go).
-	modelVersion       uint32
-	planStates         []planState
-	planNext           []planState
-	planOpts           []planChoice
-	planCands          []float64
-	planCost, planBase []float64 // queue delay per approach of the junction being forecast
-	planGreenAtRequest bool
+	modelVersion uint32
+	plan         planScratch
 
 	dirty   []*vehicle // vehicles whose advisory and wakeup must be revisited
 	toServe []int32    // intersections freed during this Step or Tick
@@ -135,7 +130,6 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 	e := &Engine{cfg: cfg, policy: newTrigger(cfg), net: net, proj: net.Projection(), vehicles: make(map[string]*vehicle),
 		inters: make([]intersectionState, len(net.Intersections()))}
 	e.nearFn = e.nearSegment
-	maxApproaches := 0
 	for i := range net.Intersections() {
 		in := net.Intersection(int32(i))
 		is := &e.inters[i]
@@ -143,16 +137,14 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 		is.leadBaseS = in.Timing.WorstCaseEntryS() + cfg.Margin.Seconds()
 		is.maxHold = e.policy.maxHold(in.Timing.Signal().MaxPreempt)
 		is.compatible = signals.Compatibility(in.Phases())
-		maxApproaches = max(maxApproaches, len(in.Approaches))
 		for _, a := range in.Approaches {
 			if lead := is.leadBaseS + e.queueFlushS(a.QueueFlushS); lead > e.maxLeadS {
 				e.maxLeadS = lead
 			}
 		}
 	}
-	e.planCost, e.planBase = make([]float64, maxApproaches), make([]float64, maxApproaches)
-	e.planStates = make([]planState, 0, planMaxStates)
-	e.planNext = make([]planState, 0, planMaxStates)
+	e.plan.states = make([]planState, 0, planMaxStates)
+	e.plan.next = make([]planState, 0, planMaxStates)
 	return e, nil
 }
 

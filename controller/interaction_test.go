@@ -31,14 +31,18 @@ import (
 // reportEveryMismatch). Commands (times t in seconds from 08:00:00Z; x, y
 // in metres east and north of the map's origin):
 //
-//	engine map=corridor|cross [maxhold=S] [policy=greenwave|range] [prio=veh:N,...] [lease=S] [refresh=S] [grace=S]
+//	engine map=corridor|cross|chain [maxhold=S] [policy=greenwave|range] [prio=veh:N,...] [lease=S] [refresh=S] [grace=S]
+//	       [price=N|inf] [class=veh:CLASS,...] [classprice=CLASS:N,...] [flow=VEH_H]
 //	pos t= v= [seq=] x= [y=] [speed=] [heading=] [acc=] [em=true|false] [lon= lat=] [ts=]
 //	    (seq defaults to the vehicle's last + 1; em to true)
 //	drive t0= t1= [dt=1] [em=] [speed=] veh=x0,y0>x1,y1 ...
 //	    (each vehicle reports every dt s along a straight line; speed and heading from the motion)
 //	route t= v= [id=] (path=x,y;x,y;... | dest=x,y | clear) [ts=]
-//	status t= i= state= [green=2,6] [req=] [ts=] [offline=true]
+//	status t= i= state= [green=2,6] [req=] [ts=] [offline=true] [plan=CYCLE:OFFSET:PHASES/GREEN:PHASES/GREEN...] [instep=true]
+//	    (plan=60:0:2,6/30:4,8/22 is a 60 s cycle, offset 0: phases 2 and 6 green 30 s, then 4 and 8 for 22 s)
 //	priorities t= [prio=veh:N,...]   (SetPriorities; no prio= clears them)
+//	plan v=            (prints the vehicle's plan: per signal ahead the choice, its request time, expected delay and cost)
+//	joint v=           (prints the objective of the vehicle's joint plan and of the per-junction one, planned afresh now)
 //	tick t=            (runs every wakeup up to t, then Tick(t))
 //	ready              (prints what the engine output since the last ready, and its next wakeup)
 //	vehicles           (prints each vehicle's tracked state)
@@ -152,6 +156,8 @@ var handlers = map[string]func(s *script, a map[string]string, args []datadriven
 		return ""
 	},
 	"tick":     (*script).tick,
+	"plan":     (*script).plan,
+	"joint":    (*script).joint,
 	"ready":    (*script).ready,
 	"vehicles": func(s *script, _ map[string]string, _ []datadriven.CmdArg) string { return s.vehicles() },
 }
@@ -165,6 +171,8 @@ func (s *script) engine(a map[string]string, _ []datadriven.CmdArg) string {
 		net = corridorMap(t, maxHold)
 	case "cross":
 		net = crossMap(t, maxHold)
+	case "chain":
+		net = chainMap(t, maxHold)
 	default:
 		t.Fatalf("unknown map %q", a["map"])
 	}
@@ -173,6 +181,30 @@ func (s *script) engine(a map[string]string, _ []datadriven.CmdArg) string {
 		RefreshPeriod: time.Duration(num(t, a, "refresh", 0) * float64(time.Second)),
 		SilenceGrace:  time.Duration(num(t, a, "grace", 0) * float64(time.Second)),
 	}
+	if p, ok := a["price"]; ok {
+		f := math.Inf(1)
+		if p != "inf" {
+			f = num(t, a, "price", 0)
+		}
+		cfg.Price = &f
+	}
+	if c := a["class"]; c != "" {
+		cfg.Classes = map[string]string{}
+		for _, kv := range strings.Split(c, ",") {
+			k, v, _ := strings.Cut(kv, ":")
+			cfg.Classes[k] = v
+		}
+	}
+	if c := a["classprice"]; c != "" {
+		cfg.ClassPrices = map[string]float64{}
+		for _, kv := range strings.Split(c, ",") {
+			k, v, _ := strings.Cut(kv, ":")
+			f, err := strconv.ParseFloat(v, 64)
+			require.NoError(t, err)
+			cfg.ClassPrices[k] = f
+		}
+	}
+	cfg.DefaultFlowVehH = num(t, a, "flow", 0)
 	if p := a["prio"]; p != "" {
 		cfg.Priorities = parsePriorities(t, p)
 	}
@@ -284,6 +316,10 @@ func (s *script) status(a map[string]string, _ []datadriven.CmdArg) string {
 			require.NoError(t, err)
 			st.GreenPhases = append(st.GreenPhases, n)
 		}
+	}
+	if p := a["plan"]; p != "" {
+		st.Plan = parseScriptPlan(t, p)
+		st.InStep = a["instep"] == "true"
 	}
 	s.step(now, StatusInput(st))
 	return ""
@@ -439,6 +475,92 @@ func (s *script) vehicles() string {
 		return "none"
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// parseScriptPlan reads CYCLE:OFFSET:PHASES/GREEN:PHASES/GREEN...
+func parseScriptPlan(t testing.TB, s string) *wire.SignalPlan {
+	parts := strings.Split(s, ":")
+	require.GreaterOrEqual(t, len(parts), 4, "plan %q", s)
+	f := func(v string) float64 {
+		x, err := strconv.ParseFloat(v, 64)
+		require.NoError(t, err, "plan %q", s)
+		return x
+	}
+	sp := &wire.SignalPlan{CycleS: f(parts[0]), OffsetS: f(parts[1])}
+	for _, st := range parts[2:] {
+		phases, green, ok := strings.Cut(st, "/")
+		require.True(t, ok, "plan stage %q is not PHASES/GREEN", st)
+		stage := wire.PlanStage{GreenS: f(green)}
+		for _, ph := range strings.Split(phases, ",") {
+			if ph != "" {
+				stage.Phases = append(stage.Phases, int(f(ph)))
+			}
+		}
+		sp.Stages = append(sp.Stages, stage)
+	}
+	return sp
+}
+
+// plan prints v's current plan: for each signal it covers, what is
+// chosen, when the request is due (seconds from the script's epoch), and
+// the expected delay and cost.
+func (s *script) plan(a map[string]string, _ []datadriven.CmdArg) string {
+	v := s.eng.vehicles[a["v"]]
+	require.NotNil(s.t, v, "no vehicle %q", a["v"])
+	p := &v.plan
+	if p.path == nil || p.n == 0 {
+		return "no plan"
+	}
+	var b strings.Builder
+	sigs := p.path.Signals()
+	for k := 0; k < p.n; k++ {
+		c := &p.choice[k]
+		fmt.Fprintf(&b, "%s ", s.eng.inters[sigs[p.first+k].Intersection].id)
+		switch {
+		case !c.modelled:
+			b.WriteString("rule")
+		case c.request == never:
+			fmt.Fprintf(&b, "%s delay=%.1f", c.kind, c.delayS)
+		default:
+			fmt.Fprintf(&b, "%s at=%s delay=%.1f cost=%.0f", c.kind, rel(s.eng.timeOf(c.request)), c.delayS, c.costVehS)
+		}
+		if k+1 < p.n {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// joint plans v afresh now, jointly (the engine's way) and junction by
+// junction (each choice the best for its own junction given those
+// before it), and prints both: the objective (cost + price × delay) and
+// the choices.
+func (s *script) joint(a map[string]string, _ []datadriven.CmdArg) string {
+	e := s.eng
+	v := e.vehicles[a["v"]]
+	require.NotNil(s.t, v, "no vehicle %q", a["v"])
+	along := e.deadReckon(v)
+	origin := e.etaOrigin(v, along)
+	first := e.firstAhead(v, along)
+	e.replan(v, along, &origin, first)
+	joint := describeChoices(e, v, v.plan.choice[:v.plan.n])
+	greedy := e.greedyPlan(v, &origin, first)
+	return "joint:  " + joint + "\ngreedy: " + describeChoices(e, v, greedy)
+}
+
+func describeChoices(e *Engine, v *vehicle, cs []planChoice) string {
+	obj := 0.0
+	var parts []string
+	price := min(v.price, maxPlanPrice)
+	for _, c := range cs {
+		if !c.modelled {
+			parts = append(parts, "rule")
+			continue
+		}
+		obj += c.costVehS + price*c.delayS
+		parts = append(parts, fmt.Sprintf("%s(%.1f s, %.0f veh·s)", c.kind, c.delayS, c.costVehS))
+	}
+	return fmt.Sprintf("objective %.0f: %s", obj, strings.Join(parts, " "))
 }
 
 // parseState reads a roadside state's wire name; an unknown one is the

@@ -66,6 +66,28 @@ func corridorMap(t testing.TB, maxHoldS float64) *routing.Network {
 	return n
 }
 
+// chainMap is an east-west road from x=0 to x=1400 with three signalised
+// four-way junctions J1, J2, J3 at x=500, 700, 900 (cross streets 300 m
+// each way): close enough that a vehicle has all three within reach of
+// one plan.
+func chainMap(t testing.TB, maxHoldS float64) *routing.Network {
+	inv := &routing.Inventory{}
+	xs := []float64{0, 500, 700, 900, 1400}
+	for i := 0; i+1 < len(xs); i++ {
+		inv.Roads = append(inv.Roads, road(fmt.Sprintf("main-%d", i), 13.9, [2]float64{xs[i], 0}, [2]float64{xs[i+1], 0}))
+	}
+	for i, x := range []float64{500, 700, 900} {
+		id := fmt.Sprintf("J%d", i+1)
+		inv.Intersections = append(inv.Intersections, fourWay(id, x, 0, maxHoldS))
+		inv.Roads = append(inv.Roads,
+			road(id+"-n", 11.1, [2]float64{x, 0}, [2]float64{x, 300}),
+			road(id+"-s", 11.1, [2]float64{x, 0}, [2]float64{x, -300}))
+	}
+	n, err := routing.Build(inv)
+	require.NoError(t, err)
+	return n
+}
+
 // crossMap is one signalised junction X at the origin where an east-west
 // road and a north-south road, each 2 km long, cross.
 func crossMap(t testing.TB, maxHoldS float64) *routing.Network {

@@ -127,8 +127,8 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 			p.wants = want
 		}
 		if !want {
-			if p == nil && v.nextCross == never && untilS < math.Inf(1) {
-				v.nextCross = e.nowI.add(time.Duration(math.Max(untilS, 0.1) * float64(time.Second)))
+			if p == nil && untilS < math.Inf(1) {
+				v.nextCross = min(v.nextCross, e.nowI.add(time.Duration(math.Max(untilS, 0.1)*float64(time.Second))))
 			}
 			if beyond {
 				break // ETAs and distances grow along the path
@@ -178,7 +178,7 @@ func (greenWave) want(e *Engine, v *vehicle, i int, _ float64, origin *routing.E
 		if c.request == never {
 			return false, false, math.Inf(1), 0
 		}
-		untilS = c.request.sub(e.nowI).Seconds()
+		untilS = c.request.sub(e.nowI).Seconds() - planTickS
 		return untilS <= 0, false, untilS, c.kind
 	}
 	s := &v.path.Signals()[i]

@@ -76,15 +76,16 @@ type vehicle struct {
 	forgotten bool
 
 	// Read when a command or an advisory is sent, or a path is derived.
-	id       string
-	priority int
-	matcher  *routing.Matcher
-	pos      routing.RoadPos // the last fix matched to the road graph, when matched
-	routeID  string
-	routeTS  time.Time
-	dest     orb.Point
-	price    float64   // the planner's price for this vehicle (Config.Price, ClassPrices)
-	plan     routePlan // the planner's choices for the signals ahead (planner.go)
+	id        string
+	priority  int
+	matcher   *routing.Matcher
+	pos       routing.RoadPos // the last fix matched to the road graph, when matched
+	routeID   string
+	routeTS   time.Time
+	dest      orb.Point
+	price     float64   // the planner's price for this vehicle (Config.Price, ClassPrices)
+	plan      routePlan // the planner's choices for the signals ahead (planner.go)
+	etaChecks etaChecks // the planner's estimates awaiting the vehicle's passages
 }
 
 func (e *Engine) stepPosition(now time.Time, p *wire.Position) error {

@@ -287,6 +287,10 @@ func (r *Roadside) CopyTo(dst *Roadside) {
 	dst.changes = append(changes, r.changes...)
 }
 
+// HasRequest reports whether the unit knows request id (served or
+// waiting): a preempt repeating it is a refresh.
+func (r *Roadside) HasRequest(id string) bool { return r.find(id) != nil }
+
 // IntersectionID returns the intersection the unit controls.
 func (r *Roadside) IntersectionID() string { return r.id }
 
@@ -399,6 +403,13 @@ func (r *Roadside) Status(now time.Time) wire.Status {
 		InStep:         r.inStep(),
 	}
 }
+
+// InStep reports whether the unit's indications follow its plan at the
+// last time it was given (what a status's in_step says): from then on it
+// changes exactly as its plan does until a command or a fault moves it.
+// A controller forecasting on a what-if copy stops simulating the unit
+// there: the rest is the plan's.
+func (r *Roadside) InStep() bool { return r.inStep() }
 
 // inStep reports whether the unit's indications follow its plan now: in
 // normal operation, no transition under way, and the stage, interval and

@@ -136,6 +136,7 @@
 //	  silence_grace_s: 6
 //	  off_path_tolerance_m: 30
 //	  passed_margin_m: 5
+//	  price: 400                 # greenwave's price, vehicle-seconds per second (.inf allowed; docs/planner.md)
 //
 // testdata/ holds corridor.yaml (12 coordinated signals, one ambulance each
 // way), grid-crossing.yaml (two ambulances meeting at G-1-1 on conflicting

@@ -26,6 +26,10 @@ type RunReport struct {
 	Strategy string          `json:"strategy"`
 	Vehicles []VehicleReport `json:"vehicles"`
 	Totals   Totals          `json:"totals"`
+	// Recoveries lists every preempt's end (a unit leaving entry or hold)
+	// and the time it took the unit to show its plan's greens again: the
+	// time back in step, per event (Totals.RecoverySP50 is their median).
+	Recoveries []RecoveryEvent `json:"recoveries,omitempty"`
 
 	run *run // kept for the time-space diagrams
 }
@@ -100,6 +104,18 @@ type Totals struct {
 	MaxHoldS float64 `json:"max_hold_s"`
 
 	queueDelayVehS float64 // absolute background delay, for the comparison
+}
+
+// RecoveryEvent is one preempt's end at one unit.
+type RecoveryEvent struct {
+	IntersectionID string `json:"intersection_id"`
+	// EndedAtS is when the unit left entry or hold, seconds from the
+	// scenario's start.
+	EndedAtS float64 `json:"ended_at_s"`
+	// BackInStepS is how long after that the unit first showed the same
+	// green phases as its plan (the none run of the same unit); a unit not
+	// back by the end of the run counts until then.
+	BackInStepS float64 `json:"back_in_step_s"`
 }
 
 // Options tunes Simulate.
@@ -204,7 +220,12 @@ func (r *run) report(base *run) RunReport {
 		}
 		if base != nil {
 			tot.CrossGreenLostS += greenLost(base.units[i].greenLog, u.greenLog, u.evLog, r.endT)
+			n := len(recoveries)
 			recoveries = appendRecoveries(recoveries, base.units[i].greenLog, u.greenLog, u.preemptEnds, r.endT)
+			for k, d := range recoveries[n:] {
+				rr.Recoveries = append(rr.Recoveries, RecoveryEvent{IntersectionID: r.w.units[i].id,
+					EndedAtS: round3(u.preemptEnds[k].Seconds()), BackInStepS: round3(d)})
+			}
 		}
 	}
 	if base != nil {
@@ -216,6 +237,7 @@ func (r *run) report(base *run) RunReport {
 		}
 		tot.CrossQueueDelayS = tot.queueDelayVehS - baseDelay
 	}
+	sort.SliceStable(rr.Recoveries, func(a, b int) bool { return rr.Recoveries[a].EndedAtS < rr.Recoveries[b].EndedAtS })
 	tot.HoldAfterPassSP50 = median(r.holdAfterPass)
 	tot.RecoverySP50 = median(recoveries)
 	tot.EVTravelTimeS = round3(tot.EVTravelTimeS)

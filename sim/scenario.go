@@ -194,7 +194,8 @@ type ControllerSpec struct {
 	PassedMarginM      float64 `yaml:"passed_margin_m"`
 	// Price is the green-wave policy's price (controller.Config.Price):
 	// vehicle-seconds of cross-traffic delay one second of emergency
-	// vehicle delay is worth. Absent: the engine's default.
+	// vehicle delay is worth; .inf for infinite. Absent: the engine's
+	// default.
 	Price *float64 `yaml:"price"`
 }
 
@@ -555,6 +556,9 @@ func (sc *Scenario) Validate() error {
 	v.num("controller.silence_grace_s", c.SilenceGraceS, 0, 600)
 	v.num("controller.off_path_tolerance_m", c.OffPathToleranceM, 0, 1000)
 	v.num("controller.passed_margin_m", c.PassedMarginM, 0, 100)
+	if c.Price != nil && (math.IsNaN(*c.Price) || *c.Price < 0) {
+		v.fail("controller.price", "must be a number ≥ 0 (.inf for infinite), got %v", *c.Price)
+	}
 	return errors.Join(v.errs...)
 }
 

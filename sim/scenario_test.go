@@ -81,6 +81,7 @@ func TestParseScenarioValidation(t *testing.T) {
 		{"plan override twice", "vehicles:", "plans:\n  intersections: [{intersection: C01}, {intersection: C01}]\nvehicles:", "plans.intersections[1].intersection", 8},
 		{"refresh after lease", "vehicles:", "controller: {lease_s: 10, refresh_s: 10}\nvehicles:", "controller.refresh_s", 7},
 		{"negative range", "vehicles:", "controller: {range_m: -300}\nvehicles:", "controller.range_m", 7},
+		{"negative price", "vehicles:", "controller: {price: -1}\nvehicles:", "controller.price", 7},
 		{"trips every 0", "vehicles:", "random_trips: {count: 3, every_s: -1}\nvehicles:", "random_trips.every_s", 7},
 	}
 	for _, c := range cases {

@@ -69,6 +69,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&eng.MaxSpeedMps, "max-speed", controller.DefaultMaxSpeedMps, "refuse a fix implying more than this speed (m/s) from the vehicle's last one")
 	fs.Float64Var(&eng.MaxOffRoadM, "max-off-road", controller.DefaultMaxOffRoadM, "refuse a fix farther than this (m) from every road of the map")
 	fs.DurationVar(&eng.MaxClockSkew, "max-clock-skew", controller.DefaultMaxClockSkew, "refuse a fix stamped more than this ahead of, or behind, the controller's clock")
+	fs.Var(priceFlag{&eng.Price}, "price", "greenwave's price: vehicle-seconds of the other traffic's delay one second of an emergency vehicle's delay is worth, ≥ 0 or inf (default "+formatPrice(controller.DefaultPrice)+"; docs/planner.md)")
+	fs.Var(classPricesFlag{&eng.ClassPrices}, "class-prices", "a price per vehicle class, CLASS=PRICE,... (e.g. ambulance=400,fire=1000); a vehicle's class comes from the vehicle registry, and one with none has --price")
 	shutdownTimeout := fs.Duration("shutdown-timeout", service.DefaultShutdownTimeout, "on SIGINT/SIGTERM, wait this long for the broker to take the releases and the offline status")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: greenwave serve --map FILE --broker URL --vehicles FILE [--controller-id ID] [--topic-root ROOT] [--config FILE] [flags]\n\n"+

@@ -28,11 +28,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	svgDir := fs.String("svg", "", "write one time-space diagram per vehicle trip and strategy into this directory")
 	htmlFile := fs.String("html", "", "write the report as one self-contained HTML file: table, time-space diagrams, and a sweep's frontier")
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
+	var price *float64
+	fs.Var(priceFlag{&price}, "price", "override the scenario's controller.price for the greenwave runs (not the swept ones): ≥ 0 or inf (docs/planner.md)")
 	var sweeps sweepFlags
 	fs.Var(&sweeps, "sweep", "run one strategy at every value of a setting, on the same seed: range_m=FROM:TO:STEP (range) or price=V1,V2,... (greenwave; inf allowed); repeatable; --svg then draws the frontier")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--html FILE] [--seed N]\n"+
-			"       greenwave sim SCENARIO.yaml --sweep range_m=200:1000:100 [--sweep price=0,10,100,inf] [--json] [--svg DIR] [--html FILE] [--seed N]")
+		fmt.Fprintln(stderr, "usage: greenwave sim SCENARIO.yaml [--strategies none,range,greenwave] [--json] [--svg DIR] [--html FILE] [--seed N] [--price P]\n"+
+			"       greenwave sim SCENARIO.yaml --sweep range_m=200:1000:100 [--sweep price=0,10,100,inf] [--json] [--svg DIR] [--html FILE] [--seed N] [--price P]")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the scenario path.
@@ -63,6 +65,9 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			sc.Seed = *seed
 		}
 	})
+	if price != nil {
+		sc.Controller.Price = price
+	}
 	if len(sweeps) > 0 {
 		return runSweeps(ctx, sc, sweeps, *asJSON, *svgDir, *htmlFile, stdout, stderr)
 	}

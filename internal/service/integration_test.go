@@ -304,7 +304,7 @@ func TestGracefulShutdownReleasesAndSaysOffline(t *testing.T) {
 // green as it arrived — and nothing is requested out of order.
 func TestCorridorWithPlannedGreenTimes(t *testing.T) {
 	brokertest.Each(t, func(t *testing.T, b brokertest.Broker) {
-		s := newStack(t, b, stackOptions{spat: true})
+		s := newStack(t, b, stackOptions{spat: true, speedup: 8})
 		var seq uint64
 		tr := s.drive("amb-7", &seq, 150, 1700, 20, true)
 		s.waitFor("every fix consumed", func() bool {
