@@ -1,0 +1,525 @@
+package sumo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/greenwave-project/greenwave/controller"
+	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/sim"
+	"github.com/greenwave-project/greenwave/traci"
+	"github.com/greenwave-project/greenwave/wire"
+)
+
+// CoSimOptions tune CoSimulate. The zero value runs every strategy with
+// sumo, headless.
+type CoSimOptions struct {
+	// Strategies to run and report, in order: none, range, greenwave
+	// (sim.Strategies). Empty means all three. The none run is always
+	// made: the others' other_time_loss_s is measured against it.
+	Strategies []string
+	// DurationS, when > 0, ends every run that many simulated seconds
+	// after SUMO's begin, instead of the scenario's end_s or the
+	// configuration's end.
+	DurationS float64
+	// GUI runs the strategies in sumo-gui (started and closed
+	// unattended; pausing it pauses the run).
+	GUI bool
+	// Binary is the SUMO program to run instead of sumo (or sumo-gui).
+	Binary string
+	// Record keeps each ambulance's trajectory, for WriteSVGs.
+	Record bool
+	// Progress, when set, is called every simulated minute with the run
+	// ("ideal", "none", ...), the simulation time and the end time.
+	Progress func(run string, t, end float64)
+	// SUMOOutput receives SUMO's own output; nil discards it (its last
+	// lines are in any error either way).
+	SUMOOutput io.Writer
+	// Timeout bounds each TraCI exchange; 0 means a minute (a day with
+	// GUI, whose user may pause it).
+	Timeout time.Duration
+
+	// afterStep is a test hook, called after every step of a strategy run.
+	afterStep func(run string, t float64, p *traci.Process)
+}
+
+// ambulanceType is the SUMO vehicle type of the ambulances.
+const ambulanceType = "greenwave.ambulance"
+
+// coEpoch is the wall-clock time of SUMO's time 0 on the wire: fixes,
+// commands and statuses carry it plus the simulation time.
+var coEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// controllerID is the co-simulated controller's id in every command.
+const controllerID = "sumo-cosim"
+
+// postArrivalFixes is how many fixes an ambulance still sends, with
+// emergency off, after reaching its destination (as sim does).
+const postArrivalFixes = 3
+
+// Stop detection hysteresis, as sim's: a stop when the speed falls below
+// stopBelowMps, another only after exceeding goAboveMps.
+const (
+	stopBelowMps = 0.5
+	goAboveMps   = 3.0
+	// waitBelowMps is SUMO's own waiting threshold.
+	waitBelowMps = 0.1
+)
+
+// openEndGraceS: when neither the scenario nor the configuration sets an
+// end, the none run ends this long after its last ambulance's last fix,
+// and every other run at the same time (later only if one of its
+// ambulances is still on the way).
+const openEndGraceS = 30
+
+// maxOpenRunS bounds a run without an end: a week, as sim does.
+const maxOpenRunS = 7 * 24 * 3600
+
+// coWorld is what every run of a scenario shares.
+type coWorld struct {
+	sc      *Scenario
+	opt     CoSimOptions
+	cfg     *SumoCfg
+	net     *Net
+	m       *Map
+	rnet    *routing.Network
+	proj    *Projection
+	sumoVer string
+
+	conns          map[connKey]connLink
+	approachByEdge map[string][]edgeApproach
+	roadByEdge     map[string]int
+	trips          []coTrip
+	endS           float64 // 0 while open (see openEndGraceS)
+	beginS         float64
+	tmpDir         string
+}
+
+type connKey struct {
+	from string
+	lane int
+	to   string
+}
+
+type connLink struct {
+	tls  string
+	link int
+}
+
+type edgeApproach struct {
+	inter    int32
+	approach int
+}
+
+// coTrip is a scenario trip resolved against the network.
+type coTrip struct {
+	spec     *Trip
+	index    int
+	from, to string
+	edges    []string
+	signals  []routeSignal
+	path     []orb.Point
+	dest     orb.Point
+	idealS   float64
+	priority int
+}
+
+// routeSignal is a signalised intersection of the map on a trip's route.
+type routeSignal struct {
+	inter    int32
+	approach int    // index among the intersection's approaches
+	edgeIdx  int    // index of the approach edge in the route
+	next     string // the route edge after it
+}
+
+// CoSimulate runs the scenario in SUMO: first once with no background
+// traffic and every signal green (each trip's ideal travel time), then
+// once per strategy, with greenwave's engine (range and greenwave) or
+// without it (none), reporting what docs/sumo.md describes. SUMO's
+// process is ended and reaped whatever happens; ctx cancels the whole
+// co-simulation (SUMO is killed).
+func CoSimulate(ctx context.Context, sc *Scenario, opt CoSimOptions) (*CoSimReport, error) {
+	strategies := opt.Strategies
+	if len(strategies) == 0 {
+		strategies = sim.Strategies
+	}
+	for _, s := range strategies {
+		if !slices.Contains(sim.Strategies, s) {
+			return nil, fmt.Errorf("unknown strategy %q (want none, range or greenwave)", s)
+		}
+	}
+	if opt.DurationS < 0 || opt.DurationS > maxOpenRunS || math.IsNaN(opt.DurationS) {
+		return nil, fmt.Errorf("duration must be in [0, %d] s, got %v", maxOpenRunS, opt.DurationS)
+	}
+	w, err := prepareWorld(sc, opt)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "greenwave-sumo-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	w.tmpDir = tmp
+	if err := w.idealRun(ctx); err != nil {
+		return nil, err
+	}
+	rep := &CoSimReport{Scenario: sc.Name, Seed: sc.Seed, SUMO: w.sumoVer}
+	none, err := w.strategyRun(ctx, sim.StrategyNone)
+	if err != nil {
+		return nil, err
+	}
+	if w.endS == 0 {
+		w.endS = none.endS
+	}
+	for _, s := range strategies {
+		r := none
+		if s != sim.StrategyNone {
+			if r, err = w.strategyRun(ctx, s); err != nil {
+				return nil, err
+			}
+		}
+		rep.Runs = append(rep.Runs, r.report(none))
+	}
+	rep.EndS = w.endS
+	return rep, nil
+}
+
+// prepareWorld reads and checks everything before SUMO is started: the
+// configuration, its network, the map, and the trips against both.
+func prepareWorld(sc *Scenario, opt CoSimOptions) (*coWorld, error) {
+	w := &coWorld{sc: sc, opt: opt}
+	var err error
+	if w.cfg, err = ReadSumoCfg(sc.SumoCfgPath()); err != nil {
+		return nil, err
+	}
+	if w.net, err = ReadNetFile(w.cfg.NetFile); err != nil {
+		return nil, err
+	}
+	if err := sc.CheckNet(w.net); err != nil {
+		return nil, err
+	}
+	if p := sc.MapPath(); p != "" {
+		if w.m, err = ReadMapFile(p); err != nil {
+			return nil, err
+		}
+		if err := checkMapNet(w.m, w.net); err != nil {
+			return nil, fmt.Errorf("%s does not belong to %s: %w", p, w.cfg.NetFile, err)
+		}
+	} else {
+		if w.m, _, err = Import(w.net, ImportOptions{}); err != nil {
+			return nil, fmt.Errorf("%s: %w", w.cfg.NetFile, err)
+		}
+	}
+	if w.rnet, err = routing.Build(&w.m.Inventory); err != nil {
+		return nil, fmt.Errorf("the map of %s does not build: %w", w.cfg.NetFile, err)
+	}
+	if w.proj, err = NewProjection(w.net.Location); err != nil {
+		return nil, fmt.Errorf("%s: %w", w.cfg.NetFile, err)
+	}
+	w.beginS = w.cfg.BeginS
+	switch {
+	case opt.DurationS > 0:
+		w.endS = w.beginS + opt.DurationS
+	case sc.EndS > 0:
+		w.endS = sc.EndS
+	case w.cfg.EndS > 0:
+		w.endS = w.cfg.EndS
+	}
+	if w.endS != 0 && w.endS <= w.beginS {
+		return nil, fmt.Errorf("%s: the run would end (t=%v s) before SUMO begins (t=%v s)", sc.file, w.endS, w.beginS)
+	}
+	w.conns = map[connKey]connLink{}
+	for _, c := range w.net.Connections {
+		if c.TL != "" {
+			w.conns[connKey{c.From, c.FromLane, c.To}] = connLink{c.TL, c.LinkIndex}
+		}
+	}
+	w.approachByEdge = map[string][]edgeApproach{}
+	for i, in := range w.m.Intersections {
+		for k, a := range in.Approaches {
+			w.approachByEdge[a.Edge] = append(w.approachByEdge[a.Edge], edgeApproach{int32(i), k})
+		}
+	}
+	w.roadByEdge = map[string]int{}
+	for i, r := range w.m.Roads {
+		w.roadByEdge[r.Edge] = i
+	}
+	for i := range sc.Trips {
+		t := &sc.Trips[i]
+		w.trips = append(w.trips, coTrip{spec: t, index: i, from: t.FromEdge, to: t.ToEdge, priority: t.Priority})
+	}
+	return w, nil
+}
+
+// startSUMO starts SUMO for one run with the configuration and extra
+// arguments.
+func (w *coWorld) startSUMO(ctx context.Context, run string, gui bool, extra ...string) (*traci.Process, error) {
+	bin := w.opt.Binary
+	if bin == "" {
+		bin = "sumo"
+		if gui {
+			bin = "sumo-gui"
+		}
+	}
+	timeout := w.opt.Timeout
+	if timeout <= 0 {
+		timeout = time.Minute
+		if gui {
+			timeout = 24 * time.Hour
+		}
+	}
+	args := append([]string{"-c", w.sc.SumoCfgPath(), "--no-step-log"}, extra...)
+	p, err := traci.Start(ctx, traci.StartOptions{Binary: bin, Args: args, Stdout: w.opt.SUMOOutput, Stderr: w.opt.SUMOOutput,
+		Client: traci.Options{Timeout: timeout}})
+	if err != nil {
+		return nil, fmt.Errorf("%s run: start SUMO with %s: %w", run, w.sc.SumoCfgPath(), err)
+	}
+	_, w.sumoVer = p.APIVersion()
+	return p, nil
+}
+
+// ambulanceVehicleType makes the ambulances' vehicle type: a copy of the
+// scenario's base type with its class, driving at the speed limit without
+// random dawdling, so that the ideal run and the strategies' runs drive
+// alike.
+func (w *coWorld) ambulanceVehicleType(p *traci.Process) error {
+	a := w.sc.Ambulance
+	if err := p.CopyVehicleType(a.BaseType, ambulanceType); err != nil {
+		return fmt.Errorf("%s: ambulance.base_type: %w", w.sc.file, err)
+	}
+	if err := p.SetTypeVClass(ambulanceType, a.VClass); err != nil {
+		return fmt.Errorf("%s: ambulance.vclass: %w", w.sc.file, err)
+	}
+	if err := p.SetTypeSpeedDeviation(ambulanceType, 0); err != nil {
+		return err
+	}
+	return p.SetTypeImperfection(ambulanceType, 0)
+}
+
+// idealRun resolves every trip's route in SUMO and drives each ambulance
+// through the network with no other traffic (--scale 0) and every signal
+// green, for its ideal travel time.
+func (w *coWorld) idealRun(ctx context.Context) (err error) {
+	p, err := w.startSUMO(ctx, "ideal", false, "--scale", "0")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := p.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("ideal run: close SUMO: %w", cerr)
+		}
+	}()
+	if err := w.ambulanceVehicleType(p); err != nil {
+		return err
+	}
+	for i := range w.trips {
+		if err := w.resolveTrip(p, &w.trips[i]); err != nil {
+			return err
+		}
+	}
+	ids, err := p.TrafficLightIDs()
+	if err != nil {
+		return fmt.Errorf("ideal run: %w", err)
+	}
+	for _, id := range ids {
+		state, err := p.RedYellowGreenState(id)
+		if err != nil {
+			return fmt.Errorf("ideal run: %w", err)
+		}
+		if err := p.SetRedYellowGreenState(id, strings.Repeat("G", len(state))); err != nil {
+			return fmt.Errorf("ideal run: %w", err)
+		}
+	}
+	if err := w.addAmbulances(p); err != nil {
+		return fmt.Errorf("ideal run: %w", err)
+	}
+	if err := p.SubscribeSimulation(traci.SimTime, traci.SimDepartedIDs, traci.SimArrivedIDs); err != nil {
+		return fmt.Errorf("ideal run: %w", err)
+	}
+	dt, err := p.DeltaT()
+	if err != nil {
+		return fmt.Errorf("ideal run: %w", err)
+	}
+	byID := map[string]*coTrip{}
+	depart := map[string]float64{}
+	for i := range w.trips {
+		byID[w.trips[i].spec.ID] = &w.trips[i]
+	}
+	left := len(w.trips)
+	last := w.beginS
+	for _, t := range w.trips {
+		last = math.Max(last, t.spec.DepartS)
+	}
+	limit := last + 24*3600 // an ambulance on an empty network arrives within a day, or it is lost
+	for k := 1; left > 0; k++ {
+		target := w.beginS + float64(k)*dt
+		if target > limit {
+			return fmt.Errorf("ideal run: %d ambulances still driving at t=%v s on an empty network", left, target)
+		}
+		res, err := p.Step(target)
+		if err != nil {
+			return fmt.Errorf("ideal run: %w", err)
+		}
+		for _, id := range res.Sim.DepartedIDs {
+			depart[id] = res.Sim.Time
+		}
+		for _, id := range res.Sim.ArrivedIDs {
+			if t, ok := byID[id]; ok {
+				t.idealS = res.Sim.Time - depart[id]
+				left--
+			}
+		}
+		if w.opt.Progress != nil && k%60 == 0 {
+			w.opt.Progress("ideal", res.Sim.Time, last)
+		}
+	}
+	return nil
+}
+
+// resolveTrip finds a trip's edges (the nearest lane to a [lon, lat] end)
+// and its route, which every run then uses: the fastest SUMO finds for
+// the ambulance type on the empty network.
+func (w *coWorld) resolveTrip(p *traci.Process, t *coTrip) error {
+	field := fmt.Sprintf("trips[%d]", t.index)
+	line := w.sc.lineOf(field)
+	where := w.sc.file
+	if line > 0 {
+		where = fmt.Sprintf("%s:%d", w.sc.file, line)
+	}
+	for _, end := range []struct {
+		name string
+		edge *string
+		ll   *[2]float64
+	}{{"from", &t.from, t.spec.From}, {"to", &t.to, t.spec.To}} {
+		if *end.edge != "" {
+			continue
+		}
+		rp, err := p.ToRoad(traci.LonLat{Lon: end.ll[0], Lat: end.ll[1]}, w.sc.Ambulance.VClass)
+		if err != nil {
+			return fmt.Errorf("%s: %s.%s %v: no road for the ambulance near it: %w", where, field, end.name, *end.ll, err)
+		}
+		*end.edge = rp.EdgeID
+	}
+	r, err := p.FindRoute(t.from, t.to, ambulanceType)
+	if err != nil || len(r.Edges) == 0 {
+		reason := "no route connects them for vehicle class " + w.sc.Ambulance.VClass
+		if err != nil {
+			reason = err.Error()
+		}
+		return fmt.Errorf("%s: %s (%s): from edge %q to edge %q: %s", where, field, t.spec.ID, t.from, t.to, reason)
+	}
+	t.edges = r.Edges
+	w.routeSignals(t)
+	for _, e := range t.edges {
+		ri, ok := w.roadByEdge[e]
+		if !ok {
+			continue // inside a joined traffic light
+		}
+		for _, c := range w.m.Inventory.Roads[ri].Coords {
+			if n := len(t.path); n == 0 || t.path[n-1] != c {
+				t.path = append(t.path, c)
+			}
+		}
+	}
+	if len(t.path) < 2 {
+		return fmt.Errorf("%s: %s (%s): its route %v is not on the map", where, field, t.spec.ID, t.edges)
+	}
+	t.dest = t.path[len(t.path)-1]
+	if t.spec.To != nil {
+		t.dest = orb.Point{t.spec.To[0], t.spec.To[1]}
+	}
+	return nil
+}
+
+// routeSignals lists the map's signals on a trip's route: an approach edge
+// followed by an edge its traffic light's links lead to.
+func (w *coWorld) routeSignals(t *coTrip) {
+	for i := 0; i+1 < len(t.edges); i++ {
+		for _, ea := range w.approachByEdge[t.edges[i]] {
+			tls := w.m.Intersections[ea.inter].TLS
+			if w.controlledBy(t.edges[i], t.edges[i+1], tls) {
+				t.signals = append(t.signals, routeSignal{inter: ea.inter, approach: ea.approach, edgeIdx: i, next: t.edges[i+1]})
+				break
+			}
+		}
+	}
+}
+
+func (w *coWorld) controlledBy(from, to, tls string) bool {
+	e, ok := w.net.EdgeByID(from)
+	if !ok {
+		return false
+	}
+	for lane := range e.Lanes {
+		if c, ok := w.conns[connKey{from, lane, to}]; ok && c.tls == tls {
+			return true
+		}
+	}
+	return false
+}
+
+// addAmbulances adds every trip's route and vehicle, to depart at its time.
+func (w *coWorld) addAmbulances(p *traci.Process) error {
+	for _, t := range w.trips {
+		route := "greenwave.route." + t.spec.ID
+		if err := p.AddRoute(route, t.edges); err != nil {
+			return err
+		}
+		if err := p.AddVehicle(traci.VehicleAdd{ID: t.spec.ID, RouteID: route, TypeID: ambulanceType,
+			Depart: fmt.Sprintf("%.3f", t.spec.DepartS), DepartLane: "best", DepartSpeed: "max"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rngFor derives an independent random stream from the seed and a name
+// (as sim does), so each ambulance's GPS noise is the same in every run.
+func rngFor(seed uint64, name string) *rand.Rand {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// newEngine builds the engine for a strategy with the scenario's
+// controller settings (as sim does).
+func (w *coWorld) newEngine(strategy string) (*controller.Engine, error) {
+	policy, err := controller.ParsePolicy(strategy)
+	if err != nil {
+		return nil, err
+	}
+	c := w.sc.Controller
+	cfg := controller.Config{ControllerID: controllerID, Policy: policy, Priorities: map[string]int{},
+		RangeM: c.RangeM, Margin: secs(c.MarginS), DefaultQueueFlush: secs(c.DefaultQueueFlushS),
+		Lease: secs(c.LeaseS), RefreshPeriod: secs(c.RefreshS), SilenceGrace: secs(c.SilenceGraceS),
+		OffPathToleranceM: c.OffPathToleranceM, PassedMarginM: c.PassedMarginM, Price: c.Price}
+	for _, t := range w.trips {
+		cfg.Priorities[t.spec.ID] = t.priority
+	}
+	return controller.New(cfg, w.rnet)
+}
+
+func secs(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
+
+// errRunFailed marks an error of a strategy run (the run is named).
+var errRunFailed = errors.New("run failed")
+
+// tripinfoPath is where a run's tripinfo output goes.
+func (w *coWorld) tripinfoPath(run string) string {
+	return filepath.Join(w.tmpDir, "tripinfo-"+run+".xml")
+}
+
+var _ = wire.StateNormal
