@@ -1,7 +1,9 @@
 package sumo
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"math/rand/v2"
 	"strings"
 
@@ -103,6 +105,14 @@ func (a *ambulance) update(r *coRun, T float64, v *traci.VehicleState) {
 		return
 	}
 	prevLane := a.lane
+	if debugTrip != "" && a.trip.spec.ID == debugTrip {
+		sig := ""
+		if a.nextSig < len(a.trip.signals) {
+			u := r.units[a.trip.signals[a.nextSig].inter]
+			sig = fmt.Sprintf("next %s %s %s", u.id, u.mode, u.shown)
+		}
+		fmt.Printf("TRIP %s %s t=%v road %s lane %d v %.1f dist %.0f %s\n", r.strategy, a.trip.spec.ID, T, v.RoadID, v.LaneIndex, v.Speed, v.Distance, sig)
+	}
 	a.have = true
 	a.x, a.y, a.speed, a.head, a.road, a.lane, a.dist = v.X, v.Y, v.Speed, v.Angle, v.RoadID, v.LaneIndex, v.Distance
 	edges := a.trip.edges
@@ -245,3 +255,5 @@ func gaussMarkov(prev, draw, dt, tau float64) float64 {
 	k := math.Exp(-dt / tau)
 	return k*prev + math.Sqrt(1-k*k)*draw
 }
+
+var debugTrip = os.Getenv("GW_DEBUG_TRIP")

@@ -128,7 +128,12 @@ type coTrip struct {
 	spec     *Trip
 	index    int
 	from, to string
-	edges    []string
+	// departPos and arrivalPos are where on its first and last edge it
+	// starts and ends, m: half way along, where a station or a hospital
+	// would be, rather than at a junction, which a fix cannot place on
+	// one road.
+	departPos, arrivalPos float64
+	edges                 []string
 	signals  []routeSignal
 	path     []orb.Point
 	dest     orb.Point
@@ -423,6 +428,9 @@ func (w *coWorld) resolveTrip(p *traci.Process, t *coTrip) error {
 	}
 	t.edges = r.Edges
 	w.routeSignals(t)
+	var mid XY
+	t.departPos, _ = w.midEdge(t.from)
+	t.arrivalPos, mid = w.midEdge(t.to)
 	for _, e := range t.edges {
 		ri, ok := w.roadByEdge[e]
 		if !ok {
@@ -437,11 +445,57 @@ func (w *coWorld) resolveTrip(p *traci.Process, t *coTrip) error {
 	if len(t.path) < 2 {
 		return fmt.Errorf("%s: %s (%s): its route %v is not on the map", where, field, t.spec.ID, t.edges)
 	}
-	t.dest = t.path[len(t.path)-1]
+	lon, lat := w.proj.ToLonLat(mid)
+	t.dest = orb.Point{lon, lat}
 	if t.spec.To != nil {
 		t.dest = orb.Point{t.spec.To[0], t.spec.To[1]}
 	}
 	return nil
+}
+
+// midEdge is half an edge's length (its first lane's) and the point there.
+func (w *coWorld) midEdge(edge string) (float64, XY) {
+	e, ok := w.net.EdgeByID(edge)
+	if !ok || len(e.Lanes) == 0 {
+		return 0, XY{}
+	}
+	l := &e.Lanes[0]
+	half := l.Length / 2
+	return half, pointAlong(l.Shape, half)
+}
+
+// pointAlong is the point d metres along a polyline (its end if shorter).
+func pointAlong(shape []XY, d float64) XY {
+	for i := 1; i < len(shape); i++ {
+		a, b := shape[i-1], shape[i]
+		seg := math.Hypot(b.X-a.X, b.Y-a.Y)
+		if d <= seg && seg > 0 {
+			f := d / seg
+			return XY{a.X + f*(b.X-a.X), a.Y + f*(b.Y-a.Y)}
+		}
+		d -= seg
+	}
+	if len(shape) == 0 {
+		return XY{}
+	}
+	return shape[len(shape)-1]
+}
+
+// linkPlaces is, for each link of an intersection's traffic light, the
+// junction it crosses and the edge it comes from.
+func (w *coWorld) linkPlaces(link *Intersection) []linkPlace {
+	places := make([]linkPlace, link.LinkCount)
+	for _, c := range w.net.Connections {
+		if c.TL != link.TLS || c.LinkIndex < 0 || c.LinkIndex >= link.LinkCount {
+			continue
+		}
+		junction := ""
+		if e, ok := w.net.EdgeByID(c.From); ok {
+			junction = e.To
+		}
+		places[c.LinkIndex] = linkPlace{junction: junction, from: c.From}
+	}
+	return places
 }
 
 // routeSignals lists the map's signals on a trip's route: an approach edge
@@ -479,7 +533,8 @@ func (w *coWorld) addAmbulances(p *traci.Process) error {
 			return err
 		}
 		if err := p.AddVehicle(traci.VehicleAdd{ID: t.spec.ID, RouteID: route, TypeID: ambulanceType,
-			Depart: fmt.Sprintf("%.3f", t.spec.DepartS), DepartLane: "best", DepartSpeed: "max"}); err != nil {
+			Depart: fmt.Sprintf("%.3f", t.spec.DepartS), DepartLane: "best", DepartSpeed: "0",
+			DepartPos: fmt.Sprintf("%.2f", t.departPos), ArrivalPos: fmt.Sprintf("%.2f", t.arrivalPos)}); err != nil {
 			return err
 		}
 	}

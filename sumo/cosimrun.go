@@ -112,14 +112,7 @@ func (r *coRun) setUp() error {
 		if err != nil {
 			return err
 		}
-		ids := make([]string, len(in.Approaches))
-		phases := make([]int, len(in.Approaches))
-		for k, a := range in.Approaches {
-			ids[k], phases[k] = a.ID, a.Phase
-		}
-		tm := routingTiming{MinGreenS: in.Timing.MinGreenS + in.Timing.PedClearanceS, YellowS: in.Timing.YellowS,
-			AllRedS: in.Timing.AllRedS, MaxPreemptS: in.Timing.MaxPreemptS}
-		u, err := newRSU(int32(i), in.ID, link, tm, running, logics, ids, phases)
+		u, err := newRSU(int32(i), in, link, running, logics, w.linkPlaces(link))
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/traci"
 	"github.com/greenwave-project/greenwave/wire"
 )
@@ -15,30 +16,33 @@ import (
 // MQTT would, and acts on SUMO's signals through TraCI:
 //
 //   - normal: SUMO runs its own program; the unit only watches it.
-//   - entry: a preempt is to be served. The unit picks the target, a
-//     phase of the program in which the requested approach's through
-//     links are all green (so the state it will hold is one SUMO's own
-//     program shows, free of conflicts), takes the signal over, and moves
-//     every link from what the program showed to the target safely: a
-//     green that must end first completes the intersection's minimum
-//     green (counted from when that link turned green), then shows yellow
-//     for yellow_s, then red; a link that must turn green waits until
-//     every link not green in the target is red and the last of them has
-//     been red for all_red_s; a yellow never turns green again.
-//   - hold: the target's state is shown until the last request it serves
-//     is released, expires, or the hold reaches max_preempt_s.
-//   - exit: the held greens complete their minimum green, then the
-//     program resumes with the phase that follows the held one (what the
-//     program itself does after that phase: its yellow). A static program
-//     is instead brought back to its own schedule (the phase and the time
-//     left in it that its cycle gives), through the same safe transition,
-//     so that the unit is in step again.
+//   - entry: a preempt is to be served. Its target is the requested
+//     approach alone: every link its traffic may take (sumo_links: through,
+//     turns, across every junction of a joined traffic light) green,
+//     every other link red. Links from one approach never cross each
+//     other, so the target is free of conflicts whatever the program; and
+//     with the opposing traffic stopped, the vehicles queued in front of
+//     the ambulance (a left turner among them) all move off. The unit
+//     takes the signal over and moves every link from what showed to the
+//     target safely: a green that must end first completes the
+//     intersection's minimum green (counted from when that link turned
+//     green), then shows yellow for yellow_s, then red; a link that must
+//     turn green waits until every link not green in the target is red
+//     and the last of them has been red for all_red_s; a yellow never
+//     turns green again.
+//   - hold: the target shows until the last request it serves is
+//     released, expires, or the hold reaches max_preempt_s.
+//   - exit: through the same safe transition to a green phase of the
+//     program (the one after the held approach's own green, as the
+//     program would go on), from which the program resumes. A static
+//     program is instead brought back to its own schedule (the phase and
+//     the time left in it that its cycle gives), so that the unit is in
+//     step again.
 //
-// Requests follow signals.Roadside: one preempt is served at a time; a
-// request whose approach the target (or held) phase also greens shares
-// it; others wait and are served by priority, then arrival; a refresh
-// (same request_id) moves the expiry; a request whose hold reached max
-// preempt is refused afterwards.
+// Requests follow signals.Roadside: one preempt is served at a time;
+// requests for the approach being served share it; others wait and are
+// served by priority, then arrival; a refresh (same request_id) moves the
+// expiry; a request whose hold reached max preempt is refused afterwards.
 //
 // Time is SUMO's: the unit acts at step boundaries only. What it decides
 // at time T is shown during (T, T+Δ].
@@ -67,15 +71,15 @@ type rsuApproach struct {
 	id      string // the map's approach id
 	edge    string
 	phase   int
-	through []int // link indices to green for it
-	green   []int // program phases in which all its through links are green
+	links   []int // every link its traffic may take: green in its preempt
+	through []int // its through links: what makes its phase green in a status
+	main    int   // the program phase that serves it longest; -1 if none greens its through links
 }
 
 // rsuRequest is one preempt the unit has accepted.
 type rsuRequest struct {
 	id, vehicle string
 	approach    int // index into rsu.approaches
-	phase       int
 	priority    int
 	issuedAt    time.Time
 	expires     float64 // simulation time, s
@@ -96,6 +100,10 @@ type programPhase struct {
 	next     []int
 }
 
+// linkPlace is where a link is: the junction it crosses and the edge it
+// comes from (two links from one edge never cross).
+type linkPlace struct{ junction, from string }
+
 // rsu is the roadside unit of one traffic light.
 type rsu struct {
 	inter int32  // index of the intersection in the map
@@ -111,13 +119,14 @@ type rsu struct {
 	phases  []programPhase
 	static  bool
 	cycle   float64
-	// compat[i*words+j/64] has bit j%64 when links i and j are both green
-	// in some phase of some program of the traffic light.
+	// compat[i*words+j/64] has bit j%64 when links i and j may be green
+	// together: at different junctions, from the same edge, or green
+	// together in some phase of some program of the traffic light.
 	compat []uint64
 	words  int
 
-	// What shows: the state decided at the last boundary, and since when
-	// each link's class has been what it is.
+	// What shows: the state decided at the last boundary (or observed),
+	// and since when each link's class has been what it is.
 	shown []byte
 	since []float64
 	next  []byte // scratch: the state being decided
@@ -128,11 +137,12 @@ type rsu struct {
 
 	mode        wire.State
 	controlled  bool // the unit sets the state (SUMO runs its "online" program)
-	progPhase   int  // the program's phase, while it runs
+	progPhase   int  // the program's phase, while it runs; -1 otherwise
 	nextSwitch  float64
-	target      int // the program phase held or being entered; -1 none
-	fromPhase   int // the program phase showing when the unit took over, -1 if it was not showing one
-	resumePhase int // exit of a static program: the phase to resume once its state shows; -1: none chosen
+	targetAp    int    // the approach served (entry, hold, exit); -1 none
+	target      []byte // its state: the approach's links green, every other red
+	fromPhase   int    // the program phase showing when the unit took over, -1 if none
+	resumePhase int    // exit: the phase the program resumes at; -1 not chosen yet
 	resumeUntil float64
 	holdStart   float64
 
@@ -141,9 +151,9 @@ type rsu struct {
 	capped   []string // requests whose hold reached max preempt
 	inbox    []rsuCommand
 
-	// schedule is, for a static program, the time its first phase last
-	// started according to its own cycle (learnt while it runs
-	// undisturbed); NaN until known.
+	// schedule is, for a static program, the time its first phase starts
+	// according to its own cycle (learnt while it runs undisturbed); NaN
+	// until known.
 	schedule float64
 
 	// Last status sent, to send only changes.
@@ -156,12 +166,14 @@ type rsu struct {
 	stats *unitStats
 }
 
-// newRSU builds the unit of map intersection inter from its map entry and
-// the programs SUMO has for its traffic light.
-func newRSU(inter int32, id string, link *Intersection, timing routingTiming, running string, logics []traci.Logic, approachIDs []string, approachPhases []int) (*rsu, error) {
-	u := &rsu{inter: inter, id: id, tls: link.TLS, n: link.LinkCount, program: running,
-		minGreen: timing.MinGreenS, yellow: timing.YellowS, allRed: timing.AllRedS, maxPreempt: timing.MaxPreemptS,
-		mode: wire.StateNormal, target: -1, fromPhase: -1, resumePhase: -1, schedule: math.NaN(), progPhase: -1,
+// newRSU builds the unit of map intersection inter (with the map's id,
+// timing and approaches) from the programs SUMO has for its traffic light
+// (running is the one it runs) and where each link is.
+func newRSU(inter int32, in *routing.Intersection, link *Intersection, running string, logics []traci.Logic, places []linkPlace) (*rsu, error) {
+	tm := in.Timing
+	u := &rsu{inter: inter, id: in.ID, tls: link.TLS, n: link.LinkCount, program: running,
+		minGreen: tm.MinGreenS + tm.PedClearanceS, yellow: tm.YellowS, allRed: tm.AllRedS, maxPreempt: tm.MaxPreemptS,
+		mode: wire.StateNormal, targetAp: -1, fromPhase: -1, resumePhase: -1, schedule: math.NaN(), progPhase: -1,
 		sentUntil: math.NaN()}
 	var prog *traci.Logic
 	for i := range logics {
@@ -183,6 +195,17 @@ func newRSU(inter int32, id string, link *Intersection, timing routingTiming, ru
 	u.static = prog.Type == 0
 	u.words = (u.n + 63) / 64
 	u.compat = make([]uint64, u.n*u.words)
+	setCompat := func(i, j int) {
+		u.compat[i*u.words+j/64] |= 1 << (j % 64)
+		u.compat[j*u.words+i/64] |= 1 << (i % 64)
+	}
+	for i := 0; i < u.n; i++ {
+		for j := 0; j < u.n; j++ {
+			if i < len(places) && j < len(places) && (places[i].junction != places[j].junction || places[i].from == places[j].from) {
+				setCompat(i, j)
+			}
+		}
+	}
 	for _, l := range logics {
 		for _, ph := range l.Phases {
 			if len(ph.State) != u.n {
@@ -194,22 +217,26 @@ func newRSU(inter int32, id string, link *Intersection, timing routingTiming, ru
 				}
 				for j := 0; j < u.n; j++ {
 					if classOf(ph.State[j]) == linkGreen {
-						u.compat[i*u.words+j/64] |= 1 << (j % 64)
+						setCompat(i, j)
 					}
 				}
 			}
 		}
 	}
 	for k, a := range link.Approaches {
-		ap := rsuApproach{id: approachIDs[k], edge: a.Edge, phase: approachPhases[k], through: a.ThroughLinks}
-		for _, li := range a.ThroughLinks {
+		ap := rsuApproach{id: in.Approaches[k].ID, edge: a.Edge, phase: in.Approaches[k].Phase, links: a.Links,
+			through: a.ThroughLinks, main: -1}
+		if len(ap.links) == 0 {
+			ap.links = a.ThroughLinks
+		}
+		for _, li := range append(append([]int(nil), ap.links...), ap.through...) {
 			if li < 0 || li >= u.n {
-				return nil, errorf("intersection %q approach %q: through link %d outside the traffic light's %d links", id, ap.id, li, u.n)
+				return nil, errorf("intersection %q approach %q: link %d outside the traffic light's %d links", in.ID, ap.id, li, u.n)
 			}
 		}
 		for pi, ph := range u.phases {
-			if allGreen(ph.state, ap.through) {
-				ap.green = append(ap.green, pi)
+			if allGreen(ph.state, ap.through) && (ap.main < 0 || ph.duration > u.phases[ap.main].duration) {
+				ap.main = pi
 			}
 		}
 		u.approaches = append(u.approaches, ap)
@@ -219,6 +246,7 @@ func newRSU(inter int32, id string, link *Intersection, timing routingTiming, ru
 	}
 	u.shown = make([]byte, u.n)
 	u.next = make([]byte, u.n)
+	u.target = make([]byte, u.n)
 	u.observed = make([]byte, u.n)
 	u.since = make([]float64, u.n)
 	for i := range u.since {
@@ -227,22 +255,7 @@ func newRSU(inter int32, id string, link *Intersection, timing routingTiming, ru
 	return u, nil
 }
 
-// routingTiming is the part of the map's timing the unit uses.
-type routingTiming struct{ MinGreenS, YellowS, AllRedS, MaxPreemptS float64 }
-
 func allGreen(state string, links []int) bool {
-	if len(links) == 0 {
-		return false
-	}
-	for _, li := range links {
-		if li >= len(state) || classOf(state[li]) != linkGreen {
-			return false
-		}
-	}
-	return true
-}
-
-func allGreenB(state []byte, links []int) bool {
 	if len(links) == 0 {
 		return false
 	}
@@ -266,7 +279,7 @@ func (u *rsu) greenMask(state []byte) uint16 {
 		}
 		all := true
 		for _, k := range aps {
-			if !allGreenB(state, u.approaches[k].through) {
+			if !allGreen(string(state), u.approaches[k].through) {
 				all = false
 				break
 			}
@@ -278,8 +291,8 @@ func (u *rsu) greenMask(state []byte) uint16 {
 	return m
 }
 
-// conflict reports whether state shows green on two links that no program
-// phase greens together.
+// conflict reports whether state shows green on two links that may not be
+// green together (see rsu.compat).
 func (u *rsu) conflict(state []byte) bool {
 	for i := 0; i < u.n; i++ {
 		if classOf(state[i]) != linkGreen {
@@ -317,15 +330,15 @@ func (u *rsu) observe(T float64, state string, phase int, program string, nextSw
 	}
 	u.nextSwitch = nextSwitch
 	u.progPhase = -1
-	if !u.controlled && program == u.program {
+	if !u.controlled && program == u.program && phase >= 0 && phase < len(u.phases) {
 		u.progPhase = phase
-		if u.static && u.mode == wire.StateNormal && phase >= 0 && phase < len(u.phases) {
+		if u.static && u.mode == wire.StateNormal && math.IsNaN(u.schedule) {
 			u.learnSchedule(T, phase, nextSwitch)
 		}
 	}
 }
 
-// learnSchedule notes where a static program's cycle started from the
+// learnSchedule notes where a static program's cycle starts from the
 // phase it shows and when that phase ends.
 func (u *rsu) learnSchedule(T float64, phase int, nextSwitch float64) {
 	if u.cycle <= 0 || math.IsNaN(nextSwitch) || nextSwitch < T {
@@ -335,9 +348,7 @@ func (u *rsu) learnSchedule(T float64, phase int, nextSwitch float64) {
 	for k := 0; k <= phase; k++ {
 		start -= u.phases[k].duration
 	}
-	if math.IsNaN(u.schedule) {
-		u.schedule = start
-	}
+	u.schedule = start
 }
 
 // schedulePos is where a static program's own cycle is at T: the phase,
@@ -406,7 +417,7 @@ func (u *rsu) apply(T float64, epoch time.Time, c *wire.Command) bool {
 		return false
 	}
 	u.arrivals++
-	u.reqs = append(u.reqs, rsuRequest{id: c.RequestID, vehicle: c.VehicleID, approach: ap, phase: c.Phase,
+	u.reqs = append(u.reqs, rsuRequest{id: c.RequestID, vehicle: c.VehicleID, approach: ap,
 		priority: c.Priority, issuedAt: c.IssuedAt, expires: expires, arrival: u.arrivals})
 	if u.stats != nil {
 		u.stats.accepted(u, T, &u.reqs[len(u.reqs)-1])
@@ -422,16 +433,12 @@ const maxUnitRequests = 64
 // else the first with its phase; -1 when neither is at this intersection.
 func (u *rsu) approachFor(c *wire.Command) int {
 	for k := range u.approaches {
-		if u.approaches[k].id == c.Approach && len(u.approaches[k].green) > 0 {
+		if u.approaches[k].id == c.Approach {
 			return k
 		}
 	}
-	if c.Phase >= wire.MinPhase && c.Phase <= wire.MaxPhase {
-		for _, k := range u.phaseApproaches[c.Phase] {
-			if len(u.approaches[k].green) > 0 {
-				return k
-			}
-		}
+	if c.Phase >= wire.MinPhase && c.Phase <= wire.MaxPhase && len(u.phaseApproaches[c.Phase]) > 0 {
+		return u.phaseApproaches[c.Phase][0]
 	}
 	return -1
 }
@@ -445,13 +452,13 @@ func (u *rsu) find(id string) int {
 	return -1
 }
 
-// admit decides what a new request does: share the target, wait, or be
-// served at once.
+// admit decides what a new request does: share the approach served,
+// wait, or be served at once.
 func (u *rsu) admit(T float64, i int) {
 	q := &u.reqs[i]
 	switch u.mode {
 	case wire.StateEntry, wire.StateHold:
-		if slices.Contains(u.approaches[q.approach].green, u.target) {
+		if q.approach == u.targetAp {
 			q.served = true
 			if u.mode == wire.StateHold && u.stats != nil {
 				u.stats.held(u, T, q)
@@ -483,11 +490,15 @@ func (u *rsu) anyServed() bool {
 	return false
 }
 
-// best is the request to serve next: highest priority (1), then earliest.
-func (u *rsu) best() int {
+// best is the request to serve next (among served ones when onlyServed):
+// highest priority (1), then earliest.
+func (u *rsu) best(onlyServed bool) int {
 	b := -1
 	for i := range u.reqs {
 		q := &u.reqs[i]
+		if onlyServed && !q.served {
+			continue
+		}
 		if b < 0 || q.priority < u.reqs[b].priority || q.priority == u.reqs[b].priority && q.arrival < u.reqs[b].arrival {
 			b = i
 		}
@@ -499,39 +510,24 @@ func (u *rsu) best() int {
 // whatever shows: the program (normal), an exit, or the end of another
 // preempt. It returns false when there is none.
 func (u *rsu) serveNext(T float64) bool {
-	b := u.best()
+	b := u.best(false)
 	if b < 0 {
 		return false
 	}
-	best := &u.reqs[b]
-	cands := u.approaches[best.approach].green
-	// The target: the candidate phase that greens the most other waiting
-	// requests too; then the one showing now (no transition at all); then
-	// the longest; then the first.
-	target, score := -1, -1.0
-	for _, pi := range cands {
-		s := 0.0
-		for i := range u.reqs {
-			if i != b && slices.Contains(u.approaches[u.reqs[i].approach].green, pi) {
-				s += 1000
-			}
-		}
-		if string(u.shown) == u.phases[pi].state {
-			s += 500
-		}
-		s += math.Min(u.phases[pi].duration, 499) / 1000
-		if s > score {
-			target, score = pi, s
-		}
+	u.targetAp = u.reqs[b].approach
+	for i := range u.target {
+		u.target[i] = 'r'
 	}
-	u.target = target
+	for _, li := range u.approaches[u.targetAp].links {
+		u.target[li] = 'G'
+	}
 	u.fromPhase = -1
 	if !u.controlled {
 		u.fromPhase = u.progPhase
 	}
 	u.resumePhase = -1
 	for i := range u.reqs {
-		u.reqs[i].served = slices.Contains(u.approaches[u.reqs[i].approach].green, target)
+		u.reqs[i].served = u.reqs[i].approach == u.targetAp
 	}
 	u.mode = wire.StateEntry
 	return true
@@ -542,8 +538,7 @@ func (u *rsu) serveNext(T float64) bool {
 // calls SUMO through act and returns the first error.
 func (u *rsu) boundary(T float64, epoch time.Time, act tlsActions) error {
 	for _, in := range u.inbox {
-		ok := u.apply(T, epoch, &in.c)
-		if u.stats != nil && !ok {
+		if ok := u.apply(T, epoch, &in.c); !ok && u.stats != nil {
 			u.stats.refused++
 		}
 	}
@@ -570,7 +565,7 @@ func (u *rsu) boundary(T float64, epoch time.Time, act tlsActions) error {
 		}
 	}
 	switch u.mode {
-	case wire.StateNormal:
+	case wire.StateNormal, wire.StateExit:
 		u.serveNext(T)
 	case wire.StateEntry, wire.StateHold:
 		if !u.anyServed() {
@@ -578,30 +573,23 @@ func (u *rsu) boundary(T float64, epoch time.Time, act tlsActions) error {
 				u.stats.holdEnded(u, T)
 			}
 			if !u.serveNext(T) {
-				u.beginExit(T)
+				u.mode = wire.StateExit
+				u.resumePhase, u.resumeUntil = u.exitTarget(T)
 			}
 		}
-	case wire.StateExit:
-		u.serveNext(T)
 	}
 	switch u.mode {
 	case wire.StateEntry:
-		if string(u.shown) == u.phases[u.target].state {
-			// The target shows already (the program is in it): hold it.
-			copy(u.next, u.shown)
-			u.startHold(T)
-			return u.take(T, act)
-		}
-		if u.transition(T, u.phases[u.target].state) {
+		if u.transition(T, u.target) {
 			u.startHold(T)
 		}
-		return u.take(T, act)
-	case wire.StateHold:
-		return nil // the held state shows until something ends it
+		// Even when nothing changes yet, the unit takes the signal over:
+		// the program must not move on by itself.
+		return u.set(T, act)
 	case wire.StateExit:
 		return u.exitStep(T, act)
 	}
-	return nil
+	return nil // normal: the program runs; hold: the target shows until something ends it
 }
 
 func (u *rsu) startHold(T float64) {
@@ -612,33 +600,21 @@ func (u *rsu) startHold(T float64) {
 	}
 }
 
-// beginExit starts the return to the program from an entry or a hold whose
-// requests have all ended.
-func (u *rsu) beginExit(T float64) {
-	u.mode = wire.StateExit
-	u.resumePhase, u.resumeUntil = u.exitTarget(T)
-}
-
-// take makes sure SUMO shows u.next when the unit has decided a state
-// (transition wrote it) or holds the program's state when it took over.
-func (u *rsu) take(T float64, act tlsActions) error {
-	// Even when nothing changes yet, the unit takes the signal over: the
-	// program must not move on by itself.
-	if !u.controlled || string(u.next) != string(u.shown) {
-		u.controlled = true
-		if err := act.SetRedYellowGreenState(u.tls, string(u.next)); err != nil {
-			return err
-		}
-		u.show(T, u.next)
+// set shows u.next (and takes the signal over) if it is not what shows.
+func (u *rsu) set(T float64, act tlsActions) error {
+	if u.controlled && string(u.next) == string(u.shown) {
+		return nil
 	}
+	u.controlled = true
+	if err := act.SetRedYellowGreenState(u.tls, string(u.next)); err != nil {
+		return err
+	}
+	u.show(T, u.next)
 	return nil
 }
 
 // show records a state the unit set at T.
 func (u *rsu) show(T float64, state []byte) {
-	if debugUnsafe {
-		fmt.Printf("SHOW %s t=%v %s mode %v\n", u.tls, T, state, u.mode)
-	}
 	for i := 0; i < u.n; i++ {
 		if classOf(state[i]) != classOf(u.shown[i]) {
 			u.since[i] = T
@@ -651,7 +627,7 @@ func (u *rsu) show(T float64, state []byte) {
 // what shows to target, and reports whether target is reached (u.next is
 // then target). The rules are the unit's safety rules (see the top of
 // this file).
-func (u *rsu) transition(T float64, target string) bool {
+func (u *rsu) transition(T float64, target []byte) bool {
 	const eps = 1e-6
 	pendingGreen, clear := false, true
 	lastRed := math.Inf(-1)
@@ -707,7 +683,7 @@ func (u *rsu) exitStep(T float64, act tlsActions) error {
 		k, u.resumeUntil = u.exitTarget(T)
 		u.resumePhase = k
 	}
-	if string(u.shown) == u.phases[k].state || u.transition(T, u.phases[k].state) {
+	if u.transition(T, []byte(u.phases[k].state)) {
 		return u.resume(T, act, k, u.resumeUntil)
 	}
 	return u.set(T, act)
@@ -715,30 +691,32 @@ func (u *rsu) exitStep(T float64, act tlsActions) error {
 
 // exitTarget is the phase the program resumes at, and, for a static
 // program brought back to its schedule, when that phase is to end (NaN
-// otherwise). Always a green phase: SUMO's actuated programs run a phase
-// they are set to only from its start, and cut a yellow they are set to
-// short, so the unit clears the held greens itself and hands back at a
-// green.
+// otherwise). Always a green phase without yellow: SUMO's actuated
+// programs cut short a yellow phase they are set to, so the unit clears
+// the held greens itself and hands back at a green.
 //
 //   - A static program whose schedule is known: the green phase the
 //     schedule shows once a clearance is over, if a minimum green of it is
 //     left, else the next (shown early), until its scheduled end.
-//   - After a hold: the next green phase after the held one, as the
-//     program itself would go on.
 //   - After an entry cut short before anything changed: the phase that
-//     showed, if a green one; else the green phase the fewest greens now
-//     showing have to leave.
+//     showed, if a green one.
+//   - After serving an approach: the green phase after the one that
+//     serves that approach longest, as the program itself would go on.
+//   - Otherwise the green phase the fewest greens now showing have to
+//     leave.
 func (u *rsu) exitTarget(T float64) (int, float64) {
 	if u.static && !math.IsNaN(u.schedule) {
 		if k, until, ok := u.scheduleTarget(T); ok {
 			return k, until
 		}
 	}
-	if u.target >= 0 && string(u.shown) == u.phases[u.target].state {
-		return u.nextGreen(u.target), math.NaN()
-	}
 	if u.fromPhase >= 0 && string(u.shown) == u.phases[u.fromPhase].state && u.resumable(u.fromPhase) {
 		return u.fromPhase, math.NaN()
+	}
+	if u.targetAp >= 0 {
+		if m := u.approaches[u.targetAp].main; m >= 0 {
+			return u.nextGreen(m), math.NaN()
+		}
 	}
 	best, bestCost := -1, 0
 	for k := range u.phases {
@@ -781,7 +759,7 @@ func (u *rsu) resumable(k int) bool {
 }
 
 // nextGreen is the first resumable phase after phase k in the program's
-// order whose greens differ from k's.
+// order whose state differs from k's.
 func (u *rsu) nextGreen(k int) int {
 	for j, n := u.successor(k), 0; n < len(u.phases); j, n = u.successor(j), n+1 {
 		if u.resumable(j) && u.phases[j].state != u.phases[k].state {
@@ -810,7 +788,6 @@ func (u *rsu) scheduleTarget(T float64) (int, float64, bool) {
 	return 0, 0, false
 }
 
-
 // successor is the phase a program goes to after phase k.
 func (u *rsu) successor(k int) int {
 	if k < 0 || k >= len(u.phases) {
@@ -822,33 +799,15 @@ func (u *rsu) successor(k int) int {
 	return (k + 1) % len(u.phases)
 }
 
-// set shows u.next if it differs from what shows.
-func (u *rsu) set(T float64, act tlsActions) error {
-	if string(u.next) == string(u.shown) && u.controlled {
-		return nil
-	}
-	u.controlled = true
-	if err := act.SetRedYellowGreenState(u.tls, string(u.next)); err != nil {
+// resume hands the signal back to the program at phase k (which shows
+// already, or is what u.next holds) and, for a static program brought
+// back to its schedule, with the time left until until.
+func (u *rsu) resume(T float64, act tlsActions, k int, until float64) error {
+	if err := act.SetProgram(u.tls, u.program); err != nil {
 		return err
 	}
-	u.show(T, u.next)
-	return nil
-}
-
-// resume hands the signal back to the program at phase k (and, for a
-// static program brought back to its schedule, with the time left until
-// until).
-func (u *rsu) resume(T float64, act tlsActions, k int, until float64) error {
-	if debugUnsafe {
-		fmt.Printf("RESUME %s t=%v phase %d until %v shown %s\n", u.tls, T, k, until, u.shown)
-	}
-	if u.controlled || u.progPhase != k {
-		if err := act.SetProgram(u.tls, u.program); err != nil {
-			return err
-		}
-		if err := act.SetPhase(u.tls, k); err != nil {
-			return err
-		}
+	if err := act.SetPhase(u.tls, k); err != nil {
+		return err
 	}
 	if !math.IsNaN(until) && until > T {
 		if err := act.SetPhaseDuration(u.tls, until-T); err != nil {
@@ -857,13 +816,13 @@ func (u *rsu) resume(T float64, act tlsActions, k int, until float64) error {
 	}
 	u.controlled = false
 	u.mode = wire.StateNormal
-	u.target, u.fromPhase, u.resumePhase = -1, -1, -1
+	u.targetAp, u.fromPhase, u.resumePhase = -1, -1, -1
 	u.progPhase = k
-	copy(u.next, u.phases[k].state)
-	u.show(T, u.next)
-	if u.stats != nil {
-		u.stats.resumed(u, T)
+	u.nextSwitch = math.NaN()
+	if !math.IsNaN(until) {
+		u.nextSwitch = until
 	}
+	u.show(T, []byte(u.phases[k].state))
 	return nil
 }
 
@@ -877,7 +836,7 @@ func (u *rsu) status(T float64, epoch time.Time) wire.Status {
 		}
 	}
 	if u.mode == wire.StateEntry || u.mode == wire.StateHold {
-		if b := u.bestServed(); b >= 0 {
+		if b := u.best(true); b >= 0 {
 			s.RequestID = u.reqs[b].id
 		}
 	}
@@ -908,23 +867,12 @@ func (u *rsu) status(T float64, epoch time.Time) wire.Status {
 	return s
 }
 
-func (u *rsu) bestServed() int {
-	b := -1
-	for i := range u.reqs {
-		q := &u.reqs[i]
-		if q.served && (b < 0 || q.priority < u.reqs[b].priority || q.priority == u.reqs[b].priority && q.arrival < u.reqs[b].arrival) {
-			b = i
-		}
-	}
-	return b
-}
-
 // greenUntil is when a static program, running on its own, ends the
 // greens of mask: the end of the current phase and of every following one
 // that keeps them all green. NaN when unknown (an actuated program decides
 // as it goes; a preempt has no planned end).
 func (u *rsu) greenUntil(T float64, mask uint16) float64 {
-	if !u.static || u.controlled || u.mode != wire.StateNormal || u.progPhase < 0 || u.nextSwitch < T {
+	if !u.static || u.controlled || u.mode != wire.StateNormal || u.progPhase < 0 || !(u.nextSwitch >= T) {
 		return math.NaN()
 	}
 	end := u.nextSwitch
@@ -1001,11 +949,11 @@ func (u *rsu) plan(epoch time.Time) *wire.SignalPlan {
 }
 
 // statusChanged reports whether the status at T differs from the last one
-// sent in what the engine acts on.
+// sent in what the engine acts on, and notes it as sent.
 func (u *rsu) statusChanged(T float64) bool {
 	req := ""
 	if u.mode == wire.StateEntry || u.mode == wire.StateHold {
-		if b := u.bestServed(); b >= 0 {
+		if b := u.best(true); b >= 0 {
 			req = u.reqs[b].id
 		}
 	}
@@ -1029,10 +977,6 @@ func simTime(epoch time.Time, s float64) time.Time {
 
 func simSeconds(t, epoch time.Time) float64 { return t.Sub(epoch).Seconds() }
 
-type cosimError struct{ msg string }
-
-func (e *cosimError) Error() string { return e.msg }
-
 func errorf(format string, args ...any) error {
-	return &cosimError{msg: "sumo: " + fmt.Sprintf(format, args...)}
+	return fmt.Errorf("sumo: "+format, args...)
 }
