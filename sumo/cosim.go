@@ -426,17 +426,27 @@ func (w *coWorld) resolveTrip(p *traci.Process, t *coTrip) error {
 		}
 		return fmt.Errorf("%s: %s (%s): from edge %q to edge %q: %s", where, field, t.spec.ID, t.from, t.to, reason)
 	}
-	t.edges = r.Edges
+	t.edges = w.trimTurnarounds(r.Edges)
 	w.routeSignals(t)
 	var mid XY
-	t.departPos, _ = w.midEdge(t.from)
-	t.arrivalPos, mid = w.midEdge(t.to)
-	for _, e := range t.edges {
+	t.departPos, _ = w.midEdge(t.edges[0])
+	t.arrivalPos, mid = w.midEdge(t.edges[len(t.edges)-1])
+	// The path announced: the roads of the route, from where the
+	// ambulance starts on its first edge to where it stops on its last.
+	for i, e := range t.edges {
 		ri, ok := w.roadByEdge[e]
 		if !ok {
 			continue // inside a joined traffic light
 		}
-		for _, c := range w.m.Inventory.Roads[ri].Coords {
+		coords := w.m.Inventory.Roads[ri].Coords
+		from, to := 0.0, 1.0
+		if i == 0 {
+			from = w.edgeFraction(e, t.departPos)
+		}
+		if i == len(t.edges)-1 {
+			to = w.edgeFraction(e, t.arrivalPos)
+		}
+		for _, c := range w.cutLine(coords, from, to) {
 			if n := len(t.path); n == 0 || t.path[n-1] != c {
 				t.path = append(t.path, c)
 			}
@@ -451,6 +461,65 @@ func (w *coWorld) resolveTrip(p *traci.Process, t *coTrip) error {
 		t.dest = orb.Point{t.spec.To[0], t.spec.To[1]}
 	}
 	return nil
+}
+
+// trimTurnarounds drops a turnaround at either end of a route: an
+// ambulance starts facing its way and stops where it is going, rather than
+// driving to the next junction to turn (the random ends of generated trips
+// often face the other way).
+func (w *coWorld) trimTurnarounds(edges []string) []string {
+	reverse := func(a, b string) bool {
+		ea, okA := w.net.EdgeByID(a)
+		eb, okB := w.net.EdgeByID(b)
+		return okA && okB && ea.From == eb.To && ea.To == eb.From
+	}
+	if len(edges) > 2 && reverse(edges[0], edges[1]) {
+		edges = edges[1:]
+	}
+	if n := len(edges); n > 2 && reverse(edges[n-2], edges[n-1]) {
+		edges = edges[:n-1]
+	}
+	return edges
+}
+
+// edgeFraction is how far pos metres along an edge's first lane is, as a
+// fraction of the lane's length.
+func (w *coWorld) edgeFraction(edge string, pos float64) float64 {
+	e, ok := w.net.EdgeByID(edge)
+	if !ok || len(e.Lanes) == 0 || e.Lanes[0].Length <= 0 {
+		return 0
+	}
+	return math.Max(0, math.Min(1, pos/e.Lanes[0].Length))
+}
+
+// cutLine is the part of a [lon, lat] line from fraction from to fraction
+// to of its length (measured in the network's projection).
+func (w *coWorld) cutLine(line []orb.Point, from, to float64) []orb.Point {
+	if from <= 0 && to >= 1 {
+		return line
+	}
+	xy := make([]XY, len(line))
+	total := 0.0
+	for i, c := range line {
+		xy[i] = w.proj.FromLonLat(c[0], c[1])
+		if i > 0 {
+			total += math.Hypot(xy[i].X-xy[i-1].X, xy[i].Y-xy[i-1].Y)
+		}
+	}
+	at := func(d float64) orb.Point {
+		p := pointAlong(xy, d)
+		lon, lat := w.proj.ToLonLat(p)
+		return orb.Point{lon, lat}
+	}
+	out := []orb.Point{at(from * total)}
+	d := 0.0
+	for i := 1; i < len(xy); i++ {
+		d += math.Hypot(xy[i].X-xy[i-1].X, xy[i].Y-xy[i-1].Y)
+		if d > from*total && d < to*total {
+			out = append(out, line[i])
+		}
+	}
+	return append(out, at(to*total))
 }
 
 // midEdge is half an edge's length (its first lane's) and the point there.

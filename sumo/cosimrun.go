@@ -358,6 +358,10 @@ func (r *coRun) toEngine(at float64, in controller.Input) {
 func (r *coRun) drain(at float64) {
 	rd := r.eng.Ready()
 	for _, d := range rd.Decisions {
+		if debugTrip != "" && d.VehicleID == debugTrip && d.Kind != controller.DecisionRefresh {
+			a := r.ambByID[d.VehicleID]
+			fmt.Printf("DECISION t=%.2f %s %s %s %s road %s lane %d\n", at, d.Kind, d.Reason, d.IntersectionID, d.RequestID, a.road, a.lane)
+		}
 		if d.Kind == controller.DecisionRelease || d.Kind == controller.DecisionDeny {
 			r.stats.releases[d.Kind.String()+" "+d.Reason.String()]++
 		}

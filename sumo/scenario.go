@@ -150,7 +150,7 @@ func (sc *Scenario) applyDefaults() {
 			tr.Priority = 1
 		}
 		if tr.Announce == "" {
-			tr.Announce = "destination"
+			tr.Announce = "path"
 		}
 	}
 	// sim's defaults for the blocks it shares.
