@@ -1,9 +1,7 @@
 package sumo
 
 import (
-	"fmt"
 	"math"
-	"os"
 	"math/rand/v2"
 	"strings"
 
@@ -74,7 +72,9 @@ func newSigRecord() sigRecord {
 }
 
 // greenArrival is a passage on green without a stop on the way.
-func (s *sigRecord) greenArrival() bool { return !math.IsNaN(s.passS) && classOf(s.state) == linkGreen && !s.stopped }
+func (s *sigRecord) greenArrival() bool {
+	return !math.IsNaN(s.passS) && classOf(s.state) == linkGreen && !s.stopped
+}
 
 func (a *ambulance) depart(r *coRun, T float64) {
 	a.state = ambDriving
@@ -105,14 +105,6 @@ func (a *ambulance) update(r *coRun, T float64, v *traci.VehicleState) {
 		return
 	}
 	prevLane := a.lane
-	if debugTrip != "" && a.trip.spec.ID == debugTrip {
-		sig := ""
-		if a.nextSig < len(a.trip.signals) {
-			u := r.units[a.trip.signals[a.nextSig].inter]
-			sig = fmt.Sprintf("next %s %s %s", u.id, u.mode, u.shown)
-		}
-		fmt.Printf("TRIP %s %s t=%v road %s lane %d v %.1f dist %.0f %s\n", r.strategy, a.trip.spec.ID, T, v.RoadID, v.LaneIndex, v.Speed, v.Distance, sig)
-	}
 	a.have = true
 	a.x, a.y, a.speed, a.head, a.road, a.lane, a.dist = v.X, v.Y, v.Speed, v.Angle, v.RoadID, v.LaneIndex, v.Distance
 	edges := a.trip.edges
@@ -255,5 +247,3 @@ func gaussMarkov(prev, draw, dt, tau float64) float64 {
 	k := math.Exp(-dt / tau)
 	return k*prev + math.Sqrt(1-k*k)*draw
 }
-
-var debugTrip = os.Getenv("GW_DEBUG_TRIP")

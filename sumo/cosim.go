@@ -2,7 +2,6 @@ package sumo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -20,7 +19,6 @@ import (
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/sim"
 	"github.com/greenwave-project/greenwave/traci"
-	"github.com/greenwave-project/greenwave/wire"
 )
 
 // CoSimOptions tune CoSimulate. The zero value runs every strategy with
@@ -134,11 +132,11 @@ type coTrip struct {
 	// one road.
 	departPos, arrivalPos float64
 	edges                 []string
-	signals  []routeSignal
-	path     []orb.Point
-	dest     orb.Point
-	idealS   float64
-	priority int
+	signals               []routeSignal
+	path                  []orb.Point
+	dest                  orb.Point
+	idealS                float64
+	priority              int
 }
 
 // routeSignal is a signalised intersection of the map on a trip's route.
@@ -447,7 +445,10 @@ func (w *coWorld) resolveTrip(p *traci.Process, t *coTrip) error {
 			to = w.edgeFraction(e, t.arrivalPos)
 		}
 		for _, c := range w.cutLine(coords, from, to) {
-			if n := len(t.path); n == 0 || t.path[n-1] != c {
+			// Consecutive roads meet at a point both carry, rounded
+			// differently: a segment a few millimetres long would have
+			// an arbitrary bearing.
+			if n := len(t.path); n == 0 || w.distM(t.path[n-1], c) >= minPathSegmentM {
 				t.path = append(t.path, c)
 			}
 		}
@@ -480,6 +481,16 @@ func (w *coWorld) trimTurnarounds(edges []string) []string {
 		edges = edges[:n-1]
 	}
 	return edges
+}
+
+// minPathSegmentM is the shortest segment of an announced path.
+const minPathSegmentM = 0.5
+
+// distM is the distance between two [lon, lat] points in the network's
+// projection, m.
+func (w *coWorld) distM(a, b orb.Point) float64 {
+	p, q := w.proj.FromLonLat(a[0], a[1]), w.proj.FromLonLat(b[0], b[1])
+	return math.Hypot(p.X-q.X, p.Y-q.Y)
 }
 
 // edgeFraction is how far pos metres along an edge's first lane is, as a
@@ -638,12 +649,7 @@ func (w *coWorld) newEngine(strategy string) (*controller.Engine, error) {
 
 func secs(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
-// errRunFailed marks an error of a strategy run (the run is named).
-var errRunFailed = errors.New("run failed")
-
 // tripinfoPath is where a run's tripinfo output goes.
 func (w *coWorld) tripinfoPath(run string) string {
 	return filepath.Join(w.tmpDir, "tripinfo-"+run+".xml")
 }
-
-var _ = wire.StateNormal

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/greenwave-project/greenwave/sim"
 )
 
 // CoSimReport is what `greenwave sumo --json` prints: one run per
@@ -133,6 +131,9 @@ type CoSimDiagnostics struct {
 	EngineDecisions    map[string]int `json:"engine_decisions"`
 	RefusedCommands    int            `json:"refused_commands"`
 	EngineRejects      int            `json:"engine_rejects"`
+	// UnitsOutOfStep counts the units of static programs that were not
+	// back on their own schedule when the run ended.
+	UnitsOutOfStep int `json:"units_out_of_step"`
 }
 
 func opt(v float64) *float64 {
@@ -156,7 +157,8 @@ func round2(v float64) float64 {
 func (r *coRun) report(none *coRun) CoSimRun {
 	out := CoSimRun{Strategy: r.strategy, run: r, Trips: []TripReport{}, Signals: []SignalPass{}}
 	out.Diagnostics = CoSimDiagnostics{OtherVehicles: r.stats.otherVehicles, OtherTimeLossTotal: round2(r.stats.otherLossS),
-		Misses: map[string]int{}, EngineDecisions: r.stats.releases, RefusedCommands: r.stats.refused, EngineRejects: r.engineRejects}
+		Misses: map[string]int{}, EngineDecisions: r.stats.releases, RefusedCommands: r.stats.refused, EngineRejects: r.engineRejects,
+		UnitsOutOfStep: r.stats.outOfStep}
 	t := &out.Totals
 	passed, green := 0, 0
 	for _, a := range r.ambs {
@@ -272,31 +274,49 @@ func (r *coRun) readTripinfo() error {
 		return fmt.Errorf("SUMO's tripinfo output: %w", err)
 	}
 	defer f.Close()
-	dec := xml.NewDecoder(io.LimitReader(f, 4<<30))
+	loss, n, err := sumTimeLoss(f, func(id string) bool { return r.ambByID[id] != nil })
+	if err != nil {
+		return fmt.Errorf("SUMO's tripinfo output %s: %w", path, err)
+	}
+	r.stats.otherLossS, r.stats.otherVehicles = loss, n
+	return nil
+}
+
+// maxTripinfoBytes bounds a tripinfo file read: a day of a large city is
+// a few hundred MiB.
+const maxTripinfoBytes = 4 << 30
+
+// sumTimeLoss sums the timeLoss of every <tripinfo> whose id skip does not
+// take, and counts them. A timeLoss that is missing or not a finite
+// number is an error naming its line.
+func sumTimeLoss(r io.Reader, skip func(id string) bool) (float64, int, error) {
+	dec := xml.NewDecoder(io.LimitReader(r, maxTripinfoBytes))
+	var sum float64
+	n := 0
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			return nil
+			return sum, n, nil
 		}
 		if err != nil {
-			return fmt.Errorf("SUMO's tripinfo output %s: %w", path, err)
+			return 0, 0, fmt.Errorf("XML: %w", err)
 		}
 		e, ok := tok.(xml.StartElement)
 		if !ok || e.Name.Local != "tripinfo" {
 			continue
 		}
 		id, _ := attr(e, "id")
-		if r.ambByID[id] != nil {
+		if skip(id) {
 			continue
 		}
-		s, _ := attr(e, "timeLoss")
-		loss, err := strconv.ParseFloat(s, 64)
+		v, _ := attr(e, "timeLoss")
+		loss, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(loss) || math.IsInf(loss, 0) {
 			line, _ := dec.InputPos()
-			return fmt.Errorf("SUMO's tripinfo output %s: line %d: timeLoss %q is not a number", path, line, s)
+			return 0, 0, fmt.Errorf("line %d: tripinfo %q: timeLoss %q is not a number", line, truncate(id, 64), truncate(v, 32))
 		}
-		r.stats.otherLossS += loss
-		r.stats.otherVehicles++
+		sum += loss
+		n++
 	}
 }
 
@@ -335,5 +355,3 @@ func (rep *CoSimReport) WriteTable(w io.Writer) error {
 	}
 	return nil
 }
-
-var _ = sim.StrategyNone

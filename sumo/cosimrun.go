@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 
 	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/sim"
@@ -51,6 +50,7 @@ type runStats struct {
 	offPath       int
 	holdAfterPass []float64
 	holdLead      []float64
+	outOfStep     int
 	releases      map[string]int // engine releases and denials by reason
 	otherLossS    float64
 	otherVehicles int
@@ -197,9 +197,6 @@ func (r *coRun) loop(ctx context.Context) error {
 			tl := &res.TrafficLights[i]
 			if u := r.unitByTLS[tl.ID]; u != nil {
 				u.observe(T, tl.State, tl.Phase, tl.Program, tl.NextSwitch)
-				if debugUnsafe && u.tls == "S1" && T > 100 && T < 150 {
-					fmt.Printf("OBS %s t=%v %s phase %d prog %s next %v mode %v\n", u.tls, T, tl.State, tl.Phase, tl.Program, tl.NextSwitch, u.mode)
-				}
 				r.checkSafety(u)
 			}
 		}
@@ -284,16 +281,10 @@ func (r *coRun) checkSafety(u *rsu) {
 			changed = true
 			if classOf(u.observed[i]) == linkGreen && classOf(u.shown[i]) == linkRed {
 				r.stats.unsafe++
-				if debugUnsafe {
-					fmt.Printf("UNSAFE %s t=%v link %d: %s -> %s mode %v\n", u.tls, r.T, i, u.observed, u.shown, u.mode)
-				}
 			}
 		}
 	}
 	if changed && u.conflict(u.shown) {
-		if debugUnsafe {
-			fmt.Printf("CONFLICT %s t=%v: %s -> %s mode %v\n", u.tls, r.T, u.observed, u.shown, u.mode)
-		}
 		r.stats.unsafe++
 	}
 	copy(u.observed, u.shown)
@@ -310,6 +301,9 @@ func (r *coRun) finish() {
 		}
 		r.stats.refused += u.stats.refused
 		r.stats.preempts += u.stats.preempts
+		if u.static && !math.IsNaN(u.schedule) && !u.inStep(r.T) {
+			r.stats.outOfStep++
+		}
 	}
 }
 
@@ -358,10 +352,6 @@ func (r *coRun) toEngine(at float64, in controller.Input) {
 func (r *coRun) drain(at float64) {
 	rd := r.eng.Ready()
 	for _, d := range rd.Decisions {
-		if debugTrip != "" && d.VehicleID == debugTrip && d.Kind != controller.DecisionRefresh {
-			a := r.ambByID[d.VehicleID]
-			fmt.Printf("DECISION t=%.2f %s %s %s %s road %s lane %d\n", at, d.Kind, d.Reason, d.IntersectionID, d.RequestID, a.road, a.lane)
-		}
 		if d.Kind == controller.DecisionRelease || d.Kind == controller.DecisionDeny {
 			r.stats.releases[d.Kind.String()+" "+d.Reason.String()]++
 		}
@@ -497,5 +487,3 @@ func (p *pool[T]) take(i int32) T {
 	p.free = append(p.free, i)
 	return v
 }
-
-var debugUnsafe = os.Getenv("GW_DEBUG_UNSAFE") != ""

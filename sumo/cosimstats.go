@@ -1,7 +1,6 @@
 package sumo
 
 import (
-	"fmt"
 	"math"
 	"slices"
 )
@@ -70,16 +69,6 @@ func (s *unitStats) held(u *rsu, T float64, q *rsuRequest) {
 	}
 	s.ep.vehicles = append(s.ep.vehicles, q.vehicle)
 	if !s.r.onPath(q.vehicle, u.inter, u.approaches[q.approach].edge) {
-		if debugUnsafe {
-			a := s.r.ambByID[q.vehicle]
-			other := ""
-			for _, rs := range a.trip.signals {
-				if rs.inter == u.inter {
-					other = a.trip.edges[rs.edgeIdx]
-				}
-			}
-			fmt.Printf("OFFPATH %s t=%v veh %s inter %s approach %s (route approach %q) req %s edgeIdx %d road %s\n", s.r.strategy, T, q.vehicle, u.id, u.approaches[q.approach].edge, other, q.id, a.edgeIdx, a.road)
-		}
 		s.r.stats.offPath++
 	}
 }
