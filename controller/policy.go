@@ -183,9 +183,9 @@ func (greenWave) want(e *Engine, v *vehicle, i int, _ float64, origin *routing.E
 	}
 	s := &v.path.Signals()[i]
 	eta := origin.ToSignal(i)
-	beyond = eta.MinS > e.maxLeadS
+	beyond = eta.MinS > e.maxLeadS+e.queueLeadExtraS
 	is := &e.inters[s.Intersection]
-	untilS = eta.MinS - (is.leadBaseS + e.queueFlushS(s.QueueFlushS))
+	untilS = eta.MinS - (is.leadBaseS + e.queueLeadS(is, s))
 	st := &is.timing
 	if !st.normal || st.greenMask&wire.PhaseBit(s.Phase) == 0 || !st.greenUntil.After(e.now) {
 		return untilS <= 0, beyond, untilS, 0 // unknown, conflicting, open-ended or stale: worst case

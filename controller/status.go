@@ -32,6 +32,7 @@ func (e *Engine) stepStatus(now time.Time, s *wire.Status) error {
 	e.setNow(now, e.instantAt(now))
 	is.statusTS = s.TS
 	is.timing.update(s)
+	is.red.observe(s)
 	e.observePlan(ii, s)
 	if s.State == wire.StateFault {
 		if !is.fault {

@@ -48,6 +48,10 @@ type CoSimOptions struct {
 	// Timeout bounds each TraCI exchange; 0 means a minute (a day with
 	// GUI, whose user may pause it).
 	Timeout time.Duration
+	// QueueAwareLead turns on the engine's queue-aware lead
+	// (controller.Config.QueueAwareLead; it needs approach flows in the
+	// map).
+	QueueAwareLead bool
 
 	// afterStep is a test hook, called after every step of a strategy run.
 	afterStep func(run string, t float64, p *traci.Process)
@@ -640,7 +644,8 @@ func (w *coWorld) newEngine(strategy string) (*controller.Engine, error) {
 	cfg := controller.Config{ControllerID: controllerID, Policy: policy, Priorities: map[string]int{},
 		RangeM: c.RangeM, Margin: secs(c.MarginS), DefaultQueueFlush: secs(c.DefaultQueueFlushS),
 		Lease: secs(c.LeaseS), RefreshPeriod: secs(c.RefreshS), SilenceGrace: secs(c.SilenceGraceS),
-		OffPathToleranceM: c.OffPathToleranceM, PassedMarginM: c.PassedMarginM, Price: c.Price}
+		OffPathToleranceM: c.OffPathToleranceM, PassedMarginM: c.PassedMarginM, Price: c.Price,
+		QueueAwareLead: w.opt.QueueAwareLead}
 	for _, t := range w.trips {
 		cfg.Priorities[t.spec.ID] = t.priority
 	}

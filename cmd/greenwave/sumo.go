@@ -30,6 +30,7 @@ func runSUMO(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	duration := fs.Float64("duration", 0, "end every run this many simulated seconds after SUMO's begin (0: the scenario's end_s, else the configuration's end)")
 	seed := fs.Uint64("seed", 0, "override the scenario's seed (greenwave's: GPS noise, link jitter; SUMO's own is in the .sumocfg)")
 	verbose := fs.Bool("v", false, "pass SUMO's own output to stderr")
+	queueLead := fs.Bool("queue-aware-lead", false, "turn on the engine's queue-aware lead (needs flow_veh_h in the map; see docs/sumo.md)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: greenwave sumo SCENARIO.yaml [--strategies none,range,greenwave] [--seed N] [--json] [--svg DIR] [--gui] [--duration S]")
 		fs.PrintDefaults()
@@ -61,7 +62,7 @@ func runSUMO(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			sc.Seed = *seed
 		}
 	})
-	opt := sumo.CoSimOptions{GUI: *gui, DurationS: *duration, Record: *svgDir != ""}
+	opt := sumo.CoSimOptions{GUI: *gui, DurationS: *duration, Record: *svgDir != "", QueueAwareLead: *queueLead}
 	for _, s := range strings.Split(*strategies, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			opt.Strategies = append(opt.Strategies, s)
