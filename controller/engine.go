@@ -116,8 +116,8 @@ type intersectionState struct {
 	requests   uint32     // passages requested here so far: the n of request ids
 	fault      bool
 	statusTS   time.Time
-	timing     signalTiming   // the roadside's reported greens, for the lead time (status.go)
-	red        redClock       // when its phases turned red, for the queue-aware lead (queuelead.go)
+	timing     signalTiming // the roadside's reported greens, for the lead time (status.go)
+	red        redClock     // when its phases turned red, for the queue-aware lead (queuelead.go)
 	queueRatio [wire.MaxPhase + 1]float32
 	model      *junctionModel // the replica of its reported plan, for the planner; nil when none
 }
