@@ -185,7 +185,11 @@ func (greenWave) want(e *Engine, v *vehicle, i int, _ float64, origin *routing.E
 	eta := origin.ToSignal(i)
 	beyond = eta.MinS > e.maxLeadS+e.queueLeadExtraS
 	is := &e.inters[s.Intersection]
-	untilS = eta.MinS - (is.leadBaseS + e.queueLeadS(is, s))
+	flush := e.queueFlushS(s.QueueFlushS)
+	if e.queueLeadExtraS > 0 {
+		flush = e.queueLeadEstimateS(is, s, flush) // queuelead.go
+	}
+	untilS = eta.MinS - (is.leadBaseS + flush)
 	st := &is.timing
 	if !st.normal || st.greenMask&wire.PhaseBit(s.Phase) == 0 || !st.greenUntil.After(e.now) {
 		return untilS <= 0, beyond, untilS, 0 // unknown, conflicting, open-ended or stale: worst case

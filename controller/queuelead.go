@@ -95,10 +95,10 @@ func queueRatios(in *routing.Intersection, cfg *Config) [wire.MaxPhase + 1]float
 	return r
 }
 
-// queueLeadS is the queue flush to allow for at signal s of a path: the
-// fixed flush, or the estimate from its phase's red time if larger.
-func (e *Engine) queueLeadS(is *intersectionState, s *routing.PathSignal) float64 {
-	flush := e.queueFlushS(s.QueueFlushS)
+// queueLeadEstimateS is the queue flush to allow for at signal s of a
+// path: flush (the fixed one), or the estimate from its phase's red time
+// if larger. greenWave.want calls it only with the option on.
+func (e *Engine) queueLeadEstimateS(is *intersectionState, s *routing.PathSignal, flush float64) float64 {
 	bit := wire.PhaseBit(s.Phase)
 	if s.Phase < wire.MinPhase || s.Phase > wire.MaxPhase || is.queueRatio[s.Phase] == 0 || is.red.known&bit == 0 {
 		return flush
