@@ -134,6 +134,11 @@ type rsu struct {
 	// check (observedSet once it has been read).
 	observed    []byte
 	observedSet bool
+	// changed: what shows, the program's next switch, the mode or the
+	// requests may have changed since the last status was sent.
+	changed bool
+	// watched: the run subscribes to the signal (see coRun.watch).
+	watched bool
 
 	mode        wire.State
 	controlled  bool // the unit sets the state (SUMO runs its "online" program)
@@ -318,17 +323,35 @@ type tlsActions interface {
 
 // observe takes what SUMO shows at T (the state that will show during the
 // next step unless the unit changes it) and updates since.
+//
+// phase is the program's phase, or -1 when not known (the subscription of
+// an actuated program's signal leaves it out): the first phase of the
+// program showing that state is taken then.
 func (u *rsu) observe(T float64, state string, phase int, program string, nextSwitch float64) {
 	if len(state) != u.n {
 		return // checked at start; a program loaded later with another size is not ours
 	}
-	for i := 0; i < u.n; i++ {
-		if classOf(state[i]) != classOf(u.shown[i]) {
-			u.since[i] = T
+	if state != string(u.shown) {
+		u.changed = true
+		for i := 0; i < u.n; i++ {
+			if classOf(state[i]) != classOf(u.shown[i]) {
+				u.since[i] = T
+			}
+			u.shown[i] = state[i]
 		}
-		u.shown[i] = state[i]
 	}
-	u.nextSwitch = nextSwitch
+	if nextSwitch != u.nextSwitch && !(math.IsNaN(nextSwitch) && math.IsNaN(u.nextSwitch)) {
+		u.nextSwitch = nextSwitch
+		u.changed = true
+	}
+	if phase < 0 && !u.controlled && program == u.program {
+		for k := range u.phases {
+			if u.phases[k].state == state {
+				phase = k
+				break
+			}
+		}
+	}
 	u.progPhase = -1
 	if !u.controlled && program == u.program && phase >= 0 && phase < len(u.phases) {
 		u.progPhase = phase
@@ -537,6 +560,10 @@ func (u *rsu) serveNext(T float64) bool {
 // expiries, max preempt, and the state to show during the next step. It
 // calls SUMO through act and returns the first error.
 func (u *rsu) boundary(T float64, epoch time.Time, act tlsActions) error {
+	if len(u.inbox) > 0 || len(u.reqs) > 0 || u.mode != wire.StateNormal {
+		u.changed = true // a status may change: statusChanged compares
+		defer func() { u.changed = true }()
+	}
 	for _, in := range u.inbox {
 		if ok := u.apply(T, epoch, &in.c); !ok && u.stats != nil {
 			u.stats.refused++
@@ -615,6 +642,7 @@ func (u *rsu) set(T float64, act tlsActions) error {
 
 // show records a state the unit set at T.
 func (u *rsu) show(T float64, state []byte) {
+	u.changed = true
 	for i := 0; i < u.n; i++ {
 		if classOf(state[i]) != classOf(u.shown[i]) {
 			u.since[i] = T
@@ -951,6 +979,10 @@ func (u *rsu) plan(epoch time.Time) *wire.SignalPlan {
 // statusChanged reports whether the status at T differs from the last one
 // sent in what the engine acts on, and notes it as sent.
 func (u *rsu) statusChanged(T float64) bool {
+	if !u.changed && !u.static {
+		return false // nothing the status says has moved (a static program's in_step depends on the time)
+	}
+	u.changed = false
 	req := ""
 	if u.mode == wire.StateEntry || u.mode == wire.StateHold {
 		if b := u.best(true); b >= 0 {
