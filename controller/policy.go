@@ -90,7 +90,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 	origin := e.etaOrigin(v, along)
 	kept := v.passages[:0]
 	for _, p := range v.passages {
-		if located && along > p.alongM+e.cfg.PassedMarginM {
+		if located && along > p.alongM+e.cfg.PassedMarginM && !e.shortOfCorner(v, p.alongM, along) {
 			e.release(p, ReasonPassed)
 			e.freePassage(p)
 			continue
