@@ -106,8 +106,6 @@ func (s *unitStats) ended(_ *rsu, _ float64, q *rsuRequest, why string) {
 	}
 }
 
-func (s *unitStats) resumed(*rsu, float64) {}
-
 // passed takes an ambulance crossing the unit's stop line at T: what was
 // done for it here goes into its record, and the hold it went through
 // notes the passage.

@@ -120,10 +120,9 @@ func release(u *rsu, id string, T float64) wire.Command {
 // safetyChecker follows what a signal shows, step by step, and reports
 // every breach of the unit's safety rules it can see.
 type safetyChecker struct {
-	u          *rsu
-	prev       []byte
-	since      []float64
-	lastRedEnd float64
+	u     *rsu
+	prev  []byte
+	since []float64
 }
 
 func (c *safetyChecker) check(T float64, state string, controlled bool) error {
