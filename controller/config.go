@@ -182,6 +182,13 @@ type Config struct {
 	DefaultFlowVehH    float64
 	DefaultSatFlowVehH float64
 
+	// QueueAwareLead turns on the queue-aware lead (queuelead.go): at
+	// approaches whose flow the map gives, the queue flush of the
+	// worst-case rule is estimated from how long the phase has been red.
+	// Off by default: measured on the shipped SUMO and sim scenarios it
+	// lengthened holds without making the vehicles faster (docs/sumo.md).
+	QueueAwareLead bool
+
 	// StartupLost is the green lost at the start of every green while a
 	// queue reacts (the planner's queue model). Default 2 s (the Highway
 	// Capacity Manual's).

@@ -71,6 +71,10 @@ type Engine struct {
 	vehicles map[string]*vehicle
 	inters   []intersectionState
 	maxLeadS float64 // the longest lead time of any approach: no signal further in time is requested
+	// queueLeadExtraS is how much the queue-aware lead may add to it
+	// (queuelead.go): queueLeadMaxS where the map gives some approach's
+	// flow, else 0.
+	queueLeadExtraS float64
 	// lastOrigin is the last ETA origin made (see etaOrigin).
 	lastOrigin routing.ETAOrigin
 	wake       wakeHeap
@@ -113,7 +117,9 @@ type intersectionState struct {
 	requests   uint32     // passages requested here so far: the n of request ids
 	fault      bool
 	statusTS   time.Time
-	timing     signalTiming   // the roadside's reported greens, for the lead time (status.go)
+	timing     signalTiming // the roadside's reported greens, for the lead time (status.go)
+	red        redClock     // when its phases turned red, for the queue-aware lead (queuelead.go)
+	queueRatio [wire.MaxPhase + 1]float32
 	model      *junctionModel // the replica of its reported plan, for the planner; nil when none
 }
 
@@ -137,6 +143,14 @@ func New(cfg Config, net *routing.Network) (*Engine, error) {
 		is.leadBaseS = in.Timing.WorstCaseEntryS() + cfg.Margin.Seconds()
 		is.maxHold = e.policy.maxHold(in.Timing.Signal().MaxPreempt)
 		is.compatible = signals.Compatibility(in.Phases())
+		if cfg.QueueAwareLead {
+			is.queueRatio = queueRatios(in, &cfg)
+		}
+		for _, r := range is.queueRatio {
+			if r > 0 {
+				e.queueLeadExtraS = queueLeadMaxS
+			}
+		}
 		for _, a := range in.Approaches {
 			if lead := is.leadBaseS + e.queueFlushS(a.QueueFlushS); lead > e.maxLeadS {
 				e.maxLeadS = lead

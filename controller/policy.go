@@ -90,7 +90,7 @@ func (e *Engine) evaluate(v *vehicle, along float64, located bool) {
 	origin := e.etaOrigin(v, along)
 	kept := v.passages[:0]
 	for _, p := range v.passages {
-		if located && along > p.alongM+e.cfg.PassedMarginM {
+		if located && along > p.alongM+e.cfg.PassedMarginM && !e.shortOfCorner(v, p.alongM, along) {
 			e.release(p, ReasonPassed)
 			e.freePassage(p)
 			continue
@@ -183,9 +183,13 @@ func (greenWave) want(e *Engine, v *vehicle, i int, _ float64, origin *routing.E
 	}
 	s := &v.path.Signals()[i]
 	eta := origin.ToSignal(i)
-	beyond = eta.MinS > e.maxLeadS
+	beyond = eta.MinS > e.maxLeadS+e.queueLeadExtraS
 	is := &e.inters[s.Intersection]
-	untilS = eta.MinS - (is.leadBaseS + e.queueFlushS(s.QueueFlushS))
+	flush := e.queueFlushS(s.QueueFlushS)
+	if e.queueLeadExtraS > 0 {
+		flush = e.queueLeadEstimateS(is, s, flush) // queuelead.go
+	}
+	untilS = eta.MinS - (is.leadBaseS + flush)
 	st := &is.timing
 	if !st.normal || st.greenMask&wire.PhaseBit(s.Phase) == 0 || !st.greenUntil.After(e.now) {
 		return untilS <= 0, beyond, untilS, 0 // unknown, conflicting, open-ended or stale: worst case

@@ -37,6 +37,7 @@ func (e *Engine) stepStatus(now time.Time, s *wire.Status) error {
 		is.statusTS = s.TS
 	}
 	is.timing.update(s)
+	is.red.observe(s)
 	e.observePlan(ii, s)
 	if s.State == wire.StateFault {
 		if !is.fault {

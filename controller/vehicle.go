@@ -358,14 +358,51 @@ func (e *Engine) track(v *vehicle) {
 
 // reversed reports whether the vehicle drives against its path at along:
 // its reported heading, while moving, is more than reverseBearingDeg off
-// the path's bearing there (it turned round).
+// the path's bearing there (it turned round) — unless it is within
+// cornerAgreeDeg of the path's bearing OffPathToleranceM before: a fix
+// placed past a sharp corner, its heading still that of the road into the
+// corner (GPS noise, or a large junction whose stop line is nearer the
+// road out than the road in, as maps draw both to the junction's centre).
+// Measured in SUMO, such fixes made a vehicle about to turn sharply at a
+// junction "leave" its announced path.
 func (e *Engine) reversed(v *vehicle, along float64) bool {
 	if math.IsNaN(v.fix.HeadingDeg) || !(v.fix.SpeedMps >= minHeadingSpeedMps) {
 		return false
 	}
 	_, pathBearing := v.cursor.PointAt(along)
-	return routing.AngleDiffDeg(pathBearing, v.fix.HeadingDeg) > reverseBearingDeg
+	if routing.AngleDiffDeg(pathBearing, v.fix.HeadingDeg) <= reverseBearingDeg {
+		return false
+	}
+	_, before := v.cursor.PointAt(math.Max(0, along-e.cfg.OffPathToleranceM))
+	return routing.AngleDiffDeg(before, v.fix.HeadingDeg) > cornerAgreeDeg
 }
+
+// shortOfCorner reports whether a vehicle located at along, past the stop
+// line at nodeAlong where its path turns sharply, is in fact still short
+// of it: its heading, while moving, agrees with the path into the corner
+// and not with the path out of it. A large junction drawn at its centre
+// (and GPS noise) can place a vehicle waiting to turn past the node; it
+// must not count as through before it has turned, or its preempt would
+// be released in front of it (measured in SUMO). Beyond OffPathToleranceM
+// past the node it has passed whatever its heading.
+func (e *Engine) shortOfCorner(v *vehicle, nodeAlong, along float64) bool {
+	if math.IsNaN(v.fix.HeadingDeg) || !(v.fix.SpeedMps >= minHeadingSpeedMps) || along > nodeAlong+e.cfg.OffPathToleranceM {
+		return false
+	}
+	_, in := v.cursor.PointAt(math.Max(0, nodeAlong-cornerBearingM))
+	_, out := v.cursor.PointAt(nodeAlong + cornerBearingM)
+	return routing.AngleDiffDeg(in, out) > cornerAgreeDeg && routing.AngleDiffDeg(in, v.fix.HeadingDeg) <= cornerAgreeDeg &&
+		routing.AngleDiffDeg(out, v.fix.HeadingDeg) > cornerAgreeDeg
+}
+
+// cornerBearingM: the path's bearings into and out of a corner are taken
+// this far from it, clear of a junction's own vertices.
+const cornerBearingM = 10.0
+
+// cornerAgreeDeg: how closely a fix's heading must agree with the path's
+// before a corner for the fix to count as short of it (see reversed):
+// well within a road's bend.
+const cornerAgreeDeg = 45.0
 
 // extendAtFraction: a road-ahead path is extended (derived afresh,
 // LookaheadM long) when less than this fraction of LookaheadM is left.

@@ -13,7 +13,7 @@ import (
 
 // requireSUMO skips the test when sumo is missing, or fails it when
 // GREENWAVE_REQUIRE_SUMO=1 (as CI sets it).
-func requireSUMO(t *testing.T) {
+func requireSUMO(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("sumo"); err != nil {
 		if os.Getenv("GREENWAVE_REQUIRE_SUMO") == "1" {

@@ -97,6 +97,8 @@ const (
 	varAddFull            = 0x85
 	varFindRoute          = 0x86
 	varCopy               = 0x88
+	varImperfection       = 0x5d
+	varSpeedDeviation     = 0x5f
 
 	tlState              = 0x20
 	tlPhaseIndex         = 0x22

@@ -16,7 +16,8 @@
 //     variables (state, phase, program, next switch).
 //   - Vehicles and routes: AddRoute, AddVehicle, RemoveVehicle,
 //     SetVehicleRoute, ChangeVehicleTarget, SetVehicleType,
-//     CopyVehicleType, SetTypeVClass, FindRoute.
+//     CopyVehicleType, SetTypeVClass, SetTypeSpeedDeviation,
+//     SetTypeImperfection, FindRoute.
 //   - Traffic lights: TrafficLightIDs, RedYellowGreenState and
 //     SetRedYellowGreenState, Program and SetProgram, Phase and SetPhase,
 //     PhaseDuration and SetPhaseDuration, NextSwitch, ControlledLinks,

@@ -224,6 +224,14 @@ func (p *Process) Exited() (bool, error) {
 	}
 }
 
+// PID is SUMO's process id (for a test that must make it die).
+func (p *Process) PID() int {
+	if p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
 // kill ends SUMO and waits until it has been reaped.
 func (p *Process) kill() {
 	if p.cmd.Process != nil {

@@ -182,6 +182,19 @@ func (c *Client) SetTypeVClass(typeID, vClass string) error {
 	return c.setString(cmdSetVehicleType, varVClass, typeID, "vehicletype.setVehicleClass", vClass)
 }
 
+// SetTypeSpeedDeviation sets the spread of a vehicle type's speed factor
+// (0: every vehicle of the type drives at exactly its speed factor times
+// the limit).
+func (c *Client) SetTypeSpeedDeviation(typeID string, dev float64) error {
+	return c.setDouble(cmdSetVehicleType, varSpeedDeviation, typeID, "vehicletype.setSpeedDeviation", dev)
+}
+
+// SetTypeImperfection sets a vehicle type's driver imperfection (the
+// car-following model's sigma: 0 drives without random dawdling).
+func (c *Client) SetTypeImperfection(typeID string, sigma float64) error {
+	return c.setDouble(cmdSetVehicleType, varImperfection, typeID, "vehicletype.setImperfection", sigma)
+}
+
 // TypeVClass returns a vehicle type's class.
 func (c *Client) TypeVClass(typeID string) (string, error) {
 	return c.getString(cmdGetVehicleType, varVClass, typeID, "vehicletype.getVehicleClass")
@@ -190,6 +203,16 @@ func (c *Client) TypeVClass(typeID string) (string, error) {
 // LaneLength returns a lane's length, m.
 func (c *Client) LaneLength(laneID string) (float64, error) {
 	return c.getDouble(cmdGetLane, varLength, laneID, "lane.getLength")
+}
+
+// setDouble sends a set command with one double value.
+func (c *Client) setDouble(cmd, varID byte, object, name string, value float64) error {
+	if err := c.usable(name); err != nil {
+		return err
+	}
+	c.beginCmd(cmd, varID, object)
+	c.enc.typedDouble(value)
+	return c.set(pendingCmd{cmd: cmd, varID: varID, object: object, name: name})
 }
 
 // setString sends a set command with one string value.

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 common=(--proj.utm --no-warnings --output.street-names --no-turnarounds.except-deadend)
-for net in cross joined nosignal; do
+for net in cross joined nosignal island; do
   netconvert "${common[@]}" --node-files "$net.nod.xml" --edge-files "$net.edg.xml" -o "$net.net.xml"
 done
 netconvert "${common[@]}" --tls.default-type actuated --node-files tee.nod.xml --edge-files tee.edg.xml -o tee.net.xml
