@@ -174,8 +174,16 @@ func TestOperatorPageOnTheDemo(t *testing.T) {
 	assert.ElementsMatch(t, want, ids, "one marker per intersection of the map")
 
 	// A signal holds for the ambulance, and lets go once it has passed.
-	require.NoError(t, pg.Run(60*time.Second, chromedp.Poll[chromedp.Void](`document.querySelector('#sigs [data-state=hold]') !== null`,
-		chromedp.WithPollingInterval(20*time.Millisecond))), out.String())
+	// The hold's marker is read the moment it is seen: a hold of the
+	// demo's ambulance lasts a few seconds of real time, and may be over
+	// by the time a screenshot has been taken.
+	require.NoError(t, pg.Run(60*time.Second, chromedp.Poll[chromedp.Void](`(() => {
+		const g = document.querySelector('#sigs [data-state=hold]');
+		if (!g) return false;
+		window.__hold = { use: g.querySelector('use').getAttribute('href'), letter: g.querySelector('text.letter').textContent,
+		                  label: g.getAttribute('aria-label') };
+		return true;
+	})()`, chromedp.WithPollingInterval(20*time.Millisecond))), out.String())
 	// Close up on the ambulance, by keyboard: its marker takes focus,
 	// Enter centres the map on it, + zooms in around it.
 	require.NoError(t, pg.Run(5*time.Second, chromedp.Focus(chromedp.CSS("#vehs .veh")), chromedp.KeyEvent(kb.Enter),
@@ -184,11 +192,7 @@ func TestOperatorPageOnTheDemo(t *testing.T) {
 	shot, err := pg.Screenshot(10 * time.Second)
 	require.NoError(t, err)
 	checkScreenshot(t, shot, width, height)
-	holding, err := browsertest.Eval[map[string]string](pg, 5*time.Second, `(() => {
-		const g = document.querySelector('#sigs [data-state=hold]');
-		return { use: g.querySelector('use').getAttribute('href'), letter: g.querySelector('text.letter').textContent,
-		         label: g.getAttribute('aria-label') };
-	})()`)
+	holding, err := browsertest.Eval[map[string]string](pg, 5*time.Second, `window.__hold`)
 	require.NoError(t, err)
 	assert.Equal(t, "#s-hold", holding["use"], "hold has its own shape")
 	assert.Equal(t, "H", holding["letter"], "and its own letter: never colour alone")
