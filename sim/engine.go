@@ -70,7 +70,7 @@ func (r *run) drainEngine() {
 		u := &r.units[ui]
 		lat := seconds(r.w.sc.Network.CommandLatencyS + r.netRNG.Float64()*r.w.sc.Network.CommandJitterS)
 		u.cmdLink = max(u.cmdLink, now+lat)
-		r.schedule(u.cmdLink, evCommandArrive, ui, r.commands.put(c))
+		r.schedule(u.cmdLink, evCommandArrive, ui, r.commands.Put(c))
 	}
 	if wake.IsZero() {
 		return

@@ -41,9 +41,9 @@ type run struct {
 	units    []unitRun
 	vehicles []vehicleRun
 
-	fixes    slotPool[wire.Position]
-	commands slotPool[wire.Command]
-	statuses slotPool[wire.Status]
+	fixes    SlotPool[wire.Position]
+	commands SlotPool[wire.Command]
+	statuses SlotPool[wire.Status]
 	routes   []wire.Route // by vehicle
 
 	netRNG    *rand.Rand // command-link jitter
@@ -247,7 +247,7 @@ func (r *run) execute() error {
 		case evGPSFix:
 			r.takeFix(ev.a)
 		case evFixArrive:
-			r.toEngine(controller.PositionInput(r.fixes.take(ev.b)))
+			r.toEngine(controller.PositionInput(r.fixes.Take(ev.b)))
 		case evRouteArrive:
 			r.toEngine(controller.RouteInput(r.routes[ev.a]))
 		case evEngineTick:
@@ -257,14 +257,14 @@ func (r *run) execute() error {
 				r.drainEngine()
 			}
 		case evCommandArrive:
-			r.deliverCommand(ev.a, r.commands.take(ev.b))
+			r.deliverCommand(ev.a, r.commands.Take(ev.b))
 		case evSignalChange:
 			if u := &r.units[ev.a]; ev.b == u.gen {
 				u.scheduled = -1
 				r.syncUnit(ev.a)
 			}
 		case evStatusArrive:
-			r.toEngine(controller.StatusInput(r.statuses.take(ev.b)))
+			r.toEngine(controller.StatusInput(r.statuses.Take(ev.b)))
 		}
 	}
 	if r.err != nil {

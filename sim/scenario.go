@@ -530,36 +530,48 @@ func (sc *Scenario) Validate() error {
 		}
 		v.announce("random_trips.announce", tr.Announce)
 	}
-	g := sc.GPS
-	v.num("gps.period_s", g.PeriodS, 0.1, 60)
-	v.num("gps.noise_m", g.NoiseM, 0, 200)
-	v.num("gps.noise_correlation_s", g.NoiseCorrelationS, 0, 3600)
-	v.num("gps.heading_noise_deg", g.HeadingNoiseDeg, 0, 180)
-	v.num("gps.speed_noise_mps", g.SpeedNoiseMps, 0, 20)
-	v.num("gps.loss", g.Loss, 0, 0.99)
-	v.num("gps.latency_s", g.LatencyS, 0, 60)
-	v.num("gps.jitter_s", g.JitterS, 0, 60)
-	v.num("gps.duplicate", g.Duplicate, 0, 1)
-	n := sc.Network
-	v.num("network.command_latency_s", n.CommandLatencyS, 0, 60)
-	v.num("network.command_jitter_s", n.CommandJitterS, 0, 60)
-	v.num("network.status_latency_s", n.StatusLatencyS, 0, 60)
-	c := sc.Controller
-	v.num("controller.range_m", c.RangeM, 0, 5000)
-	v.num("controller.margin_s", c.MarginS, 0, 60)
-	v.num("controller.default_queue_flush_s", c.DefaultQueueFlushS, 0, 120)
-	v.num("controller.lease_s", c.LeaseS, 0, 600)
-	v.num("controller.refresh_s", c.RefreshS, 0, 600)
-	if c.LeaseS > 0 && c.RefreshS >= c.LeaseS {
-		v.fail("controller.refresh_s", "must be shorter than lease_s (%v), got %v", c.LeaseS, c.RefreshS)
-	}
-	v.num("controller.silence_grace_s", c.SilenceGraceS, 0, 600)
-	v.num("controller.off_path_tolerance_m", c.OffPathToleranceM, 0, 1000)
-	v.num("controller.passed_margin_m", c.PassedMarginM, 0, 100)
-	if c.Price != nil && (math.IsNaN(*c.Price) || *c.Price < 0) {
-		v.fail("controller.price", "must be a number ≥ 0 (.inf for infinite), got %v", *c.Price)
-	}
+	CheckSettings(sc.GPS, sc.Network, sc.Controller, v.fail)
 	return errors.Join(v.errs...)
+}
+
+// CheckSettings checks the GPS, network and controller sections a
+// scenario shares with the SUMO co-simulation's, reporting each field out
+// of range to fail (field, then a format and its arguments).
+func CheckSettings(gps GPSSpec, network NetworkSpec, ctl ControllerSpec, fail func(field, format string, args ...any)) {
+	num := func(field string, x, lo, hi float64) {
+		if math.IsNaN(x) || math.IsInf(x, 0) || x < lo || x > hi {
+			fail(field, "must be in [%v, %v], got %v", lo, hi, x)
+		}
+	}
+	g := gps
+	num("gps.period_s", g.PeriodS, 0.1, 60)
+	num("gps.noise_m", g.NoiseM, 0, 200)
+	num("gps.noise_correlation_s", g.NoiseCorrelationS, 0, 3600)
+	num("gps.heading_noise_deg", g.HeadingNoiseDeg, 0, 180)
+	num("gps.speed_noise_mps", g.SpeedNoiseMps, 0, 20)
+	num("gps.loss", g.Loss, 0, 0.99)
+	num("gps.latency_s", g.LatencyS, 0, 60)
+	num("gps.jitter_s", g.JitterS, 0, 60)
+	num("gps.duplicate", g.Duplicate, 0, 1)
+	n := network
+	num("network.command_latency_s", n.CommandLatencyS, 0, 60)
+	num("network.command_jitter_s", n.CommandJitterS, 0, 60)
+	num("network.status_latency_s", n.StatusLatencyS, 0, 60)
+	c := ctl
+	num("controller.range_m", c.RangeM, 0, 5000)
+	num("controller.margin_s", c.MarginS, 0, 60)
+	num("controller.default_queue_flush_s", c.DefaultQueueFlushS, 0, 120)
+	num("controller.lease_s", c.LeaseS, 0, 600)
+	num("controller.refresh_s", c.RefreshS, 0, 600)
+	if c.LeaseS > 0 && c.RefreshS >= c.LeaseS {
+		fail("controller.refresh_s", "must be shorter than lease_s (%v), got %v", c.LeaseS, c.RefreshS)
+	}
+	num("controller.silence_grace_s", c.SilenceGraceS, 0, 600)
+	num("controller.off_path_tolerance_m", c.OffPathToleranceM, 0, 1000)
+	num("controller.passed_margin_m", c.PassedMarginM, 0, 100)
+	if c.Price != nil && (math.IsNaN(*c.Price) || *c.Price < 0) {
+		fail("controller.price", "must be a number ≥ 0 (.inf for infinite), got %v", *c.Price)
+	}
 }
 
 // lineOf finds the line of a field given by its path ("a.b[2].c"),

@@ -34,7 +34,7 @@ func (r *run) syncUnit(i int32) {
 			u.sentSt, u.sentReq, u.sentGreen = st, req, u.green
 			status := u.rs.Status(r.at(now))
 			u.statLink = max(u.statLink, now+seconds(r.w.sc.Network.StatusLatencyS))
-			r.schedule(u.statLink, evStatusArrive, i, r.statuses.put(status))
+			r.schedule(u.statLink, evStatusArrive, i, r.statuses.Put(status))
 		}
 	}
 	next := u.rs.NextChange().Sub(r.w.epoch)

@@ -234,9 +234,9 @@ func (r *run) takeFix(i int32) {
 		p.AccuracyM = &acc
 	}
 	if !lost {
-		r.schedule(now+seconds(g.LatencyS+j1*g.JitterS), evFixArrive, i, r.fixes.put(p))
+		r.schedule(now+seconds(g.LatencyS+j1*g.JitterS), evFixArrive, i, r.fixes.Put(p))
 		if dup {
-			r.schedule(now+seconds(g.LatencyS+j2*g.JitterS), evFixArrive, i, r.fixes.put(p))
+			r.schedule(now+seconds(g.LatencyS+j2*g.JitterS), evFixArrive, i, r.fixes.Put(p))
 		}
 	}
 	if v.state == vehArrived {

@@ -228,9 +228,9 @@ func (a *ambulance) maybeFix(r *coRun, T float64) {
 		p.AccuracyM = &acc
 	}
 	if !lost {
-		r.schedule(T+g.LatencyS+j1*g.JitterS, evFix, r.fixes.put(p))
+		r.schedule(T+g.LatencyS+j1*g.JitterS, evFix, r.fixes.Put(p))
 		if dup {
-			r.schedule(T+g.LatencyS+j2*g.JitterS, evFix, r.fixes.put(p))
+			r.schedule(T+g.LatencyS+j2*g.JitterS, evFix, r.fixes.Put(p))
 		}
 	}
 	if a.state == ambArrived {

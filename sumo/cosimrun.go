@@ -28,9 +28,9 @@ type coRun struct {
 	ambByID   map[string]*ambulance
 
 	q        eventHeap
-	fixes    pool[wire.Position]
-	commands pool[wire.Command]
-	statuses pool[wire.Status]
+	fixes    sim.SlotPool[wire.Position]
+	commands sim.SlotPool[wire.Command]
+	statuses sim.SlotPool[wire.Status]
 	cmdLink  []float64 // per unit: arrival of the last command (links keep order)
 	statLink []float64
 	netRNG   *rand.Rand
@@ -282,7 +282,7 @@ func (r *coRun) loop(ctx context.Context) error {
 			if r.eng != nil && u.statusChanged(T) {
 				i := u.inter
 				r.statLink[i] = math.Max(r.statLink[i], T+w.sc.Network.StatusLatencyS)
-				r.schedule(r.statLink[i], evStatus, r.statuses.put(u.status(T, coEpoch)))
+				r.schedule(r.statLink[i], evStatus, r.statuses.Put(u.status(T, coEpoch)))
 			}
 		}
 		if r.eng != nil {
@@ -409,7 +409,7 @@ func (r *coRun) processEvents(T float64) {
 		ev := r.q.pop()
 		switch ev.kind {
 		case evFix:
-			p := r.fixes.take(ev.i)
+			p := r.fixes.Take(ev.i)
 			if a := r.ambByID[p.VehicleID]; a != nil && math.IsNaN(a.firstSeen) {
 				a.firstSeen = ev.at
 			}
@@ -423,12 +423,12 @@ func (r *coRun) processEvents(T float64) {
 				r.drain(ev.at)
 			}
 		case evCommand:
-			c := r.commands.take(ev.i)
+			c := r.commands.Take(ev.i)
 			if ui, ok := r.w.rnet.IntersectionByID(c.IntersectionID); ok {
 				r.units[ui].receive(ev.at, c)
 			}
 		case evStatus:
-			r.toEngine(ev.at, controller.StatusInput(r.statuses.take(ev.i)))
+			r.toEngine(ev.at, controller.StatusInput(r.statuses.Take(ev.i)))
 		}
 	}
 }
@@ -459,7 +459,7 @@ func (r *coRun) drain(at float64) {
 		}
 		lat := n.CommandLatencyS + r.netRNG.Float64()*n.CommandJitterS
 		r.cmdLink[ui] = math.Max(r.cmdLink[ui], at+lat)
-		r.schedule(r.cmdLink[ui], evCommand, r.commands.put(c))
+		r.schedule(r.cmdLink[ui], evCommand, r.commands.Put(c))
 	}
 	if rd.NextWakeup.IsZero() {
 		return
@@ -556,29 +556,4 @@ func (h *eventHeap) pop() event {
 	}
 	h.evs = q
 	return top
-}
-
-// pool keeps payloads by index, reusing freed slots.
-type pool[T any] struct {
-	items []T
-	free  []int32
-}
-
-func (p *pool[T]) put(v T) int32 {
-	if n := len(p.free); n > 0 {
-		i := p.free[n-1]
-		p.free = p.free[:n-1]
-		p.items[i] = v
-		return i
-	}
-	p.items = append(p.items, v)
-	return int32(len(p.items) - 1)
-}
-
-func (p *pool[T]) take(i int32) T {
-	v := p.items[i]
-	var zero T
-	p.items[i] = zero
-	p.free = append(p.free, i)
-	return v
 }

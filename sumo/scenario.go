@@ -253,33 +253,7 @@ func (sc *Scenario) Validate() error {
 			fail(f+".announce", `must be "path", "destination" or "none", got %q`, tr.Announce)
 		}
 	}
-	// The same ranges as sim's.
-	g := sc.GPS
-	num("gps.period_s", g.PeriodS, 0.1, 60)
-	num("gps.noise_m", g.NoiseM, 0, 200)
-	num("gps.noise_correlation_s", g.NoiseCorrelationS, 0, 3600)
-	num("gps.heading_noise_deg", g.HeadingNoiseDeg, 0, 180)
-	num("gps.speed_noise_mps", g.SpeedNoiseMps, 0, 20)
-	num("gps.loss", g.Loss, 0, 0.99)
-	num("gps.latency_s", g.LatencyS, 0, 60)
-	num("gps.jitter_s", g.JitterS, 0, 60)
-	num("gps.duplicate", g.Duplicate, 0, 1)
-	n := sc.Network
-	num("network.command_latency_s", n.CommandLatencyS, 0, 60)
-	num("network.command_jitter_s", n.CommandJitterS, 0, 60)
-	num("network.status_latency_s", n.StatusLatencyS, 0, 60)
-	c := sc.Controller
-	num("controller.range_m", c.RangeM, 0, 5000)
-	num("controller.margin_s", c.MarginS, 0, 60)
-	num("controller.default_queue_flush_s", c.DefaultQueueFlushS, 0, 120)
-	num("controller.lease_s", c.LeaseS, 0, 600)
-	num("controller.refresh_s", c.RefreshS, 0, 600)
-	if c.LeaseS > 0 && c.RefreshS >= c.LeaseS {
-		fail("controller.refresh_s", "must be shorter than lease_s (%v), got %v", c.LeaseS, c.RefreshS)
-	}
-	num("controller.silence_grace_s", c.SilenceGraceS, 0, 600)
-	num("controller.off_path_tolerance_m", c.OffPathToleranceM, 0, 1000)
-	num("controller.passed_margin_m", c.PassedMarginM, 0, 100)
+	sim.CheckSettings(sc.GPS, sc.Network, sc.Controller, fail)
 	return errors.Join(errs...)
 }
 

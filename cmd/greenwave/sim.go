@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,20 +36,9 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"       greenwave sim SCENARIO.yaml --sweep range_m=200:1000:100 [--sweep price=0,10,100,inf] [--json] [--svg DIR] [--html FILE] [--seed N] [--price P]")
 		fs.PrintDefaults()
 	}
-	// Flags may come before or after the scenario path.
-	var positional []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return errUsage
-		}
-		args = fs.Args()
-		if len(args) > 0 {
-			positional = append(positional, args[0])
-			args = args[1:]
-		}
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(positional) != 1 {
 		fs.Usage()
