@@ -69,10 +69,30 @@ func (m *Map) WriteGeoJSON(w io.Writer) error {
 			return err
 		}
 	}
+	rs := make([]int, len(m.Inventory.Restrictions))
+	for i := range rs {
+		rs[i] = i
+	}
+	sort.SliceStable(rs, func(a, b int) bool { return m.Inventory.Restrictions[rs[a]].ID < m.Inventory.Restrictions[rs[b]].ID })
+	for _, i := range rs {
+		r := &m.Inventory.Restrictions[i]
+		if err := write(feature[pointGeometry, restrictionProps]{Type: "Feature", Geometry: pointGeometry{Type: "Point", Coordinates: [2]float64{round(r.Via[0], 7), round(r.Via[1], 7)}},
+			Properties: restrictionProps{Kind: "restriction", ID: r.ID, Restriction: r.Kind, From: r.From, To: r.To}}); err != nil {
+			return err
+		}
+	}
 	if _, err := bw.WriteString("\n]}\n"); err != nil {
 		return err
 	}
 	return bw.Flush()
+}
+
+type restrictionProps struct {
+	Kind        string `json:"kind"`
+	ID          string `json:"id"`
+	Restriction string `json:"restriction"`
+	From        string `json:"from"`
+	To          string `json:"to"`
 }
 
 type pointGeometry struct {

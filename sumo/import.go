@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,7 @@ type ImportReport struct {
 	Roads           int
 	EdgesNotForCars int // edges no passenger car or emergency vehicle may use, left out
 	EdgesInsideTLS  int // edges between junctions of one joined traffic light, left out
+	Restrictions    int // turns between roads that SUMO does not connect, written as no_connection restrictions
 	Warnings        []string
 }
 
@@ -84,6 +86,7 @@ func (r *ImportReport) String() string {
 		r.TrafficLights, r.Intersections, r.JoinedSignals, r.Approaches)
 	fmt.Fprintf(&b, "roads       %d (left out: %d edges closed to cars and emergency vehicles, %d inside joined traffic lights)\n",
 		r.Roads, r.EdgesNotForCars, r.EdgesInsideTLS)
+	fmt.Fprintf(&b, "turns       %d forbidden (no SUMO connection), written as no_connection restrictions\n", r.Restrictions)
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "warning     %s\n", w)
 	}
@@ -168,6 +171,7 @@ func Import(n *Net, opt ImportOptions) (*Map, *ImportReport, error) {
 	im.centroids(tlsIDs)
 	m := &Map{}
 	im.roads(m)
+	im.restrictions(m)
 	ids := map[string]bool{}
 	for _, r := range m.Inventory.Roads {
 		ids[r.ID] = true
@@ -266,6 +270,88 @@ func (im *importer) centroids(tlsIDs []string) {
 	for _, id := range tlsIDs {
 		if k := count[id]; k > 0 {
 			im.point[id] = XY{sum[id].X / float64(k), sum[id].Y / float64(k)}
+		}
+	}
+}
+
+// restrictions forbids, where roads of the map meet, every turn SUMO does
+// not connect (a no_connection restriction from one road to the other):
+// routes and paths ahead on the imported map then never take a turn SUMO's
+// vehicles cannot, so a route greenwave computes to a destination is one
+// an ambulance in SUMO drives. Roads meet at a junction, or at a joined
+// traffic light's one point, where a turn counts as connected when SUMO's
+// connections lead from the one road to the other through the edges
+// inside the joined light.
+func (im *importer) restrictions(m *Map) {
+	kept := make(map[string]bool, len(m.Roads))
+	for _, r := range m.Roads {
+		kept[r.Edge] = true
+	}
+	next := map[string][]string{}
+	for _, c := range im.net.Connections {
+		next[c.From] = append(next[c.From], c.To)
+	}
+	group := func(j string) string {
+		if tls, ok := im.junctionTLS[j]; ok {
+			return "tls " + tls
+		}
+		return "junction " + j
+	}
+	in, out := map[string][]string{}, map[string][]string{}
+	var groups []string
+	for i := range im.net.Edges {
+		e := &im.net.Edges[i]
+		if !kept[e.ID] {
+			continue
+		}
+		for _, g := range []string{group(e.To), group(e.From)} {
+			if len(in[g]) == 0 && len(out[g]) == 0 {
+				groups = append(groups, g)
+			}
+			if g == group(e.To) {
+				in[g] = append(in[g], e.ID)
+			}
+			if g == group(e.From) {
+				out[g] = append(out[g], e.ID)
+			}
+		}
+	}
+	sort.Strings(groups)
+	groups = slices.Compact(groups)
+	edgeTo := func(id string) string {
+		i, ok := im.net.edgeIndex[id]
+		if !ok {
+			return ""
+		}
+		return im.net.Edges[i].To
+	}
+	for _, g := range groups {
+		for _, a := range in[g] {
+			reach := map[string]bool{}
+			stack := []string{a}
+			for len(stack) > 0 {
+				e := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				for _, n := range next[e] {
+					if reach[n] {
+						continue
+					}
+					reach[n] = true
+					if !kept[n] && group(edgeTo(n)) == g { // an edge inside a joined light
+						stack = append(stack, n)
+					}
+				}
+			}
+			for _, b := range out[g] {
+				if reach[b] {
+					continue
+				}
+				via := im.junctionPoint(edgeTo(a))
+				lon, lat := im.proj.ToLonLat(via)
+				m.Inventory.Restrictions = append(m.Inventory.Restrictions, routing.TurnRestriction{
+					ID: fmt.Sprintf("nc-%d", len(m.Inventory.Restrictions)+1), Kind: "no_connection", From: a, To: b, Via: orb.Point{lon, lat}})
+				im.rep.Restrictions++
+			}
 		}
 	}
 }
