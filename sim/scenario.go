@@ -574,13 +574,19 @@ func CheckSettings(gps GPSSpec, network NetworkSpec, ctl ControllerSpec, fail fu
 	}
 }
 
-// lineOf finds the line of a field given by its path ("a.b[2].c"),
-// falling back to the nearest enclosing node that exists; 0 when unknown.
-func (sc *Scenario) lineOf(path string) int {
-	if sc.root == nil || len(sc.root.Content) == 0 {
+// lineOf finds the line of a field given by its path; see FieldLine.
+func (sc *Scenario) lineOf(path string) int { return FieldLine(sc.root, path) }
+
+// FieldLine finds the line of a field, given by its path ("a.b[2].c"), in
+// the YAML document root: the line of its key, or of its element in a
+// list, falling back to the nearest enclosing node that exists; 0 when
+// unknown. An error naming a field names its line with it, here and in
+// package sumo's scenarios.
+func FieldLine(root *yaml.Node, path string) int {
+	if root == nil || len(root.Content) == 0 {
 		return 0
 	}
-	n := sc.root.Content[0]
+	n := root.Content[0]
 	line := n.Line
 	for _, part := range strings.Split(path, ".") {
 		key, idx := part, -1
@@ -588,11 +594,11 @@ func (sc *Scenario) lineOf(path string) int {
 			key = part[:i]
 			idx, _ = strconv.Atoi(part[i+1 : len(part)-1])
 		}
-		next := mappingValue(n, key)
-		if next == nil {
+		k, v := mappingEntry(n, key)
+		if v == nil {
 			return line
 		}
-		n, line = next, next.Line
+		n, line = v, k.Line
 		if idx >= 0 {
 			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
 				return line
@@ -604,16 +610,18 @@ func (sc *Scenario) lineOf(path string) int {
 	return line
 }
 
-func mappingValue(n *yaml.Node, key string) *yaml.Node {
+// mappingEntry returns the key and value nodes of key in the mapping n,
+// or nils.
+func mappingEntry(n *yaml.Node, key string) (k, v *yaml.Node) {
 	if n.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return n.Content[i+1]
+			return n.Content[i], n.Content[i+1]
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // Epoch is the scenario's virtual time zero.

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -328,40 +327,6 @@ func laneAllows(l *Lane, vc string) bool {
 	return !has(l.Disallow)
 }
 
-// lineOf finds the line of a field path ("trips[3].from_edge"), falling
-// back to the nearest enclosing node; 0 when unknown.
-func (sc *Scenario) lineOf(path string) int {
-	if sc.root == nil || len(sc.root.Content) == 0 {
-		return 0
-	}
-	n := sc.root.Content[0]
-	line := n.Line
-	for _, part := range strings.Split(path, ".") {
-		key, idx := part, -1
-		if i := strings.IndexByte(part, '['); i >= 0 && strings.HasSuffix(part, "]") {
-			key = part[:i]
-			idx, _ = strconv.Atoi(part[i+1 : len(part)-1])
-		}
-		var next *yaml.Node
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == key {
-					next = n.Content[i+1]
-					line = n.Content[i].Line
-				}
-			}
-		}
-		if next == nil {
-			return line
-		}
-		n = next
-		if idx >= 0 {
-			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
-				return line
-			}
-			n = n.Content[idx]
-			line = n.Line
-		}
-	}
-	return line
-}
+// lineOf finds the line of a field path ("trips[3].from_edge"); see
+// sim.FieldLine.
+func (sc *Scenario) lineOf(path string) int { return sim.FieldLine(sc.root, path) }
