@@ -35,15 +35,10 @@ func runImportOSM(_ context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, "See docs/osm-import.md.")
 		fs.PrintDefaults()
 	}
-	positional, err := parseInterspersed(fs, args)
+	in, err := parseOneArg(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(positional) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	in := positional[0]
 
 	inv, rep, err := routing.ImportOSMFile(in, routing.ImportOptions{SignalMergeM: *merge, JunctionJoinM: *join})
 	if err != nil {

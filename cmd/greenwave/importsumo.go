@@ -31,18 +31,13 @@ func runImportSUMO(_ context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "usage: greenwave import-sumo NET.net.xml[.gz] [-o map.geojson] [-min-green S] [-q]")
 		fs.PrintDefaults()
 	}
-	positional, err := parseInterspersed(fs, args)
+	in, err := parseOneArg(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(positional) != 1 {
-		fs.Usage()
-		return errUsage
 	}
 	if *minGreen < 0 || *minGreen > 3600 {
 		return fmt.Errorf("-min-green must be in [0, 3600] seconds, got %v", *minGreen)
 	}
-	in := positional[0]
 	n, err := sumo.ReadNetFile(in)
 	if err != nil {
 		return err

@@ -99,6 +99,21 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	return positional, nil
 }
 
+// parseOneArg parses a command's flags, given before or after its one
+// argument (a file), and returns that argument; any other number of
+// arguments prints the usage and is errUsage.
+func parseOneArg(fs *flag.FlagSet, args []string) (string, error) {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(positional) != 1 {
+		fs.Usage()
+		return "", errUsage
+	}
+	return positional[0], nil
+}
+
 // writeOutput writes data to stdout when name is "-", else to the file
 // name, replacing it only once the whole of data is written (a map that
 // failed half way never overwrites a good one).

@@ -27,13 +27,9 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "usage: greenwave replay FILE [--speed N] [--http ADDR] [--http-token TOKEN]")
 		fs.PrintDefaults()
 	}
-	positional, err := parseInterspersed(fs, args)
+	file, err := parseOneArg(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(positional) != 1 {
-		fs.Usage()
-		return errUsage
 	}
 	if *httpToken == "" {
 		*httpToken = os.Getenv("GREENWAVE_HTTP_TOKEN")
@@ -41,14 +37,14 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := web.CheckExposure(*httpAddr, *httpToken); err != nil {
 		return err
 	}
-	f, err := os.Open(positional[0])
+	f, err := os.Open(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	rec, err := web.OpenRecording(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", positional[0], err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	if *speed == 0 {
 		*speed = rec.Header.Rate
@@ -73,12 +69,12 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		<-hubDone
 		_ = srv.Close()
 	}()
-	fmt.Fprintf(stdout, "replaying %s (%s) at %gx: operator page at http://%s/\n", positional[0], rec.Header.Map.Name, *speed, srv.Addr())
+	fmt.Fprintf(stdout, "replaying %s (%s) at %gx: operator page at http://%s/\n", file, rec.Header.Map.Name, *speed, srv.Addr())
 	if err := web.Play(ctx, rec, hub, clk); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
 		}
-		return fmt.Errorf("%s: %w", positional[0], err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	fmt.Fprintln(stdout, "end of the recording; the page stays up until interrupted (Ctrl-C)")
 	<-ctx.Done()

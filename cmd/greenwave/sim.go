@@ -36,15 +36,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"       greenwave sim SCENARIO.yaml --sweep range_m=200:1000:100 [--sweep price=0,10,100,inf] [--json] [--svg DIR] [--html FILE] [--seed N] [--price P]")
 		fs.PrintDefaults()
 	}
-	positional, err := parseInterspersed(fs, args)
+	scenarioFile, err := parseOneArg(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(positional) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	sc, err := sim.LoadScenario(positional[0])
+	sc, err := sim.LoadScenario(scenarioFile)
 	if err != nil {
 		return err
 	}

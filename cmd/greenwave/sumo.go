@@ -34,15 +34,11 @@ func runSUMO(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "usage: greenwave sumo SCENARIO.yaml [--strategies none,range,greenwave] [--seed N] [--json] [--svg DIR] [--gui] [--duration S]")
 		fs.PrintDefaults()
 	}
-	positional, err := parseInterspersed(fs, args)
+	scenarioFile, err := parseOneArg(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(positional) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	sc, err := sumo.LoadScenario(positional[0])
+	sc, err := sumo.LoadScenario(scenarioFile)
 	if err != nil {
 		return err
 	}
