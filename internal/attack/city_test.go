@@ -292,12 +292,12 @@ func (c *city) publish(cl *mqttx.Client, m mqttx.Message) {
 
 // received is how many messages of kind the controller has received.
 func (c *city) received(kind mqttx.Kind) float64 {
-	return value(c.met.MessagesReceived.WithLabelValues(kind.String()))
+	return metrics.Value(c.met.MessagesReceived.WithLabelValues(kind.String()))
 }
 
 // refused is how many messages of kind the controller refused for reason.
 func (c *city) refused(kind mqttx.Kind, reason, field string) float64 {
-	return value(c.met.MessagesRejected.WithLabelValues(kind.String(), reason, field))
+	return metrics.Value(c.met.MessagesRejected.WithLabelValues(kind.String(), reason, field))
 }
 
 // monitor keeps every message it sees, stamped with the city's clock.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/brokertest"
+	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/rsu"
 	"github.com/greenwave-project/greenwave/wire"
@@ -112,7 +113,7 @@ func TestRebootWithSeqResetAccepted(t *testing.T) {
 	// The reboot: a couple of seconds without fixes, then seq 1.
 	c.publish(amb1, c.fixAt("amb-1", 1, time.Now().Add(time.Second), 295, true))
 	c.publish(amb1, c.fixAt("amb-1", 2, time.Now().Add(2*time.Second), 310, true))
-	c.waitFor("both fixes stepped", func() bool { return value(c.met.InputsProcessed.WithLabelValues("position")) == 4 })
+	c.waitFor("both fixes stepped", func() bool { return metrics.Value(c.met.InputsProcessed.WithLabelValues("position")) == 4 })
 	assert.Zero(t, c.refused(mqttx.KindPosition, "stale_seq", "seq"), "accepted at the first fix after the reboot")
 	for _, cmd := range c.mon.commands() {
 		assert.NotEqual(t, wire.CommandRelease, cmd.Type, "the reboot released nothing")

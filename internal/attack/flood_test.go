@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/service"
 	"github.com/greenwave-project/greenwave/wire"
@@ -184,8 +185,8 @@ func TestFloodDoesNotStarveTheAmbulances(t *testing.T) {
 	assert.Greater(t, rate, 0.8*floodRate, "the attackers kept up the flood")
 	junkRefused := c.refused(mqttx.KindPosition, service.RejectUnregistered, "vehicle_id")
 	assert.Greater(t, junkRefused, 0.7*float64(r.junk), "the junk on the attackers' own topics reached greenwave, and was refused")
-	assert.Equal(t, float64(2*probes), value(c.met.InputsProcessed.WithLabelValues("position")), "only the probes' fixes reached the engine")
-	assert.Zero(t, value(c.met.InputsDropped.WithLabelValues("position")), "no genuine fix dropped")
+	assert.Equal(t, float64(2*probes), metrics.Value(c.met.InputsProcessed.WithLabelValues("position")), "only the probes' fixes reached the engine")
+	assert.Zero(t, metrics.Value(c.met.InputsDropped.WithLabelValues("position")), "no genuine fix dropped")
 	assert.Less(t, len(c.logs.All()), 10, "a handful of log lines, not one a message")
 	assert.Less(t, c.audit.Len(), 100_000, "the audit trail records the probes' decisions, not the junk")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenwave-project/greenwave/internal/brokertest"
+	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 )
 
@@ -90,5 +91,5 @@ func TestNoCommandForUnregisteredOrMisboundIDs(t *testing.T) {
 	// The broker dropped the 31 fixes mallory sent on other vehicles' topics:
 	// greenwave received mallory's, amb-2's and amb-1's own.
 	assert.Equal(t, 3.0, c.received(mqttx.KindPosition))
-	require.Equal(t, 1.0, value(c.met.InputsProcessed.WithLabelValues("position")), "only amb-1's fix reached the engine")
+	require.Equal(t, 1.0, metrics.Value(c.met.InputsProcessed.WithLabelValues("position")), "only amb-1's fix reached the engine")
 }

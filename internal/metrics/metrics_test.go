@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -56,4 +57,16 @@ func TestFieldLabel(t *testing.T) {
 	assert.Equal(t, "green_phases[]", FieldLabel("green_phases[3]"))
 	assert.Equal(t, "lat", FieldLabel("lat"))
 	assert.Len(t, FieldLabel(strings.Repeat("x", 500)), 64)
+}
+
+func TestValueReadsCountersAndGauges(t *testing.T) {
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "c"})
+	c.Add(3)
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "g"})
+	g.Set(-2.5)
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "h"})
+	h.Observe(1)
+	assert.Equal(t, 3.0, Value(c))
+	assert.Equal(t, -2.5, Value(g))
+	assert.Equal(t, -1.0, Value(h), "neither a counter nor a gauge")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/greenwave-project/greenwave/internal/brokertest"
 	"github.com/greenwave-project/greenwave/internal/clock"
+	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 )
 
@@ -137,11 +138,11 @@ func BenchmarkGatewayPolls1Hz(b *testing.B) {
 				cancel()
 				<-done
 				cpu, agentCPU := cpuTime()-cpu0, procCPU(pids)-agentCPU0
-				polls := metricValue(gw.met.Requests.WithLabelValues("get"))
+				polls := metrics.Value(gw.met.Requests.WithLabelValues("get"))
 				var failed float64
 				for i := range n {
 					for _, reason := range []string{FailTimeout, FailRefused, FailNetwork, FailBadValue} {
-						failed += metricValue(gw.met.Errors.WithLabelValues(fmt.Sprintf("X%04d", i), "get", reason))
+						failed += metrics.Value(gw.met.Errors.WithLabelValues(fmt.Sprintf("X%04d", i), "get", reason))
 					}
 				}
 				due := float64(n) * run.Seconds()

@@ -19,6 +19,7 @@ import (
 	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/brokertest"
 	"github.com/greenwave-project/greenwave/internal/clock"
+	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/rsu"
 	"github.com/greenwave-project/greenwave/internal/service"
@@ -408,7 +409,7 @@ func TestEndToEndServeGatewayVirtualControllers(t *testing.T) {
 			ch, _ := lastChange(j.v, n)
 			assert.True(t, ch.At.Before(c.ExpiresAt), "%s: input %d cleared at %v, after expires_at %v", id, n, ch.At, c.ExpiresAt)
 		}
-		assert.GreaterOrEqual(t, metricValue(s.gw.gw.met.InputClears.WithLabelValues("controller_offline")), 2.0)
+		assert.GreaterOrEqual(t, metrics.Value(s.gw.gw.met.InputClears.WithLabelValues("controller_offline")), 2.0)
 		// Over SNMP too: every input of the live controllers reads 0.
 		for _, j := range s.js {
 			if j.id == "I3" {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenwave-project/greenwave/internal/clock"
+	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/wire"
 )
 
@@ -93,7 +94,7 @@ func TestGatewayCarriesOutPreemptsAndClearsThem(t *testing.T) {
 	// A command with no input for its approach or phase is refused, counted.
 	k.preempt("amb-4.I1.1", "I1", "NB", 4, time.Minute)
 	waitFor(t, "not_mapped counted", func() bool {
-		return metricValue(gw.gw.met.Commands.WithLabelValues("preempt", "not_mapped")) == 1
+		return metrics.Value(gw.gw.met.Commands.WithLabelValues("preempt", "not_mapped")) == 1
 	})
 
 	// Stopping, the gateway clears what it holds and says so.
@@ -110,9 +111,9 @@ func TestGatewayCarriesOutPreemptsAndClearsThem(t *testing.T) {
 		return s[len(s)-1].State == wire.StateFault && s[len(s)-1].Reason == "gateway gw-1 stopping"
 	})
 	waitFor(t, "offline presence", func() bool { p := w.presence("gw-1"); return p[len(p)-1] == "offline" })
-	assert.GreaterOrEqual(t, metricValue(gw.gw.met.InputClears.WithLabelValues("release")), 1.0)
-	assert.GreaterOrEqual(t, metricValue(gw.gw.met.InputClears.WithLabelValues("expired")), 1.0)
-	assert.GreaterOrEqual(t, metricValue(gw.gw.met.InputClears.WithLabelValues("controller_offline")), 1.0)
+	assert.GreaterOrEqual(t, metrics.Value(gw.gw.met.InputClears.WithLabelValues("release")), 1.0)
+	assert.GreaterOrEqual(t, metrics.Value(gw.gw.met.InputClears.WithLabelValues("expired")), 1.0)
+	assert.GreaterOrEqual(t, metrics.Value(gw.gw.met.InputClears.WithLabelValues("controller_offline")), 1.0)
 }
 
 // Every failure is visible: published as fault with the reason, counted by
@@ -147,7 +148,7 @@ func TestGatewayMakesEveryFailureVisible(t *testing.T) {
 	for _, c := range cases {
 		s := w.waitStatus(t, c.id, "fault: "+c.kind, func(s gwStatus) bool { return s.State == wire.StateFault })
 		assert.Contains(t, s.Reason, c.reason, c.id)
-		waitFor(t, c.id+" counted", func() bool { return metricValue(errs.WithLabelValues(c.id, "get", c.kind)) >= 3 })
+		waitFor(t, c.id+" counted", func() bool { return metrics.Value(errs.WithLabelValues(c.id, "get", c.kind)) >= 3 })
 		assert.Equal(t, 1, gw.errorLogs(c.reason), "%s logged once, not once per poll", c.id)
 	}
 	assert.Contains(t, w.statuses(t, "NO-SUCH")[0].Reason, "preemptControlState.9")
@@ -160,11 +161,11 @@ func TestGatewayMakesEveryFailureVisible(t *testing.T) {
 	s := w.waitStatus(t, "REFUSES", "fault: refused", func(s gwStatus) bool { return s.State == wire.StateFault })
 	assert.Contains(t, s.Reason, "preemptControlState.1 = 1")
 	assert.Contains(t, s.Reason, "inconsistentValue")
-	assert.Equal(t, 1.0, metricValue(errs.WithLabelValues("REFUSES", "set", FailRefusedValue)))
+	assert.Equal(t, 1.0, metrics.Value(errs.WithLabelValues("REFUSES", "set", FailRefusedValue)))
 
 	// A controller that dies is fault within two poll periods.
 	w.waitStatus(t, "DIES", "normal", func(s gwStatus) bool { return s.State == wire.StateNormal })
-	waitFor(t, "DIES up", func() bool { return metricValue(gw.gw.met.Up.WithLabelValues("DIES")) == 1 })
+	waitFor(t, "DIES up", func() bool { return metrics.Value(gw.gw.met.Up.WithLabelValues("DIES")) == 1 })
 	killBetweenPolls(t, vC, aC)
 	killed := clk.Now()
 	s = w.waitStatus(t, "DIES", "fault after the kill", func(s gwStatus) bool {
@@ -172,8 +173,8 @@ func TestGatewayMakesEveryFailureVisible(t *testing.T) {
 	})
 	assert.Less(t, s.seen.Sub(killed), 2*time.Second, "fault %v after the kill", s.seen.Sub(killed))
 	assert.Contains(t, s.Reason, "refused")
-	assert.Equal(t, 0.0, metricValue(gw.gw.met.Up.WithLabelValues("DIES")))
-	assert.Equal(t, 1.0, metricValue(gw.gw.met.Fault.WithLabelValues("DIES")))
+	assert.Equal(t, 0.0, metrics.Value(gw.gw.met.Up.WithLabelValues("DIES")))
+	assert.Equal(t, 1.0, metrics.Value(gw.gw.met.Fault.WithLabelValues("DIES")))
 }
 
 // Priority instead of preemption: the requested phase is held and called
@@ -215,5 +216,5 @@ func TestGatewayWithoutPreemptStateInfersTheState(t *testing.T) {
 	r := k.preempt("amb-1.N.1", "N", "NB", 4, time.Minute)
 	hold := w.waitStatus(t, "N", "hold", func(s gwStatus) bool { return s.State == wire.StateHold && s.RequestID == r.RequestID })
 	assert.Contains(t, hold.GreenPhases, 4)
-	assert.Equal(t, 1.0, metricValue(gw.gw.met.Errors.WithLabelValues("N", "get", FailNoSuchObject)), "noticed once")
+	assert.Equal(t, 1.0, metrics.Value(gw.gw.met.Errors.WithLabelValues("N", "get", FailNoSuchObject)), "noticed once")
 }

@@ -153,10 +153,10 @@ func BenchmarkIngestMosquitto(b *testing.B) {
 		rawRate := float64(per) / time.Since(t0).Seconds()
 		b.StartTimer()
 
-		base = value(processed) + value(dropped)
+		base = metrics.Value(processed) + metrics.Value(dropped)
 		t0 = time.Now()
 		publishAll(b, pub, batch)
-		waitCount(b, "service", func() float64 { return value(processed) + value(dropped) - base }, float64(per))
+		waitCount(b, "service", func() float64 { return metrics.Value(processed) + metrics.Value(dropped) - base }, float64(per))
 		rate := float64(per) / time.Since(t0).Seconds()
 		rawRates, rates, ratios = append(rawRates, rawRate), append(rates, rate), append(ratios, rate/rawRate)
 	}
@@ -164,7 +164,7 @@ func BenchmarkIngestMosquitto(b *testing.B) {
 	b.ReportMetric(median(rawRates), "raw-msg/s")
 	b.ReportMetric(median(rates), "ingest-msg/s")
 	b.ReportMetric(median(ratios), "ingest/raw")
-	b.ReportMetric(value(dropped), "dropped")
+	b.ReportMetric(metrics.Value(dropped), "dropped")
 }
 
 func median(xs []float64) float64 {

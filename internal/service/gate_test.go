@@ -91,8 +91,8 @@ func TestUnregisteredVehiclesNeverReachTheEngine(t *testing.T) {
 		assert.Equal(t, "amb-1", c.VehicleID, "a command for an unregistered vehicle")
 	}
 	assert.Equal(t, 2, preemptsFor(s.obs.commands(t), "amb-1")[0].Priority, "the registry's priority")
-	assert.Equal(t, 30.0, value(s.met.MessagesRejected.WithLabelValues("position", service.RejectUnregistered, "vehicle_id")))
-	assert.Equal(t, 1.0, value(s.met.InputsProcessed.WithLabelValues("position")), "only amb-1's fix reached the engine")
+	assert.Equal(t, 30.0, metrics.Value(s.met.MessagesRejected.WithLabelValues("position", service.RejectUnregistered, "vehicle_id")))
+	assert.Equal(t, 1.0, metrics.Value(s.met.InputsProcessed.WithLabelValues("position")), "only amb-1's fix reached the engine")
 
 	s.waitFor("the window's summary in the audit trail", func() bool {
 		for _, l := range audit.lines() {
@@ -128,13 +128,13 @@ func TestVehicleRateLimit(t *testing.T) {
 	require.NoError(t, s.vehicle.Publish(context.Background(), s.fixMessage("amb-1", 1, 300, true)))
 	s.waitFor("amb-1 preempted", func() bool { return len(preemptsFor(s.obs.commands(t), "amb-1")) > 0 })
 	s.waitFor("the flood delivered", func() bool {
-		return value(s.met.MessagesReceived.WithLabelValues("position")) >= flood+1
+		return metrics.Value(s.met.MessagesReceived.WithLabelValues("position")) >= flood+1
 	})
-	limited := value(s.met.MessagesRejected.WithLabelValues("position", service.RejectRateLimited, "vehicle_id"))
+	limited := metrics.Value(s.met.MessagesRejected.WithLabelValues("position", service.RejectRateLimited, "vehicle_id"))
 	// The burst of 10, plus 5 a second of clock time while the flood
 	// arrived (a few seconds at most at 25x).
 	assert.Greater(t, limited, flood-60.0)
-	assert.Less(t, value(s.met.InputsProcessed.WithLabelValues("position")), 62.0)
+	assert.Less(t, metrics.Value(s.met.InputsProcessed.WithLabelValues("position")), 62.0)
 }
 
 // A registry reload changes who is accepted and with what priority, on
@@ -151,7 +151,7 @@ func TestSetRegistryOnARunningService(t *testing.T) {
 	s.waitFor("amb-1 preempted", func() bool { return len(preemptsFor(s.obs.commands(t), "amb-1")) > 0 })
 	assert.Equal(t, 2, preemptsFor(s.obs.commands(t), "amb-1")[0].Priority)
 	s.waitFor("amb-2 refused", func() bool {
-		return value(s.met.MessagesRejected.WithLabelValues("position", service.RejectUnregistered, "vehicle_id")) == 1
+		return metrics.Value(s.met.MessagesRejected.WithLabelValues("position", service.RejectUnregistered, "vehicle_id")) == 1
 	})
 	assert.Empty(t, preemptsFor(s.obs.commands(t), "amb-2"))
 }
@@ -173,5 +173,5 @@ func TestHealthSaysWhyTheBrokerIsUnreachable(t *testing.T) {
 		return err != nil && strings.Contains(err.Error(), "(refused)")
 	}, realWait, 10*time.Millisecond)
 	assert.Contains(t, svc.Healthy().Error(), "connection refused")
-	assert.Positive(t, value(svc.Metrics().ConnectFailures.WithLabelValues(mqttx.CauseRefused)))
+	assert.Positive(t, metrics.Value(svc.Metrics().ConnectFailures.WithLabelValues(mqttx.CauseRefused)))
 }

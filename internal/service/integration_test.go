@@ -11,6 +11,7 @@ import (
 
 	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/brokertest"
+	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/wire"
 )
@@ -64,8 +65,8 @@ func TestCorridorPreemptsInOrderAndReleases(t *testing.T) {
 				return st.State == wire.StateNormal && st.TS.After(releases[id].IssuedAt)
 			})
 		}
-		assert.Greater(t, value(s.met.CommandsPublished.WithLabelValues("release")), 0.0)
-		assert.Zero(t, value(s.met.CommandPublishRetries))
+		assert.Greater(t, metrics.Value(s.met.CommandsPublished.WithLabelValues("release")), 0.0)
+		assert.Zero(t, metrics.Value(s.met.CommandPublishRetries))
 	})
 }
 
@@ -78,7 +79,7 @@ func TestNoPreemptWithoutEmergency(t *testing.T) {
 		// The service has consumed every fix before we look: ask the
 		// engine goroutine, which handles inputs in order.
 		s.waitFor("all fixes consumed", func() bool {
-			return value(s.met.MessagesReceived.WithLabelValues("position")) >= float64(seq)
+			return metrics.Value(s.met.MessagesReceived.WithLabelValues("position")) >= float64(seq)
 		})
 		ctx, cancel := context.WithTimeout(context.Background(), realWait)
 		defer cancel()
@@ -121,7 +122,7 @@ func TestMalformedPayloadsAreSurvived(t *testing.T) {
 		for _, m := range bad {
 			kind, _, _ := s.topics.Parse(m.topic)
 			s.waitFor("rejection "+m.reason+"/"+m.field, func() bool {
-				return value(s.met.MessagesRejected.WithLabelValues(kind.String(), m.reason, metricsField(m.field))) > 0
+				return metrics.Value(s.met.MessagesRejected.WithLabelValues(kind.String(), m.reason, metricsField(m.field))) > 0
 			})
 		}
 		assert.Empty(t, s.obs.commands(t))
@@ -132,7 +133,7 @@ func TestMalformedPayloadsAreSurvived(t *testing.T) {
 		s.waitFor("a preempt for amb-2 at I1", func() bool {
 			return len(preemptsFor(s.obs.commands(t), "amb-2")) > 0
 		})
-		assert.Zero(t, value(s.met.MessagesRejected.WithLabelValues("position", controller.ReasonStaleSeq.String(), "seq")))
+		assert.Zero(t, metrics.Value(s.met.MessagesRejected.WithLabelValues("position", controller.ReasonStaleSeq.String(), "seq")))
 	})
 }
 
@@ -155,7 +156,7 @@ func TestRecoversFromBrokerRestart(t *testing.T) {
 		s.waitFor("service sees the broker gone", func() bool { return s.svc.Healthy() != nil })
 		b.Start(t)
 		s.waitFor("service reconnected", func() bool {
-			return s.svc.Healthy() == nil && value(s.met.Connections) >= 2
+			return s.svc.Healthy() == nil && metrics.Value(s.met.Connections) >= 2
 		})
 		s.waitFor("vehicle reconnected", s.vehicle.Connected)
 		// online is announced again (the restarted broker lost the retained one).
@@ -308,7 +309,7 @@ func TestCorridorWithPlannedGreenTimes(t *testing.T) {
 		var seq uint64
 		tr := s.drive("amb-7", &seq, 150, 1700, 20, true)
 		s.waitFor("every fix consumed", func() bool {
-			return value(s.met.InputsProcessed.WithLabelValues("position")) >= float64(len(tr.fixes))
+			return metrics.Value(s.met.InputsProcessed.WithLabelValues("position")) >= float64(len(tr.fixes))
 		})
 		// Let any release of the last junction come through.
 		s.waitFor("nothing live", func() bool {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenwave-project/greenwave/controller"
 	"github.com/greenwave-project/greenwave/internal/brokertest"
+	"github.com/greenwave-project/greenwave/internal/metrics"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/wire"
 )
@@ -63,7 +64,7 @@ func TestObserverSeesWhatTheServiceAccepts(t *testing.T) {
 	dup := wire.Position{VehicleID: "amb-1", Seq: seq, TS: s.clk.Now(), Lat: ll[1], Lon: ll[0], Emergency: true}
 	require.NoError(t, s.vehicle.Publish(context.Background(), mqttx.Message{Topic: s.topics.Position("amb-1"), Payload: mustJSON(t, dup), QoS: 1}))
 	s.waitFor("every fix consumed", func() bool {
-		return value(s.met.InputsProcessed.WithLabelValues("position")) >= float64(seq+1)
+		return metrics.Value(s.met.InputsProcessed.WithLabelValues("position")) >= float64(seq+1)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), realWait)
 	defer cancel()
