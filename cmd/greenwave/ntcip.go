@@ -27,6 +27,8 @@ func runNTCIP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mq.Register(fs, "")
 	controllers := fs.String("controllers", "", "YAML file of the intersections' controllers (docs/ntcip.md) (required)")
 	gatewayID := fs.String("gateway-id", ntcip.DefaultGatewayID, "this gateway's id on its presence topic (controllers/{id}/status)")
+	trusted := config.StringList{defaultControllerID}
+	fs.Var(&trusted, "trust-controllers", "comma-separated controller ids whose commands the gateway carries out (and whose presence it follows)")
 	httpAddr := fs.String("http", "127.0.0.1:9091", "address of the /healthz and /metrics endpoint; empty disables it")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 5e9, "on SIGINT/SIGTERM, clear every input and wait this long for the broker to take the last statuses")
 	logFormat := &config.Choice{Value: logx.FormatJSON, Allowed: logx.Formats}
@@ -45,6 +47,9 @@ func runNTCIP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return errors.New("--controllers is required")
 	}
+	if len(trusted) == 0 {
+		return errors.New("--trust-controllers: at least one controller id")
+	}
 	if mq.ClientID == "" {
 		mq.ClientID = "greenwave-ntcip-" + *gatewayID
 	}
@@ -62,7 +67,8 @@ func runNTCIP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer func() { _ = log.Sync() }()
 	topics, _ := mqttx.NewTopics(mq.TopicRoot)
 	met := ntcip.NewMetrics()
-	gw, err := ntcip.NewGateway(cfg, ntcip.GatewayOptions{Topics: topics, ID: *gatewayID, Logger: log, Metrics: met, ShutdownTimeout: *shutdownTimeout})
+	gw, err := ntcip.NewGateway(cfg, ntcip.GatewayOptions{Topics: topics, ID: *gatewayID, Logger: log, Metrics: met, ShutdownTimeout: *shutdownTimeout,
+		TrustedControllers: trusted})
 	if err != nil {
 		return err
 	}
@@ -75,7 +81,7 @@ func runNTCIP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Info("health and metrics endpoint", zap.String("url", "http://"+hs.Addr()+"/metrics"))
 	}
 	log.Info("ntcip gateway starting", zap.String("gateway_id", *gatewayID), zap.String("broker", mq.Broker),
-		zap.Strings("intersections", gw.Intersections()))
+		zap.Strings("intersections", gw.Intersections()), zap.Strings("trusted_controllers", trusted))
 	if err := gw.Serve(ctx, mq.Options(log)); err != nil {
 		return err
 	}

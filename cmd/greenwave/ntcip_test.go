@@ -27,6 +27,11 @@ func TestNTCIPRefusesABadControllersFile(t *testing.T) {
 	code = run(context.Background(), []string{"ntcip"}, &bytes.Buffer{}, &stderr)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr.String(), "--controllers is required")
+
+	stderr.Reset()
+	code = run(context.Background(), []string{"ntcip", "--controllers", path, "--trust-controllers", ""}, &bytes.Buffer{}, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), "--trust-controllers: at least one controller id")
 }
 
 func TestVControllerChecksItsFlags(t *testing.T) {

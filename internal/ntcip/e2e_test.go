@@ -208,7 +208,7 @@ func newE2E(t *testing.T, b brokertest.Broker) *e2eStack {
 
 	// serve, through a proxy that can drop its connection as a kill -9 would.
 	s.proxy = brokertest.NewProxy(t, strings.TrimPrefix(b.URL(), "tcp://"))
-	svc, err := service.New(net, service.Config{Topics: topics, Engine: controller.Config{ControllerID: "cc-1"}, Clock: clk,
+	svc, err := service.New(net, service.Config{Topics: topics, Engine: controller.Config{ControllerID: testControllerID}, Clock: clk,
 		Logger: testLogger(t).Named("serve"), ShutdownTimeout: 500 * time.Millisecond})
 	require.NoError(t, err)
 	svcCtx, stopSvc := context.WithCancel(context.Background())
@@ -216,7 +216,7 @@ func newE2E(t *testing.T, b brokertest.Broker) *e2eStack {
 	svcDone := make(chan error, 1)
 	go func() { svcDone <- svc.Serve(svcCtx, clientOpts(s.proxy.URL(), "serve", testLogger(t))) }()
 	t.Cleanup(func() { stopSvc(); <-svcDone })
-	waitFor(t, "serve online", func() bool { p := s.w.presence("cc-1"); return len(p) > 0 && p[len(p)-1] == "online" })
+	waitFor(t, "serve online", func() bool { p := s.w.presence(testControllerID); return len(p) > 0 && p[len(p)-1] == "online" })
 
 	s.vehicle, err = mqttx.Connect(ctx, clientOpts(b.URL(), "vehicle", testLogger(t)))
 	require.NoError(t, err)
@@ -394,7 +394,7 @@ func TestEndToEndServeGatewayVirtualControllers(t *testing.T) {
 		cut := s.clk.Now()
 		close(stop)
 		standing.Wait()
-		waitFor(t, "serve's Last Will", func() bool { p := s.w.presence("cc-1"); return p[len(p)-1] == "offline" })
+		waitFor(t, "serve's Last Will", func() bool { p := s.w.presence(testControllerID); return p[len(p)-1] == "offline" })
 		for id, c := range last {
 			j := s.junction(id)
 			n := j.ebInput

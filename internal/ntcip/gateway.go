@@ -3,6 +3,7 @@ package ntcip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,13 @@ type GatewayOptions struct {
 	// ShutdownTimeout bounds how long a graceful stop waits for the broker
 	// to take the last statuses and the offline presence.
 	ShutdownTimeout time.Duration
+	// TrustedControllers are the controller ids whose commands the
+	// gateway carries out and whose presence it follows; empty: every
+	// controller's. The broker's ACL decides who may publish a command;
+	// this decides whose commands a signal obeys, so a second controller
+	// on the broker (a test rig, another city's) cannot preempt it, nor
+	// clear its preempts with a fake offline presence.
+	TrustedControllers []string
 }
 
 // Publisher is what the gateway needs of an MQTT client.
@@ -51,6 +59,8 @@ type Gateway struct {
 	inters map[string]*inter
 	ids    []string
 	out    *mqttx.Queue
+	// trusted are the controllers obeyed; empty: every one.
+	trusted map[string]bool
 
 	mu        sync.Mutex
 	running   bool
@@ -91,7 +101,13 @@ func NewGateway(cfg *Config, opts GatewayOptions) (*Gateway, error) {
 		opts.ShutdownTimeout = 5 * time.Second
 	}
 	g := &Gateway{cfg: cfg, opts: opts, id: opts.ID, log: opts.Logger, met: opts.Metrics, clk: opts.Clock,
-		topics: opts.Topics, inters: map[string]*inter{}, out: mqttx.NewQueue()}
+		topics: opts.Topics, inters: map[string]*inter{}, out: mqttx.NewQueue(), trusted: map[string]bool{}}
+	for _, id := range opts.TrustedControllers {
+		if !validID(id) {
+			return nil, fmt.Errorf("ntcip: trusted controller id %q is not a valid identifier", id)
+		}
+		g.trusted[id] = true
+	}
 	for _, id := range cfg.IDs() {
 		g.inters[id] = newInter(g, id, cfg.Intersections[id])
 		g.ids = append(g.ids, id)
@@ -101,6 +117,9 @@ func NewGateway(cfg *Config, opts GatewayOptions) (*Gateway, error) {
 
 // ID is the gateway's id.
 func (g *Gateway) ID() string { return g.id }
+
+// trusts reports whether the gateway carries out controller id's commands.
+func (g *Gateway) trusts(id string) bool { return len(g.trusted) == 0 || g.trusted[id] }
 
 // Metrics returns the gateway's metrics.
 func (g *Gateway) Metrics() *Metrics { return g.met }
@@ -181,13 +200,20 @@ func (g *Gateway) onCommand(topic string, payload []byte) {
 		g.log.Warn("ntcip: command refused", zap.String("topic", topic), fieldLog(err), zap.Error(err))
 		return
 	}
+	if !g.trusts(c.ControllerID) {
+		g.met.Rejected.WithLabelValues("command", "untrusted_controller").Inc()
+		g.met.Commands.WithLabelValues(c.Type.String(), "untrusted").Inc()
+		g.log.Warn("ntcip: command from an untrusted controller refused", zap.String("controller_id", c.ControllerID),
+			zap.String("intersection_id", id), zap.String("request_id", c.RequestID), zap.Stringer("type", c.Type))
+		return
+	}
 	g.send(x, event{kind: evCommand, cmd: c, received: received})
 }
 
 func (g *Gateway) onPresence(topic string, payload []byte) {
 	_, id, ok := g.topics.Parse(topic)
-	if !ok || id == g.id || len(payload) == 0 {
-		return
+	if !ok || id == g.id || len(payload) == 0 || !g.trusts(id) {
+		return // an untrusted controller's presence is none of our signals' business
 	}
 	offline, err := parsePresence(id, payload)
 	if err != nil {

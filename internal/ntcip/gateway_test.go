@@ -10,6 +10,7 @@ import (
 
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/metrics"
+	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/wire"
 )
 
@@ -84,7 +85,7 @@ func TestGatewayCarriesOutPreemptsAndClearsThem(t *testing.T) {
 	// The issuing controller's Last Will ends its preempts at once.
 	r3 := k.preempt("amb-3.I1.1", "I1", "WB", 6, time.Minute)
 	waitFor(t, "input 4 on", func() bool { c, _ := lastChange(vA, 4); return c.On })
-	k.offline("cc-1")
+	k.offline(testControllerID)
 	gone := clk.Now()
 	waitFor(t, "input 4 off", func() bool { c, _ := lastChange(vA, 4); return !c.On })
 	off, _ = lastChange(vA, 4)
@@ -217,4 +218,41 @@ func TestGatewayWithoutPreemptStateInfersTheState(t *testing.T) {
 	hold := w.waitStatus(t, "N", "hold", func(s gwStatus) bool { return s.State == wire.StateHold && s.RequestID == r.RequestID })
 	assert.Contains(t, hold.GreenPhases, 4)
 	assert.Equal(t, 1.0, metrics.Value(gw.gw.met.Errors.WithLabelValues("N", "get", FailNoSuchObject)), "noticed once")
+}
+
+// Only trusted controllers are obeyed: another client on the broker that
+// may publish commands (a test rig, a compromised account) cannot preempt
+// a signal.
+func TestGatewayObeysOnlyTrustedControllers(t *testing.T) {
+	requireSNMP(t)
+	clk := testClock(10)
+	v, a := startVirtual(t, "I1", clk, map[int]int{3: 2, 4: 6}, 0)
+	url := embeddedBroker(t)
+	w, _ := connectWatcher(t, url, clk)
+	gw := startGateway(t, url, clk, mustConfig(t, "defaults: {poll: 1s, refresh: 2s, timeout: 300ms}\nintersections:\n"+
+		v2cEntry("I1", a.Addr(), "{by_approach: {EB: 3, WB: 4}}")))
+	k := newCommander(t, url, clk)
+	w.waitStatus(t, "I1", "first status", func(s gwStatus) bool { return s.State != wire.StateFault && len(s.GreenPhases) > 0 })
+
+	k.preemptAs("rogue", "amb-9.I1.1", "I1", "WB", 6, time.Minute)
+	waitFor(t, "the rogue's command counted", func() bool {
+		return metrics.Value(gw.gw.met.Commands.WithLabelValues("preempt", "untrusted")) == 1
+	})
+	assert.Equal(t, 1.0, metrics.Value(gw.gw.met.Rejected.WithLabelValues("command", "untrusted_controller")))
+
+	// The trusted controller's preempt, sent after the rogue's, is carried
+	// out; had the rogue's been, input 4 would have come on first.
+	r := k.preempt("amb-1.I1.1", "I1", "EB", 2, time.Minute)
+	w.waitStatus(t, "I1", "hold for the trusted preempt", func(s gwStatus) bool { return s.State == wire.StateHold && s.RequestID == r.RequestID })
+	_, touched := lastChange(v, 4)
+	assert.False(t, touched, "input 4 (the rogue's WB) never set")
+	on, _ := lastChange(v, 3)
+	assert.True(t, on.On, "input 3 (EB) set for the trusted controller")
+}
+
+func TestGatewayRefusesABadTrustedControllerID(t *testing.T) {
+	topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
+	cfg := mustConfig(t, "intersections:\n"+v2cEntry("I1", "127.0.0.1:161", "{by_phase: {2: 1}}"))
+	_, err := NewGateway(cfg, GatewayOptions{Topics: topics, TrustedControllers: []string{"cc-1", "not an id"}})
+	assert.ErrorContains(t, err, `trusted controller id "not an id"`)
 }

@@ -22,6 +22,10 @@ import (
 // realWait bounds every wait for a condition, in real time.
 const realWait = 15 * time.Second
 
+// testControllerID is the controller the tests' gateways trust, and whose
+// commands the commander sends unless told otherwise.
+const testControllerID = "cc-1"
+
 type record struct {
 	at      time.Time
 	topic   string
@@ -160,7 +164,8 @@ func startGateway(t testing.TB, url string, clk clock.Clock, cfg *Config) *runni
 	core, logs := observer.New(zapcore.InfoLevel)
 	log := zap.New(zapcore.NewTee(core, testLogger(t).Core())).Named("gateway")
 	topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
-	gw, err := NewGateway(cfg, GatewayOptions{Topics: topics, ID: "gw-1", Clock: clk, Logger: log, ShutdownTimeout: 2 * time.Second})
+	gw, err := NewGateway(cfg, GatewayOptions{Topics: topics, ID: "gw-1", Clock: clk, Logger: log, ShutdownTimeout: 2 * time.Second,
+		TrustedControllers: []string{testControllerID}})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runningGateway{gw: gw, logs: logs, stop: cancel, done: make(chan error, 1)}
@@ -222,15 +227,20 @@ func (k *commander) send(c wire.Command) {
 }
 
 func (k *commander) preempt(id, inter, approach string, phase int, lease time.Duration) wire.Command {
+	return k.preemptAs(testControllerID, id, inter, approach, phase, lease)
+}
+
+// preemptAs sends a preempt as if from controller controllerID.
+func (k *commander) preemptAs(controllerID, id, inter, approach string, phase int, lease time.Duration) wire.Command {
 	now := k.clk.Now()
-	c := wire.Command{Type: wire.CommandPreempt, RequestID: id, ControllerID: "cc-1", IntersectionID: inter, VehicleID: "amb-1",
+	c := wire.Command{Type: wire.CommandPreempt, RequestID: id, ControllerID: controllerID, IntersectionID: inter, VehicleID: "amb-1",
 		Approach: approach, Phase: phase, Priority: 1, EtaS: 20, IssuedAt: now, ExpiresAt: now.Add(lease)}
 	k.send(c)
 	return c
 }
 
 func (k *commander) release(id, inter string) wire.Command {
-	c := wire.Command{Type: wire.CommandRelease, RequestID: id, ControllerID: "cc-1", IntersectionID: inter, IssuedAt: k.clk.Now()}
+	c := wire.Command{Type: wire.CommandRelease, RequestID: id, ControllerID: testControllerID, IntersectionID: inter, IssuedAt: k.clk.Now()}
 	k.send(c)
 	return c
 }
