@@ -110,18 +110,23 @@ func (inv *Inventory) Validate() error {
 		}
 	}
 	ids := make(map[string]bool, len(inv.Intersections)+len(inv.Roads))
+	// checkID: an id is present, unique across every feature, and (where
+	// the protocol carries it: intersections, restrictions) well formed.
+	checkID := func(name, id string, wireID bool) {
+		switch {
+		case id == "":
+			add(name, "id", "missing")
+		case wireID && !validID(id):
+			add(name, "id", "must match "+wire.IDPattern)
+		case ids[id]:
+			add(name, "id", "duplicate id %q", id)
+		}
+		ids[id] = true
+	}
 	for i := range inv.Intersections {
 		in := &inv.Intersections[i]
 		name := featureName("intersection", i, in.ID)
-		switch {
-		case in.ID == "":
-			add(name, "id", "missing")
-		case !validID(in.ID):
-			add(name, "id", "must match "+wire.IDPattern)
-		case ids[in.ID]:
-			add(name, "id", "duplicate id %q", in.ID)
-		}
-		ids[in.ID] = true
+		checkID(name, in.ID, true)
 		if !validLonLat(in.LonLat) {
 			add(name, "geometry.coordinates", "not a valid [lon, lat]: %v", in.LonLat)
 		}
@@ -182,13 +187,7 @@ func (inv *Inventory) Validate() error {
 	for i := range inv.Roads {
 		r := &inv.Roads[i]
 		name := featureName("road", i, r.ID)
-		switch {
-		case r.ID == "":
-			add(name, "id", "missing")
-		case ids[r.ID]:
-			add(name, "id", "duplicate id %q", r.ID)
-		}
-		ids[r.ID] = true
+		checkID(name, r.ID, false)
 		if len(r.Coords) < 2 {
 			add(name, "geometry.coordinates", "a road needs at least two points, got %d", len(r.Coords))
 		}
@@ -211,15 +210,7 @@ func (inv *Inventory) Validate() error {
 	for i := range inv.Restrictions {
 		r := &inv.Restrictions[i]
 		name := featureName("restriction", i, r.ID)
-		switch {
-		case r.ID == "":
-			add(name, "id", "missing")
-		case !validID(r.ID):
-			add(name, "id", "must match "+wire.IDPattern)
-		case ids[r.ID]:
-			add(name, "id", "duplicate id %q", r.ID)
-		}
-		ids[r.ID] = true
+		checkID(name, r.ID, true)
 		if !strings.HasPrefix(r.Kind, "no_") && !strings.HasPrefix(r.Kind, "only_") {
 			add(name, "restriction", `must be an OSM restriction, "no_…" or "only_…", got %q`, r.Kind)
 		}
