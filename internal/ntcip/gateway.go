@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/greenwave-project/greenwave/internal/clock"
+	"github.com/greenwave-project/greenwave/internal/logx"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 )
 
@@ -61,6 +62,9 @@ type Gateway struct {
 	out    *mqttx.Queue
 	// trusted are the controllers obeyed; empty: every one.
 	trusted map[string]bool
+	// refusals logs refused messages, at most one line a reason a
+	// minute: any broker client can send them (Metrics counts them all).
+	refusals *logx.Sampled
 
 	mu        sync.Mutex
 	running   bool
@@ -101,7 +105,8 @@ func NewGateway(cfg *Config, opts GatewayOptions) (*Gateway, error) {
 		opts.ShutdownTimeout = 5 * time.Second
 	}
 	g := &Gateway{cfg: cfg, opts: opts, id: opts.ID, log: opts.Logger, met: opts.Metrics, clk: opts.Clock,
-		topics: opts.Topics, inters: map[string]*inter{}, out: mqttx.NewQueue(), trusted: map[string]bool{}}
+		topics: opts.Topics, inters: map[string]*inter{}, out: mqttx.NewQueue(), trusted: map[string]bool{},
+		refusals: logx.NewSampled(opts.Logger, time.Minute)}
 	for _, id := range opts.TrustedControllers {
 		if !validID(id) {
 			return nil, fmt.Errorf("ntcip: trusted controller id %q is not a valid identifier", id)
@@ -191,19 +196,19 @@ func (g *Gateway) onCommand(topic string, payload []byte) {
 	if err == nil && c.IntersectionID != id {
 		err = errors.New("intersection_id: body says " + c.IntersectionID + ", topic says " + id)
 		g.met.Rejected.WithLabelValues("command", "intersection_id").Inc()
-		g.log.Warn("ntcip: command refused", zap.String("topic", topic), zap.String("field", "intersection_id"), zap.Error(err))
+		g.refusals.Warn("ntcip: command refused", "intersection_id", zap.String("topic", topic), zap.String("field", "intersection_id"), zap.Error(err))
 		return
 	}
 	if err != nil {
 		g.met.Rejected.WithLabelValues("command", fieldOf(err)).Inc()
 		g.met.Commands.WithLabelValues("unknown", "invalid").Inc()
-		g.log.Warn("ntcip: command refused", zap.String("topic", topic), fieldLog(err), zap.Error(err))
+		g.refusals.Warn("ntcip: command refused", "invalid_command", zap.String("topic", topic), fieldLog(err), zap.Error(err))
 		return
 	}
 	if !g.trusts(c.ControllerID) {
 		g.met.Rejected.WithLabelValues("command", "untrusted_controller").Inc()
 		g.met.Commands.WithLabelValues(c.Type.String(), "untrusted").Inc()
-		g.log.Warn("ntcip: command from an untrusted controller refused", zap.String("controller_id", c.ControllerID),
+		g.refusals.Warn("ntcip: command from an untrusted controller refused", "untrusted_controller", zap.String("controller_id", c.ControllerID),
 			zap.String("intersection_id", id), zap.String("request_id", c.RequestID), zap.Stringer("type", c.Type))
 		return
 	}
@@ -218,7 +223,7 @@ func (g *Gateway) onPresence(topic string, payload []byte) {
 	offline, err := parsePresence(id, payload)
 	if err != nil {
 		g.met.Rejected.WithLabelValues("controller_status", fieldOf(err)).Inc()
-		g.log.Warn("ntcip: controller status refused", zap.String("topic", topic), fieldLog(err), zap.Error(err))
+		g.refusals.Warn("ntcip: controller status refused", "invalid_controller_status", zap.String("topic", topic), fieldLog(err), zap.Error(err))
 		return
 	}
 	if offline {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/greenwave-project/greenwave/internal/clock"
+	"github.com/greenwave-project/greenwave/internal/logx"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/routing"
 	"github.com/greenwave-project/greenwave/signals"
@@ -78,8 +79,13 @@ type Simulator struct {
 	out     *mqttx.Queue
 	stats   Stats
 	trusted map[string]bool // empty: every controller
-	warn    *sampledLog
+	warn    *logx.Sampled   // refusals, at most one line a reason a minute
 }
+
+// refusalLogEvery is how often a refusal of each reason is logged at
+// most: a flood of bad commands must not flood the log (Stats counts them
+// all).
+const refusalLogEvery = time.Minute
 
 // Stats counts what the simulator did, for tests and the demo's summary.
 type Stats struct {
@@ -138,7 +144,7 @@ func New(net *routing.Network, opts Options) (*Simulator, error) {
 		events:  make(chan event, 1024),
 		out:     mqttx.NewQueue(),
 		trusted: map[string]bool{},
-		warn:    newSampledLog(opts.Logger),
+		warn:    logx.NewSampled(opts.Logger, refusalLogEvery),
 	}
 	for _, id := range opts.TrustedControllers {
 		if !wire.ValidID(id) {
@@ -206,7 +212,7 @@ func (s *Simulator) onCommand(topic string, payload []byte) {
 	}
 	c, err := wire.ParseCommand(id, payload)
 	if err != nil {
-		s.warn.warn("rsu: command refused", "invalid", zap.String("intersection_id", id), fieldOf(err), zap.Error(err))
+		s.warn.Warn("rsu: command refused", "invalid", zap.String("intersection_id", id), fieldOf(err), zap.Error(err))
 		return
 	}
 	s.events <- event{kind: evCommand, command: c}
@@ -229,7 +235,7 @@ func (s *Simulator) onControllerStatus(topic string, payload []byte) {
 	}
 	st, err := wire.ParseControllerStatus(id, payload)
 	if err != nil {
-		s.warn.warn("rsu: controller status refused", "invalid_status", zap.String("controller_id", id), fieldOf(err), zap.Error(err))
+		s.warn.Warn("rsu: controller status refused", "invalid_status", zap.String("controller_id", id), fieldOf(err), zap.Error(err))
 		return
 	}
 	if st.State == wire.ControllerOffline {
@@ -299,13 +305,13 @@ func (s *Simulator) handle(ev event) {
 		unit, ok := s.units[ev.command.IntersectionID]
 		if !ok {
 			s.stats.CommandsRefused++
-			s.warn.warn("rsu: command for an intersection not on the map", "unknown_intersection", zap.String("intersection_id", ev.command.IntersectionID))
+			s.warn.Warn("rsu: command for an intersection not on the map", "unknown_intersection", zap.String("intersection_id", ev.command.IntersectionID))
 			return
 		}
 		if !s.trusts(ev.command.ControllerID) {
 			s.stats.CommandsRefused++
 			s.stats.CommandsUntrusted++
-			s.warn.warn("rsu: command from an untrusted controller refused", "untrusted",
+			s.warn.Warn("rsu: command from an untrusted controller refused", "untrusted",
 				zap.String("controller_id", ev.command.ControllerID), zap.String("intersection_id", ev.command.IntersectionID),
 				zap.String("request_id", ev.command.RequestID))
 			return
@@ -316,7 +322,7 @@ func (s *Simulator) handle(ev event) {
 			if errors.Is(err, signals.ErrHoldBudget) {
 				reason = "hold_budget"
 			}
-			s.warn.warn("rsu: command refused by unit", reason, zap.String("intersection_id", ev.command.IntersectionID),
+			s.warn.Warn("rsu: command refused by unit", reason, zap.String("intersection_id", ev.command.IntersectionID),
 				zap.String("request_id", ev.command.RequestID), zap.Stringer("type", ev.command.Type), fieldOf(err), zap.Error(err))
 			return
 		}
@@ -558,35 +564,4 @@ func (u unitPublisher) Publish(ctx context.Context, m mqttx.Message) error {
 		return fmt.Errorf("rsu: no connection for %s", m.Topic)
 	}
 	return c.Publish(ctx, m)
-}
-
-// sampledLog logs a warning of each reason at most once a minute, with
-// how many it left out, so that a flood of bad commands cannot flood the
-// log.
-type sampledLog struct {
-	log  *zap.Logger
-	mu   sync.Mutex
-	last map[string]time.Time
-	left map[string]int
-}
-
-// sampleEvery is how often a reason is logged at most.
-const sampleEvery = time.Minute
-
-func newSampledLog(log *zap.Logger) *sampledLog {
-	return &sampledLog{log: log, last: map[string]time.Time{}, left: map[string]int{}}
-}
-
-func (l *sampledLog) warn(msg, reason string, fields ...zap.Field) {
-	l.mu.Lock()
-	now := time.Now()
-	if t, ok := l.last[reason]; ok && now.Sub(t) < sampleEvery {
-		l.left[reason]++
-		l.mu.Unlock()
-		return
-	}
-	left := l.left[reason]
-	l.last[reason], l.left[reason] = now, 0
-	l.mu.Unlock()
-	l.log.Warn(msg, append(fields, zap.String("reason", reason), zap.Int("left_out_since_last", left))...)
 }
