@@ -96,6 +96,10 @@ type Engine struct {
 	// The planner's state and scratch (planner.go).
 	modelVersion uint32
 	plan         planScratch
+	// planReported: some unit has reported its plan. Until one does, no
+	// junction has a replica and the planner has nothing to choose, so
+	// vehicles are not planned at all (Step's budget is for that case).
+	planReported bool
 
 	dirty   []*vehicle // vehicles whose advisory and wakeup must be revisited
 	toServe []int32    // intersections freed during this Step or Tick

@@ -221,6 +221,7 @@ func (e *Engine) observePlan(ii int32, s *wire.Status) {
 		if m == nil {
 			return
 		}
+		e.planReported = true
 		e.restartTrack(m, s.TS)
 	}
 	m.inStep = s.InStep && s.State == wire.StateNormal

@@ -152,7 +152,9 @@ func (greenWave) maxHold(maxPreempt time.Duration) time.Duration { return maxPre
 
 // prepare makes sure v's plan for the signals ahead is current.
 func (greenWave) prepare(e *Engine, v *vehicle, along float64, origin *routing.ETAOrigin) {
-	e.ensurePlan(v, along, origin)
+	if e.planReported {
+		e.ensurePlan(v, along, origin)
+	}
 }
 
 // want applies the green-wave rule to one signal ahead: whether to
