@@ -46,7 +46,7 @@ func benchService(b *testing.B, url string) (*service.Service, *metrics.Metrics)
 	topics, _ := mqttx.NewTopics(mqttx.DefaultRoot)
 	met := metrics.New()
 	svc, err := service.New(net, service.Config{Topics: topics, Engine: controller.Config{ControllerID: "bench"},
-		Logger: zap.NewNop(), Metrics: met, InputQueue: 1 << 16})
+		Logger: zap.NewNop(), Metrics: met, InputQueue: 1 << 16, UnregisteredRate: 1e9})
 	if err != nil {
 		b.Fatal(err)
 	}
