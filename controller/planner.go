@@ -150,7 +150,6 @@ type junctionModel struct {
 	reported   wire.SignalPlan   // the plan as last reported, to notice a change
 	unit       *signals.Roadside // never advanced: each forecast copies it
 	cycle      time.Duration
-	inStep     bool
 	version    uint32 // unique over every model of the engine; bumped on every change
 	approaches []approachTraffic
 	interID    string
@@ -224,14 +223,14 @@ func (e *Engine) observePlan(ii int32, s *wire.Status) {
 		e.planReported = true
 		e.restartTrack(m, s.TS)
 	}
-	m.inStep = s.InStep && s.State == wire.StateNormal
+	inStep := s.InStep && s.State == wire.StateNormal
 	e.syncTrack(m)
 	var ok bool
 	switch {
-	case m.inStep && !m.track.InStep():
+	case inStep && !m.track.InStep():
 		e.restartTrack(m, s.TS)
 		ok = true
-	case m.inStep:
+	case inStep:
 		ok = true
 	default:
 		ok = m.track.State() == s.State && greenMaskOf(&m.track) == phaseMask(s.GreenPhases)

@@ -67,9 +67,6 @@ func (q *Queue) DischargeStart() float64 { return q.dischargeT }
 // SatFlow is the saturation flow in vehicles a second.
 func (q *Queue) SatFlow() float64 { return q.satFlow }
 
-// Time is the time the state is valid at.
-func (q *Queue) Time() float64 { return q.t }
-
 // Length is the number of vehicles queued at the last update.
 func (q *Queue) Length() float64 { return q.arrived - q.departed }
 
