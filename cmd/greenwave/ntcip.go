@@ -80,7 +80,7 @@ func runNTCIP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer hs.Close()
 		log.Info("health and metrics endpoint", zap.String("url", "http://"+hs.Addr()+"/metrics"))
 	}
-	log.Info("ntcip gateway starting", zap.String("gateway_id", *gatewayID), zap.String("broker", mq.Broker),
+	log.Info("ntcip gateway starting", zap.String("gateway_id", *gatewayID), mq.LogBroker(),
 		zap.Strings("intersections", gw.Intersections()), zap.Strings("trusted_controllers", trusted))
 	if err := gw.Serve(ctx, mq.Options(log)); err != nil {
 		return err

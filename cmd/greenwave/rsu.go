@@ -11,7 +11,6 @@ import (
 
 	"github.com/greenwave-project/greenwave/internal/config"
 	"github.com/greenwave-project/greenwave/internal/logx"
-	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/rsu"
 	"github.com/greenwave-project/greenwave/signals"
 )
@@ -69,7 +68,7 @@ func runRSU(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if !*unitConns {
 		log.Warn("one connection for every unit (--unit-connections=false): if this process dies, the units' last statuses stay on the broker (hold included) until it is back")
 	}
-	log.Info("rsu starting", zap.String("broker", mqttx.RedactURL(mq.Broker)), zap.Int("intersections", len(sim.Intersections())),
+	log.Info("rsu starting", mq.LogBroker(), zap.Int("intersections", len(sim.Intersections())),
 		zap.String("map", *mapFile), zap.Strings("trusted_controllers", trusted))
 	if err := sim.Serve(ctx, mq.Options(log)); err != nil {
 		return err

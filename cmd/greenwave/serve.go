@@ -18,7 +18,6 @@ import (
 	"github.com/greenwave-project/greenwave/internal/config"
 	"github.com/greenwave-project/greenwave/internal/logx"
 	"github.com/greenwave-project/greenwave/internal/metrics"
-	"github.com/greenwave-project/greenwave/internal/mqttx"
 	"github.com/greenwave-project/greenwave/internal/registry"
 	"github.com/greenwave-project/greenwave/internal/service"
 	"github.com/greenwave-project/greenwave/internal/web"
@@ -189,7 +188,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			defer hs.Close()
 		}
 	}
-	log.Info("serve starting", zap.String("controller_id", *controllerID), zap.String("broker", mqttx.RedactURL(mq.Broker)),
+	log.Info("serve starting", zap.String("controller_id", *controllerID), mq.LogBroker(),
 		zap.String("topic_root", mq.TopicRoot), zap.String("map", *mapFile), zap.Int("intersections", len(net.Intersections())))
 	if err := svc.Serve(ctx, mq.Options(log)); err != nil {
 		return err

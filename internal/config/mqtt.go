@@ -66,6 +66,11 @@ func (m MQTT) Options(log *zap.Logger) mqttx.Options {
 	}
 }
 
+// LogBroker is the broker URL as a log field, its password (if the URL
+// carries one) redacted: every command logs where it connects, and none
+// may log a secret.
+func (m MQTT) LogBroker() zap.Field { return zap.String("broker", mqttx.RedactURL(m.Broker)) }
+
 // Validate checks what can be checked before dialling.
 func (m MQTT) Validate() error {
 	if err := mqttx.ValidateBrokerURL(m.Broker); err != nil {
