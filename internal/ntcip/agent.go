@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,25 +78,16 @@ func (u V3User) Validate(prefix string) error {
 	switch {
 	case u.Name == "" || strings.ContainsAny(u.Name, " \t\n\"'"):
 		return fmt.Errorf("%suser: must be a non-empty name without spaces or quotes", prefix)
-	case !contains(AuthProtocols, u.Auth):
+	case !slices.Contains(AuthProtocols, u.Auth):
 		return fmt.Errorf("%sauth: must be one of %s, got %q", prefix, strings.Join(AuthProtocols, ", "), u.Auth)
 	case len(u.AuthPassphrase) < 8 || strings.ContainsAny(u.AuthPassphrase, "\"\n"):
 		return fmt.Errorf("%sauth_passphrase: must be at least 8 characters, without quotes or newlines", prefix)
-	case !contains(PrivProtocols, u.Priv):
+	case !slices.Contains(PrivProtocols, u.Priv):
 		return fmt.Errorf("%spriv: must be one of %s, got %q", prefix, strings.Join(PrivProtocols, ", "), u.Priv)
 	case len(u.PrivPassphrase) < 8 || strings.ContainsAny(u.PrivPassphrase, "\"\n"):
 		return fmt.Errorf("%spriv_passphrase: must be at least 8 characters, without quotes or newlines", prefix)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // AgentOptions configures an Agent.

@@ -14,6 +14,7 @@ import (
 	"github.com/greenwave-project/greenwave/internal/clock"
 	"github.com/greenwave-project/greenwave/internal/logx"
 	"github.com/greenwave-project/greenwave/internal/mqttx"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // DefaultGatewayID names the gateway's presence when the city runs one.
@@ -50,7 +51,6 @@ type Publisher interface {
 // intersection's status. One goroutine per intersection owns its
 // controller's session; MQTT handlers only hand messages over.
 type Gateway struct {
-	cfg    *Config
 	opts   GatewayOptions
 	id     string
 	log    *zap.Logger
@@ -104,7 +104,7 @@ func NewGateway(cfg *Config, opts GatewayOptions) (*Gateway, error) {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 5 * time.Second
 	}
-	g := &Gateway{cfg: cfg, opts: opts, id: opts.ID, log: opts.Logger, met: opts.Metrics, clk: opts.Clock,
+	g := &Gateway{opts: opts, id: opts.ID, log: opts.Logger, met: opts.Metrics, clk: opts.Clock,
 		topics: opts.Topics, inters: map[string]*inter{}, out: mqttx.NewQueue(), trusted: map[string]bool{},
 		refusals: logx.NewSampled(opts.Logger, time.Minute)}
 	for _, id := range opts.TrustedControllers {
@@ -192,9 +192,8 @@ func (g *Gateway) onCommand(topic string, payload []byte) {
 	if !ok || x == nil {
 		return
 	}
-	c, err := parseCommand(payload)
-	if err == nil && c.IntersectionID != id {
-		err = errors.New("intersection_id: body says " + c.IntersectionID + ", topic says " + id)
+	c, err := wire.ParseCommand(id, payload)
+	if errors.Is(err, wire.ErrIDMismatch) {
 		g.met.Rejected.WithLabelValues("command", "intersection_id").Inc()
 		g.refusals.Warn("ntcip: command refused", "intersection_id", zap.String("topic", topic), zap.String("field", "intersection_id"), zap.Error(err))
 		return

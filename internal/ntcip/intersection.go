@@ -54,7 +54,6 @@ type request struct {
 
 // observed is what the last successful poll read.
 type observed struct {
-	at       time.Time
 	greens   []int
 	preempt  map[int]PreemptStateValue // preemptState by input (preempt mode, when the controller has it)
 	control  map[int]int               // preemptControlState by input
@@ -65,14 +64,13 @@ type observed struct {
 // session and everything about the intersection, and runs on its own
 // goroutine, so no state is shared.
 type inter struct {
-	id   string
-	cfg  IntersectionConfig
-	gw   *Gateway
-	log  *zap.Logger
-	clk  clock.Clock
-	c    *client
-	ev   chan event
-	done chan struct{}
+	id  string
+	cfg IntersectionConfig
+	gw  *Gateway
+	log *zap.Logger
+	clk clock.Clock
+	c   *client
+	ev  chan event
 
 	start    time.Time
 	reqs     map[string]*request
@@ -105,7 +103,7 @@ type inter struct {
 func newInter(gw *Gateway, id string, cfg IntersectionConfig) *inter {
 	return &inter{
 		id: id, cfg: cfg, gw: gw, log: gw.log.With(zap.String("intersection_id", id)), clk: gw.clk,
-		c: newClient(cfg), ev: make(chan event, 256), done: make(chan struct{}),
+		c: newClient(cfg), ev: make(chan event, 256),
 		reqs: map[string]*request{}, capped: map[string]bool{},
 		written: map[int]bool{}, writtenAt: map[int]time.Time{}, onSince: map[int]time.Time{},
 		logged: map[string]string{}, unmapped: map[string]bool{},
@@ -115,7 +113,6 @@ func newInter(gw *Gateway, id string, cfg IntersectionConfig) *inter {
 // run is the actor's loop: until ctx ends, then it clears what it holds
 // and says fault ("gateway stopping").
 func (x *inter) run(ctx context.Context) {
-	defer close(x.done)
 	defer x.c.close()
 	x.start = x.clk.Now()
 	nextPoll := x.start.Add(x.pollPhase())
@@ -519,7 +516,7 @@ func (x *inter) poll() {
 		x.logOnce("poll", f.Error(), "ntcip: poll failed", zap.String("reason", f.Kind), zap.String("detail", f.Error()))
 		return
 	}
-	o := &observed{at: now, preempt: map[int]PreemptStateValue{}, control: map[int]int{}}
+	o := &observed{preempt: map[int]PreemptStateValue{}, control: map[int]int{}}
 	bad := func(v string, what string) {
 		f := &Failure{Kind: FailBadValue, Op: "get", Object: ObjectName(v), Detail: what}
 		x.gw.met.Errors.WithLabelValues(x.id, "get", f.Kind).Inc()

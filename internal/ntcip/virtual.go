@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -258,19 +259,12 @@ func (v *Virtual) applyRequest(now time.Time, id string, phase, priority int) er
 }
 
 func inputOf(requestID string) (int, bool) {
-	s, ok := cutPrefix(requestID, "preempt-")
+	s, ok := strings.CutPrefix(requestID, "preempt-")
 	if !ok {
 		return 0, false
 	}
 	n, err := strconv.Atoi(s)
 	return n, err == nil
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
 }
 
 func (v *Virtual) release(now time.Time, id string) {

@@ -33,8 +33,6 @@ const (
 	maxPhase = wire.MaxPhase
 )
 
-func parseCommand(b []byte) (command, error) { return wire.ParseCommand("", b) }
-
 // statusPayload is s in wire form with the optional "reason" (why the
 // state is fault, or what the gateway works around; docs/ntcip.md), cut to
 // what the protocol allows.
