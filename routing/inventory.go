@@ -114,21 +114,6 @@ func (in *Intersection) NormalPlan(cycle time.Duration, mainShare float64) (sign
 	return plan, t, err
 }
 
-// ApproachFor returns the approach whose bearing is nearest to bearingDeg
-// (with 0/360 wrap-around), provided it is within maxDiffDeg.
-func (in *Intersection) ApproachFor(bearingDeg, maxDiffDeg float64) (Approach, bool) {
-	best, bestDiff := -1, math.Inf(1)
-	for i, a := range in.Approaches {
-		if d := AngleDiffDeg(a.BearingDeg, bearingDeg); d < bestDiff {
-			best, bestDiff = i, d
-		}
-	}
-	if best < 0 || bestDiff > maxDiffDeg {
-		return Approach{}, false
-	}
-	return in.Approaches[best], true
-}
-
 // Road is a road of the inventory: a polyline that joins other roads at its
 // end points.
 type Road struct {

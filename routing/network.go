@@ -116,7 +116,7 @@ func (inv *Inventory) Validate() error {
 		switch {
 		case id == "":
 			add(name, "id", "missing")
-		case wireID && !validID(id):
+		case wireID && !wire.ValidID(id):
 			add(name, "id", "must match "+wire.IDPattern)
 		case ids[id]:
 			add(name, "id", "duplicate id %q", id)
@@ -139,7 +139,7 @@ func (inv *Inventory) Validate() error {
 			switch {
 			case a.ID == "":
 				add(name, field+".id", "missing")
-			case !validID(a.ID):
+			case !wire.ValidID(a.ID):
 				add(name, field+".id", "must match "+wire.IDPattern)
 			case approachIDs[a.ID]:
 				add(name, field+".id", "duplicate approach id %q", a.ID)
@@ -232,21 +232,6 @@ func featureName(kind string, index int, id string) string {
 		return fmt.Sprintf("%s %q", kind, id)
 	}
 	return fmt.Sprintf("%s #%d", kind, index)
-}
-
-// validID reports whether s is an identifier of the wire protocol:
-// ^[A-Za-z0-9._-]{1,64}$.
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // Build validates an inventory and builds its road graph and indexes. Roads

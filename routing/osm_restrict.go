@@ -94,10 +94,6 @@ func turnFits(kind string, deg float64) bool {
 // been), the road on the side the restriction's kind names is taken (the
 // one whose turn angle fits it).
 func (g *osmGraph) restrictions(rs []osmRestriction, canonical func(osm.NodeID) (osm.NodeID, bool), rep *ImportReport) []TurnRestriction {
-	roadsOf := map[osm.WayID][]int32{}
-	for i := range g.roads {
-		roadsOf[g.roads[i].way] = append(roadsOf[g.roads[i].way], int32(i))
-	}
 	var out []TurnRestriction
 	skip := func(r osmRestriction, format string, args ...any) {
 		rep.SkippedRestrictions = append(rep.SkippedRestrictions, SkippedRestriction{Relation: int64(r.id), Reason: fmt.Sprintf(format, args...)})
