@@ -37,7 +37,9 @@ func (e *Engine) stepStatus(now time.Time, s *wire.Status) error {
 		is.statusTS = s.TS
 	}
 	is.timing.update(s)
-	is.red.observe(s)
+	if e.queueLeadExtraS > 0 { // only the opt-in queue-aware lead reads red starts
+		is.red.observe(s)
+	}
 	e.observePlan(ii, s)
 	if s.State == wire.StateFault {
 		if !is.fault {
