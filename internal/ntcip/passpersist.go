@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/greenwave-project/greenwave/signals"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // The answers of net-snmp's pass_persist protocol to a refused SET
@@ -192,7 +193,7 @@ func parseOID(s string) ([]uint32, error) {
 	for i, p := range parts {
 		n, err := strconv.ParseUint(p, 10, 32)
 		if err != nil {
-			return nil, errors.New("not an OID: " + strconv.Quote(truncate(s, 80)))
+			return nil, errors.New("not an OID: " + wire.Quote(s, 80))
 		}
 		out[i] = uint32(n)
 	}

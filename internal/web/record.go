@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/greenwave-project/greenwave/internal/clock"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // A recording (`greenwave demo --record FILE`, `serve --record FILE`) is
@@ -82,7 +82,7 @@ func checkMap(m *MapData) error {
 	seen := map[string]bool{}
 	for i, in := range m.Intersections {
 		if !isID(in.ID) {
-			return fmt.Errorf("map.intersections[%d].id: not an identifier: %s", i, strconv.Quote(truncate(in.ID, 70)))
+			return fmt.Errorf("map.intersections[%d].id: not an identifier: %s", i, wire.Quote(in.ID, 70))
 		}
 		if seen[in.ID] {
 			return fmt.Errorf("map.intersections[%d].id: %s twice", i, in.ID)
@@ -188,10 +188,3 @@ func Play(ctx context.Context, r *Recording, h *Hub, clk clock.Clock) error {
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
