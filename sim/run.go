@@ -185,7 +185,7 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 		u.reqExpiry = map[string]time.Duration{}
 		for j, a := range spec.approaches {
 			u.queues = append(u.queues, signals.NewQueue(a.vehH, satFlow, sc.Traffic.StartupLostS))
-			if a.phase >= wire.MinPhase && a.phase <= wire.MaxPhase {
+			if wire.ValidPhase(a.phase) {
 				u.phaseApps[a.phase] = append(u.phaseApps[a.phase], int32(j))
 			}
 		}

@@ -245,7 +245,7 @@ func newRSU(inter int32, in *routing.Intersection, link *Intersection, running s
 			}
 		}
 		u.approaches = append(u.approaches, ap)
-		if ap.phase >= wire.MinPhase && ap.phase <= wire.MaxPhase {
+		if wire.ValidPhase(ap.phase) {
 			u.phaseApproaches[ap.phase] = append(u.phaseApproaches[ap.phase], k)
 		}
 	}
@@ -460,7 +460,7 @@ func (u *rsu) approachFor(c *wire.Command) int {
 			return k
 		}
 	}
-	if c.Phase >= wire.MinPhase && c.Phase <= wire.MaxPhase && len(u.phaseApproaches[c.Phase]) > 0 {
+	if wire.ValidPhase(c.Phase) && len(u.phaseApproaches[c.Phase]) > 0 {
 		return u.phaseApproaches[c.Phase][0]
 	}
 	return -1
