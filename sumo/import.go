@@ -520,7 +520,7 @@ func (im *importer) intersection(id string, prog *TLLogic, usedIDs map[string]bo
 		for pi := range prog.Phases {
 			w := 0.0
 			for _, a := range aps {
-				if a.group < 0 && containsInt(a.green, pi) {
+				if a.group < 0 && slices.Contains(a.green, pi) {
 					w += 1 + a.greenTimeS // 1: a program of zero-length phases still groups
 				}
 			}
@@ -532,7 +532,7 @@ func (im *importer) intersection(id string, prog *TLLogic, usedIDs map[string]bo
 			break
 		}
 		for _, a := range aps {
-			if a.group < 0 && containsInt(a.green, best) {
+			if a.group < 0 && slices.Contains(a.green, best) {
 				a.group = groups
 			}
 		}
@@ -588,7 +588,7 @@ func (im *importer) intersection(id string, prog *TLLogic, usedIDs map[string]bo
 		apIDs[aid] = true
 		in.Approaches = append(in.Approaches, routing.Approach{ID: aid, BearingDeg: roundBearing(a.bearing), Phase: a.phase})
 		link.Approaches = append(link.Approaches, Approach{Edge: a.edge.ID, Links: a.links, ThroughLinks: a.through, GreenPhases: a.green})
-		if a.streetName != "" && !containsString(names, a.streetName) {
+		if a.streetName != "" && !slices.Contains(names, a.streetName) {
 			names = append(names, a.streetName)
 		}
 	}
@@ -743,28 +743,10 @@ func edgeForCars(e *Edge) bool {
 }
 
 func appendUnique(s []int, v int) []int {
-	if containsInt(s, v) {
+	if slices.Contains(s, v) {
 		return s
 	}
 	return append(s, v)
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func roundBearing(b float64) float64 {
