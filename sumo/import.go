@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Map is a SUMO network imported for greenwave: the inventory that the
@@ -370,9 +371,6 @@ func (im *importer) junctionPoint(j string) XY {
 // vehicles (SUMO's allow/disallow lists; neither means every class).
 func forCars(l *Lane) bool { return laneAllows(l, "passenger") || laneAllows(l, "emergency") }
 
-// maxPhase is the highest signal phase number map-format.md allows.
-const maxPhase = 16
-
 // minEndSegmentM is the shortest last (or first) segment a road keeps:
 // geometry points closer than this to an end are dropped, so that the
 // bearing into an intersection is not that of a stub.
@@ -538,7 +536,7 @@ func (im *importer) intersection(id string, prog *TLLogic, usedIDs map[string]bo
 		}
 		groups++
 	}
-	if groups > 2+(maxPhase-8) {
+	if groups > 2+(wire.MaxPhase-8) {
 		im.rep.warn("traffic light %q: %d stages, more than phases 2/6, 4/8 and 9..16 can number: left out", id, groups)
 		return routing.Intersection{}, Intersection{}, false
 	}
