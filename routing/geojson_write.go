@@ -21,17 +21,31 @@ import (
 // clean diff when the city's map changes). The inventory itself is not
 // modified.
 func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
+	return inv.WriteGeoJSONWith(w, nil)
+}
+
+// GeoJSONExtra appends properties of a caller's own to one feature that
+// WriteGeoJSONWith writes, so that an importer which knows more about a
+// map than the inventory holds (sumo's sumo_* links, docs/sumo.md) can
+// add it without writing the whole format a second time. kind is
+// "intersection" (i indexes inv.Intersections, k is -1), "approach" (k
+// indexes inv.Intersections[i].Approaches) or "road" (i indexes
+// inv.Roads, k is -1). What it appends goes after the feature's own
+// properties, before the closing brace, so each property it adds must
+// start with a comma: `,"name":value`.
+type GeoJSONExtra func(dst []byte, kind string, i, k int) []byte
+
+// WriteGeoJSONWith writes what WriteGeoJSON writes, with extra's
+// properties added to every intersection, approach and road (extra may be
+// nil: then the output is exactly WriteGeoJSON's).
+func (inv *Inventory) WriteGeoJSONWith(w io.Writer, extra GeoJSONExtra) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	inters := make([]*Intersection, len(inv.Intersections))
-	for i := range inv.Intersections {
-		inters[i] = &inv.Intersections[i]
-	}
-	sort.SliceStable(inters, func(i, j int) bool { return inters[i].ID < inters[j].ID })
-	roads := make([]*Road, len(inv.Roads))
-	for i := range inv.Roads {
-		roads[i] = &inv.Roads[i]
-	}
-	sort.SliceStable(roads, func(i, j int) bool { return roads[i].ID < roads[j].ID })
+	// Indices rather than pointers are sorted so that extra can be told
+	// which intersection or road of the inventory it is writing for.
+	inters := sortedIndices(len(inv.Intersections), func(i, j int) bool {
+		return inv.Intersections[i].ID < inv.Intersections[j].ID
+	})
+	roads := sortedIndices(len(inv.Roads), func(i, j int) bool { return inv.Roads[i].ID < inv.Roads[j].ID })
 
 	b := make([]byte, 0, 4096)
 	b = append(b, `{"type":"FeatureCollection","features":[`...)
@@ -43,7 +57,8 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 		first = false
 		b = append(b, '\n')
 	}
-	for _, in := range inters {
+	for _, i := range inters {
+		in := &inv.Intersections[i]
 		sep()
 		b = append(b, `{"type":"Feature","geometry":{"type":"Point","coordinates":`...)
 		b = appendLonLat(b, in.LonLat[0], in.LonLat[1])
@@ -80,6 +95,9 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 				b = append(b, `,"stop_lines":`...)
 				b = appendPositions(b, a.StopLines)
 			}
+			if extra != nil {
+				b = extra(b, "approach", i, k)
+			}
 			b = append(b, '}')
 		}
 		t := in.Timing
@@ -98,13 +116,17 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 			b = append(b, `,"nodes":`...)
 			b = appendPositions(b, in.Nodes)
 		}
+		if extra != nil {
+			b = extra(b, "intersection", i, -1)
+		}
 		b = append(b, "}}"...)
 		if _, err := bw.Write(b); err != nil {
 			return err
 		}
 		b = b[:0]
 	}
-	for _, r := range roads {
+	for _, i := range roads {
+		r := &inv.Roads[i]
 		sep()
 		b = append(b, `{"type":"Feature","geometry":{"type":"LineString","coordinates":[`...)
 		for k, c := range r.Coords {
@@ -127,6 +149,9 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 		b = strconv.AppendBool(b, r.Oneway)
 		b = append(b, `,"speed_mps":`...)
 		b = appendFloat(b, r.SpeedMps, 2)
+		if extra != nil {
+			b = extra(b, "road", i, -1)
+		}
 		b = append(b, "}}"...)
 		if _, err := bw.Write(b); err != nil {
 			return err
@@ -161,6 +186,17 @@ func (inv *Inventory) WriteGeoJSON(w io.Writer) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// sortedIndices returns 0..n-1 stably sorted by less, which compares the
+// elements at two indices.
+func sortedIndices(n int, less func(i, j int) bool) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return less(idx[a], idx[b]) })
+	return idx
 }
 
 func appendPositions(b []byte, pts []orb.Point) []byte {

@@ -22,15 +22,15 @@ func newEngine(w *world, strategy string) (*controller.Engine, error) {
 	cfg := controller.Config{ControllerID: controllerID, Policy: policy, Priorities: map[string]int{}}
 	c := w.sc.Controller
 	cfg.RangeM = c.RangeM
-	cfg.Margin = seconds(c.MarginS)
-	cfg.DefaultQueueFlush = seconds(c.DefaultQueueFlushS)
-	cfg.Lease = seconds(c.LeaseS)
-	cfg.RefreshPeriod = seconds(c.RefreshS)
-	cfg.SilenceGrace = seconds(c.SilenceGraceS)
+	cfg.Margin = Seconds(c.MarginS)
+	cfg.DefaultQueueFlush = Seconds(c.DefaultQueueFlushS)
+	cfg.Lease = Seconds(c.LeaseS)
+	cfg.RefreshPeriod = Seconds(c.RefreshS)
+	cfg.SilenceGrace = Seconds(c.SilenceGraceS)
 	cfg.OffPathToleranceM = c.OffPathToleranceM
 	cfg.PassedMarginM = c.PassedMarginM
 	cfg.Price = c.Price
-	cfg.StartupLost = seconds(w.sc.Traffic.StartupLostS)
+	cfg.StartupLost = Seconds(w.sc.Traffic.StartupLostS)
 	for _, t := range w.trips {
 		cfg.Priorities[t.id] = t.priority
 	}
@@ -68,7 +68,7 @@ func (r *run) drainEngine() {
 			continue
 		}
 		u := &r.units[ui]
-		lat := seconds(r.w.sc.Network.CommandLatencyS + r.netRNG.Float64()*r.w.sc.Network.CommandJitterS)
+		lat := Seconds(r.w.sc.Network.CommandLatencyS + r.netRNG.Float64()*r.w.sc.Network.CommandJitterS)
 		u.cmdLink = max(u.cmdLink, now+lat)
 		r.schedule(u.cmdLink, evCommandArrive, ui, r.commands.Put(c))
 	}

@@ -65,12 +65,12 @@ func TestKinematicsStandsAtTarget(t *testing.T) {
 // The correlated GPS error keeps its σ and is correlated from fix to fix
 // as exp(-Δt/τ).
 func TestGaussMarkovKeepsSigma(t *testing.T) {
-	rng := rngFor(1, "test")
+	rng := RNGFor(1, "test")
 	const sigma, dt, tau, n = 25.0, 1.0, 20.0, 200000
 	e := rng.NormFloat64() * sigma
 	var sum2, lag float64
 	for range n {
-		next := gaussMarkov(e, rng.NormFloat64()*sigma, dt, tau)
+		next := GaussMarkov(e, rng.NormFloat64()*sigma, dt, tau)
 		sum2 += next * next
 		lag += next * e
 		e = next

@@ -238,8 +238,8 @@ func (r *run) report(base *run) RunReport {
 		tot.CrossQueueDelayS = tot.queueDelayVehS - baseDelay
 	}
 	sort.SliceStable(rr.Recoveries, func(a, b int) bool { return rr.Recoveries[a].EndedAtS < rr.Recoveries[b].EndedAtS })
-	tot.HoldAfterPassSP50 = median(r.holdAfterPass)
-	tot.RecoverySP50 = median(recoveries)
+	tot.HoldAfterPassSP50 = Median(r.holdAfterPass)
+	tot.RecoverySP50 = Median(recoveries)
 	tot.EVTravelTimeS = round3(tot.EVTravelTimeS)
 	tot.EVSignalDelayS = round3(tot.EVSignalDelayS)
 	tot.GreenArrivalRate = round3(tot.GreenArrivalRate)
@@ -326,7 +326,10 @@ func appendRecoveries(out []float64, plan, actual []maskAt, ends []time.Duration
 	return out
 }
 
-func median(xs []float64) float64 {
+// Median is the middle of xs (the mean of the two middle values for an even
+// count, 0 for none), without reordering xs. Exported so that sumo's
+// co-simulation reports compute their medians as the simulator's do.
+func Median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}

@@ -47,7 +47,7 @@ func TestRecoveryIsTimeToShowThePlansGreensAgain(t *testing.T) {
 }
 
 func TestMedian(t *testing.T) {
-	assert.Zero(t, median(nil))
-	assert.Equal(t, 2.0, median([]float64{3, 1, 2}))
-	assert.Equal(t, 2.5, median([]float64{4, 1, 3, 2}))
+	assert.Zero(t, Median(nil))
+	assert.Equal(t, 2.0, Median([]float64{3, 1, 2}))
+	assert.Equal(t, 2.5, Median([]float64{4, 1, 3, 2}))
 }

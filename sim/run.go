@@ -161,9 +161,9 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 	sc := w.sc
 	r := &run{
 		w: w, strategy: strategy, record: record,
-		endT:         seconds(sc.DurationS),
+		endT:         Seconds(sc.DurationS),
 		q:            newEventQueue(4*len(w.units) + 4*len(w.trips) + 64),
-		netRNG:       rngFor(sc.Seed, "network/commands"),
+		netRNG:       RNGFor(sc.Seed, "network/commands"),
 		engineWakeAt: -1,
 		requestsSeen: map[string]bool{},
 
@@ -185,7 +185,7 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 		u.reqExpiry = map[string]time.Duration{}
 		for j, a := range spec.approaches {
 			u.queues = append(u.queues, signals.NewQueue(a.vehH, satFlow, sc.Traffic.StartupLostS))
-			if a.phase >= wire.MinPhase && a.phase <= wire.MaxPhase {
+			if wire.ValidPhase(a.phase) {
 				u.phaseApps[a.phase] = append(u.phaseApps[a.phase], int32(j))
 			}
 		}
@@ -194,7 +194,7 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 	r.routes = make([]wire.Route, len(w.trips))
 	for i := range w.trips {
 		n := len(w.trips[i].signals)
-		r.vehicles[i] = vehicleRun{trip: &w.trips[i], gpsRNG: rngFor(sc.Seed, "gps/"+w.trips[i].id),
+		r.vehicles[i] = vehicleRun{trip: &w.trips[i], gpsRNG: RNGFor(sc.Seed, "gps/"+w.trips[i].id),
 			braked: make([]bool, n), yellowGo: make([]bool, n)}
 	}
 	if strategy != StrategyNone {
@@ -207,7 +207,11 @@ func newRun(w *world, strategy string, record bool) (*run, error) {
 	return r, nil
 }
 
-func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
+// Seconds converts seconds, as scenarios give them, to a Duration rounded
+// to the nanosecond rather than truncated, so that a value binary floating
+// point cannot hold exactly does not come out a nanosecond short.
+// Exported so that sumo's co-simulation converts its scenario the same way.
+func Seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
 func (r *run) at(d time.Duration) time.Time { return r.w.epoch.Add(d) }
 
@@ -227,7 +231,7 @@ func (r *run) execute() error {
 		r.syncUnit(int32(i))
 	}
 	for i := range r.vehicles {
-		r.schedule(seconds(r.vehicles[i].trip.departS), evVehicleDepart, int32(i), 0)
+		r.schedule(Seconds(r.vehicles[i].trip.departS), evVehicleDepart, int32(i), 0)
 	}
 	r.schedule(r.endT, evEnd, 0, 0)
 	for r.err == nil {

@@ -82,7 +82,7 @@ func writeTimeSpace(w io.Writer, r *run, v *vehicleRun, scenario string, vr Vehi
 		return svgLeft + (s-xMin)/(xMax-xMin)*plotW
 	}
 	y := func(along float64) float64 { return svgTop + plotH - along/yMax*plotH }
-	winStart, winEnd := t0+seconds(xMin), t0+seconds(xMax)
+	winStart, winEnd := t0+Seconds(xMin), t0+Seconds(xMax)
 
 	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-family="sans-serif" font-size="12">`+"\n", svgW, svgH, svgW, svgH)
 	fmt.Fprintf(w, `<rect width="%g" height="%g" fill="white"/>`+"\n", svgW, svgH)
@@ -94,7 +94,7 @@ func writeTimeSpace(w io.Writer, r *run, v *vehicleRun, scenario string, vr Vehi
 	fmt.Fprintf(w, `<g stroke="#e4e4e4" stroke-width="1">`+"\n")
 	xStep := niceStep(xMax-xMin, 10)
 	for s := math.Ceil(xMin/xStep) * xStep; s <= xMax; s += xStep {
-		px := x(t0 + seconds(s))
+		px := x(t0 + Seconds(s))
 		fmt.Fprintf(w, `<line x1="%.1f" y1="%g" x2="%.1f" y2="%g"/>`+"\n", px, svgTop, px, svgTop+plotH)
 	}
 	yStep := niceStep(yMax, 8)
@@ -108,7 +108,7 @@ func writeTimeSpace(w io.Writer, r *run, v *vehicleRun, scenario string, vr Vehi
 		if label == 0 {
 			label = 0 // not "-0"
 		}
-		fmt.Fprintf(w, `<text x="%.1f" y="%g" text-anchor="middle">%g</text>`+"\n", x(t0+seconds(s)), svgTop+plotH+16, label)
+		fmt.Fprintf(w, `<text x="%.1f" y="%g" text-anchor="middle">%g</text>`+"\n", x(t0+Seconds(s)), svgTop+plotH+16, label)
 	}
 	for a := 0.0; a <= yMax; a += yStep {
 		fmt.Fprintf(w, `<text x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle">%g</text>`+"\n", svgLeft-6, y(a), a)

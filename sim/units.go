@@ -33,7 +33,7 @@ func (r *run) syncUnit(i int32) {
 		if st != u.sentSt || req != u.sentReq || u.green != u.sentGreen {
 			u.sentSt, u.sentReq, u.sentGreen = st, req, u.green
 			status := u.rs.Status(r.at(now))
-			u.statLink = max(u.statLink, now+seconds(r.w.sc.Network.StatusLatencyS))
+			u.statLink = max(u.statLink, now+Seconds(r.w.sc.Network.StatusLatencyS))
 			r.schedule(u.statLink, evStatusArrive, i, r.statuses.Put(status))
 		}
 	}

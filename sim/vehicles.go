@@ -15,13 +15,13 @@ func (r *run) depart(i int32) {
 	v.stopped = true // standing at its origin: moving off is not a stop
 	v.departT = now
 	r.recordTrajectory(v, now)
-	r.schedule(now+seconds(r.w.kin.StepS), evVehicleStep, i, 0)
+	r.schedule(now+Seconds(r.w.kin.StepS), evVehicleStep, i, 0)
 	if r.eng == nil {
 		return
 	}
 	if route, ok := r.routeMessage(v, now); ok {
 		r.routes[i] = route
-		r.schedule(now+seconds(r.w.sc.GPS.LatencyS), evRouteArrive, i, 0)
+		r.schedule(now+Seconds(r.w.sc.GPS.LatencyS), evRouteArrive, i, 0)
 	}
 	r.schedule(now, evGPSFix, i, 0)
 }
@@ -89,7 +89,7 @@ func (r *run) stepVehicle(i int32) {
 		v.arriveT = now
 		return
 	}
-	r.schedule(now+seconds(kin.StepS), evVehicleStep, i, 0)
+	r.schedule(now+Seconds(kin.StepS), evVehicleStep, i, 0)
 }
 
 // hardBrakeFactor: braking harder than this times the comfortable
@@ -212,8 +212,8 @@ func (r *run) takeFix(i int32) {
 		if v.seq == 0 {
 			v.errX, v.errY = nx, ny // the first fix starts from the stationary distribution
 		} else {
-			v.errX = gaussMarkov(v.errX, nx, g.PeriodS, tau)
-			v.errY = gaussMarkov(v.errY, ny, g.PeriodS, tau)
+			v.errX = GaussMarkov(v.errX, nx, g.PeriodS, tau)
+			v.errY = GaussMarkov(v.errY, ny, g.PeriodS, tau)
 		}
 		nx, ny = v.errX, v.errY
 	}
@@ -234,9 +234,9 @@ func (r *run) takeFix(i int32) {
 		p.AccuracyM = &acc
 	}
 	if !lost {
-		r.schedule(now+seconds(g.LatencyS+j1*g.JitterS), evFixArrive, i, r.fixes.Put(p))
+		r.schedule(now+Seconds(g.LatencyS+j1*g.JitterS), evFixArrive, i, r.fixes.Put(p))
 		if dup {
-			r.schedule(now+seconds(g.LatencyS+j2*g.JitterS), evFixArrive, i, r.fixes.Put(p))
+			r.schedule(now+Seconds(g.LatencyS+j2*g.JitterS), evFixArrive, i, r.fixes.Put(p))
 		}
 	}
 	if v.state == vehArrived {
@@ -245,14 +245,15 @@ func (r *run) takeFix(i int32) {
 			return
 		}
 	}
-	r.schedule(now+seconds(g.PeriodS), evGPSFix, i, 0)
+	r.schedule(now+Seconds(g.PeriodS), evGPSFix, i, 0)
 }
 
-// gaussMarkov is one step of a first-order Gauss-Markov error: it keeps
+// GaussMarkov is one step of a first-order Gauss-Markov error: it keeps
 // exp(-dt/τ) of the previous error and takes the rest from draw (a fresh
 // N(0, σ²) sample), so the error stays N(0, σ²) while drifting with time
-// constant τ.
-func gaussMarkov(prev, draw, dt, tau float64) float64 {
+// constant τ. Exported so that sumo's co-simulated GPS drifts exactly as
+// the simulator's does.
+func GaussMarkov(prev, draw, dt, tau float64) float64 {
 	a := math.Exp(-dt / tau)
 	return a*prev + math.Sqrt(1-a*a)*draw
 }

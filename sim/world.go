@@ -107,10 +107,11 @@ func (sp *speedProfile) at(alongM float64, idx *int) float64 {
 	return sp.speed[i]
 }
 
-// rngFor returns the random stream named name of the scenario's seed. Each
+// RNGFor returns the random stream named name of the scenario's seed. Each
 // component draws from its own stream, so a strategy that, say, makes a
 // vehicle arrive earlier does not shift any other component's numbers.
-func rngFor(seed uint64, name string) *rand.Rand {
+// Exported because sumo's co-simulation draws its GPS noise the same way.
+func RNGFor(seed uint64, name string) *rand.Rand {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(name))
 	return rand.New(rand.NewPCG(seed, h.Sum64()))
@@ -188,14 +189,14 @@ func (w *world) buildUnits() error {
 		}
 		// The engine's conversion, so that a junction is timed here as
 		// the roadside-unit simulator times it on the street.
-		plan, timing, err := in.NormalPlan(seconds(ps.CycleS), ps.MainShare)
+		plan, timing, err := in.NormalPlan(Seconds(ps.CycleS), ps.MainShare)
 		if err != nil {
 			return fmt.Errorf("plans: intersection %s: %w", in.ID, err)
 		}
 		u.timing = timing
 		switch {
 		case override != nil && override.OffsetS != nil:
-			plan.Offset = seconds(*override.OffsetS)
+			plan.Offset = Seconds(*override.OffsetS)
 		case ps.ProgressionMps > 0:
 			plan.Offset = time.Duration((in.XY.X - minX) / ps.ProgressionMps * float64(time.Second))
 		}
@@ -323,7 +324,7 @@ func (w *world) buildTrips() error {
 // randomTrips draws trips between the midpoints of random roads at least
 // MinLengthM apart (straight line), from the scenario's "trips" stream.
 func (w *world) randomTrips(tr *TripsSpec) error {
-	rng := rngFor(w.sc.Seed, "trips")
+	rng := RNGFor(w.sc.Seed, "trips")
 	n := w.net
 	proj := n.Projection()
 	edges := n.NumEdges()

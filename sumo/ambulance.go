@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/greenwave-project/greenwave/sim"
 	"github.com/greenwave-project/greenwave/traci"
 	"github.com/greenwave-project/greenwave/wire"
 )
@@ -205,8 +206,8 @@ func (a *ambulance) maybeFix(r *coRun, T float64) {
 		if a.seq == 0 {
 			a.errX, a.errY = nx, ny
 		} else {
-			a.errX = gaussMarkov(a.errX, nx, g.PeriodS, tau)
-			a.errY = gaussMarkov(a.errY, ny, g.PeriodS, tau)
+			a.errX = sim.GaussMarkov(a.errX, nx, g.PeriodS, tau)
+			a.errY = sim.GaussMarkov(a.errY, ny, g.PeriodS, tau)
 		}
 		nx, ny = a.errX, a.errY
 	}
@@ -240,10 +241,4 @@ func (a *ambulance) maybeFix(r *coRun, T float64) {
 	if a.nextFix <= T {
 		a.nextFix = T + g.PeriodS
 	}
-}
-
-// gaussMarkov is one step of a first-order Gauss-Markov error (sim's).
-func gaussMarkov(prev, draw, dt, tau float64) float64 {
-	k := math.Exp(-dt / tau)
-	return k*prev + math.Sqrt(1-k*k)*draw
 }

@@ -3,10 +3,8 @@ package sumo
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -625,14 +623,6 @@ func (w *coWorld) addAmbulances(p *traci.Process) error {
 	return nil
 }
 
-// rngFor derives an independent random stream from the seed and a name
-// (as sim does), so each ambulance's GPS noise is the same in every run.
-func rngFor(seed uint64, name string) *rand.Rand {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(name))
-	return rand.New(rand.NewPCG(seed, h.Sum64()))
-}
-
 // newEngine builds the engine for a strategy with the scenario's
 // controller settings (as sim does).
 func (w *coWorld) newEngine(strategy string) (*controller.Engine, error) {
@@ -642,8 +632,8 @@ func (w *coWorld) newEngine(strategy string) (*controller.Engine, error) {
 	}
 	c := w.sc.Controller
 	cfg := controller.Config{ControllerID: controllerID, Policy: policy, Priorities: map[string]int{},
-		RangeM: c.RangeM, Margin: secs(c.MarginS), DefaultQueueFlush: secs(c.DefaultQueueFlushS),
-		Lease: secs(c.LeaseS), RefreshPeriod: secs(c.RefreshS), SilenceGrace: secs(c.SilenceGraceS),
+		RangeM: c.RangeM, Margin: sim.Seconds(c.MarginS), DefaultQueueFlush: sim.Seconds(c.DefaultQueueFlushS),
+		Lease: sim.Seconds(c.LeaseS), RefreshPeriod: sim.Seconds(c.RefreshS), SilenceGrace: sim.Seconds(c.SilenceGraceS),
 		OffPathToleranceM: c.OffPathToleranceM, PassedMarginM: c.PassedMarginM, Price: c.Price,
 		QueueAwareLead: w.opt.QueueAwareLead}
 	for _, t := range w.trips {
@@ -651,8 +641,6 @@ func (w *coWorld) newEngine(strategy string) (*controller.Engine, error) {
 	}
 	return controller.New(cfg, w.rnet)
 }
-
-func secs(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
 // tripinfoPath is where a run's tripinfo output goes.
 func (w *coWorld) tripinfoPath(run string) string {

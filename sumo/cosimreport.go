@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/greenwave-project/greenwave/sim"
 )
 
 // CoSimReport is what `greenwave sumo --json` prints: one run per
@@ -216,8 +218,8 @@ func (r *coRun) report(none *coRun) CoSimRun {
 		t.GreenArrivalRate = math.Round(float64(green)/float64(passed)*1e4) / 1e4
 	}
 	t.Preempts = r.stats.preempts
-	t.HoldLeadSP50 = round2(median(r.stats.holdLead))
-	t.HoldAfterPassSP50 = round2(median(r.stats.holdAfterPass))
+	t.HoldLeadSP50 = round2(sim.Median(r.stats.holdLead))
+	t.HoldAfterPassSP50 = round2(sim.Median(r.stats.holdAfterPass))
 	t.OffPathHolds = r.stats.offPath
 	t.UnsafeSwitches = r.stats.unsafe
 	t.UnreleasedPreempts = r.stats.unreleased
@@ -249,19 +251,6 @@ func (r *coRun) miss(u *rsu, rec *sigRecord) string {
 		return "link_not_green"
 	}
 	return "queue"
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // readTripinfo sums the other vehicles' time loss from SUMO's tripinfo

@@ -70,7 +70,7 @@ func (w *coWorld) strategyRun(ctx context.Context, strategy string) (r *coRun, e
 		}
 	}()
 	r = &coRun{w: w, strategy: strategy, p: p, unitByTLS: map[string]*rsu{}, ambByID: map[string]*ambulance{},
-		netRNG: rngFor(w.sc.Seed, "network/commands"), tickAt: math.NaN()}
+		netRNG: sim.RNGFor(w.sc.Seed, "network/commands"), tickAt: math.NaN()}
 	r.stats.releases = map[string]int{}
 	if err := r.setUp(); err != nil {
 		return nil, fmt.Errorf("%s run: %w", strategy, err)
@@ -138,7 +138,7 @@ func (r *coRun) setUp() error {
 	}
 	for i := range w.trips {
 		t := &w.trips[i]
-		a := &ambulance{trip: t, rng: rngFor(w.sc.Seed, "gps/"+t.spec.ID), departS: math.NaN(), arriveS: math.NaN(),
+		a := &ambulance{trip: t, rng: sim.RNGFor(w.sc.Seed, "gps/"+t.spec.ID), departS: math.NaN(), arriveS: math.NaN(),
 			firstSeen: math.NaN(), sigs: make([]sigRecord, len(t.signals))}
 		for k := range a.sigs {
 			a.sigs[k] = newSigRecord()

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/wire"
 )
 
 // Map is a SUMO network imported for greenwave: the inventory that the
@@ -370,9 +371,6 @@ func (im *importer) junctionPoint(j string) XY {
 // vehicles (SUMO's allow/disallow lists; neither means every class).
 func forCars(l *Lane) bool { return laneAllows(l, "passenger") || laneAllows(l, "emergency") }
 
-// maxPhase is the highest signal phase number map-format.md allows.
-const maxPhase = 16
-
 // minEndSegmentM is the shortest last (or first) segment a road keeps:
 // geometry points closer than this to an end are dropped, so that the
 // bearing into an intersection is not that of a stub.
@@ -520,7 +518,7 @@ func (im *importer) intersection(id string, prog *TLLogic, usedIDs map[string]bo
 		for pi := range prog.Phases {
 			w := 0.0
 			for _, a := range aps {
-				if a.group < 0 && containsInt(a.green, pi) {
+				if a.group < 0 && slices.Contains(a.green, pi) {
 					w += 1 + a.greenTimeS // 1: a program of zero-length phases still groups
 				}
 			}
@@ -532,13 +530,13 @@ func (im *importer) intersection(id string, prog *TLLogic, usedIDs map[string]bo
 			break
 		}
 		for _, a := range aps {
-			if a.group < 0 && containsInt(a.green, best) {
+			if a.group < 0 && slices.Contains(a.green, best) {
 				a.group = groups
 			}
 		}
 		groups++
 	}
-	if groups > 2+(maxPhase-8) {
+	if groups > 2+(wire.MaxPhase-8) {
 		im.rep.warn("traffic light %q: %d stages, more than phases 2/6, 4/8 and 9..16 can number: left out", id, groups)
 		return routing.Intersection{}, Intersection{}, false
 	}
@@ -588,7 +586,7 @@ func (im *importer) intersection(id string, prog *TLLogic, usedIDs map[string]bo
 		apIDs[aid] = true
 		in.Approaches = append(in.Approaches, routing.Approach{ID: aid, BearingDeg: roundBearing(a.bearing), Phase: a.phase})
 		link.Approaches = append(link.Approaches, Approach{Edge: a.edge.ID, Links: a.links, ThroughLinks: a.through, GreenPhases: a.green})
-		if a.streetName != "" && !containsString(names, a.streetName) {
+		if a.streetName != "" && !slices.Contains(names, a.streetName) {
 			names = append(names, a.streetName)
 		}
 	}
@@ -743,28 +741,10 @@ func edgeForCars(e *Edge) bool {
 }
 
 func appendUnique(s []int, v int) []int {
-	if containsInt(s, v) {
+	if slices.Contains(s, v) {
 		return s
 	}
 	return append(s, v)
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func roundBearing(b float64) float64 {

@@ -162,3 +162,47 @@ func checkMapNet(m *Map, n *Net) error {
 	}
 	return errors.Join(errs...)
 }
+
+// The properties parseMap decodes, named as WriteGeoJSON writes them. They
+// hold the map-format.md fields too, not only the sumo_* ones, so that a
+// wrongly typed field of either kind is reported the same way.
+
+type approachProps struct {
+	ID               string  `json:"id"`
+	BearingDeg       float64 `json:"bearing_deg"`
+	Phase            int     `json:"phase"`
+	SumoEdge         string  `json:"sumo_edge"`
+	SumoLinks        []int   `json:"sumo_links"`
+	SumoThroughLinks []int   `json:"sumo_through_links"`
+	SumoGreenPhases  []int   `json:"sumo_green_phases"`
+}
+
+type timingProps struct {
+	MinGreenS     float64 `json:"min_green_s"`
+	YellowS       float64 `json:"yellow_s"`
+	AllRedS       float64 `json:"all_red_s"`
+	PedClearanceS float64 `json:"ped_clearance_s"`
+	MaxPreemptS   float64 `json:"max_preempt_s"`
+}
+
+type intersectionProps struct {
+	Kind          string          `json:"kind"`
+	ID            string          `json:"id"`
+	Name          string          `json:"name,omitempty"`
+	Approaches    []approachProps `json:"approaches"`
+	Timing        timingProps     `json:"timing"`
+	SumoTLS       string          `json:"sumo_tls"`
+	SumoProgram   string          `json:"sumo_program"`
+	SumoJunctions []string        `json:"sumo_junctions"`
+	SumoLinkCount int             `json:"sumo_link_count"`
+}
+
+type roadProps struct {
+	Kind     string  `json:"kind"`
+	ID       string  `json:"id"`
+	Name     string  `json:"name,omitempty"`
+	Highway  string  `json:"highway,omitempty"`
+	Oneway   bool    `json:"oneway"`
+	SpeedMps float64 `json:"speed_mps"`
+	SumoEdge string  `json:"sumo_edge"`
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/greenwave-project/greenwave/routing"
+	"github.com/greenwave-project/greenwave/signals"
 	"github.com/greenwave-project/greenwave/traci"
 	"github.com/greenwave-project/greenwave/wire"
 )
@@ -245,7 +246,7 @@ func newRSU(inter int32, in *routing.Intersection, link *Intersection, running s
 			}
 		}
 		u.approaches = append(u.approaches, ap)
-		if ap.phase >= wire.MinPhase && ap.phase <= wire.MaxPhase {
+		if wire.ValidPhase(ap.phase) {
 			u.phaseApproaches[ap.phase] = append(u.phaseApproaches[ap.phase], k)
 		}
 	}
@@ -436,7 +437,9 @@ func (u *rsu) apply(T float64, epoch time.Time, c *wire.Command) bool {
 	} else if expires <= T {
 		return false
 	}
-	if len(u.reqs) >= maxUnitRequests {
+	// The real roadside unit's bound, so the co-simulated one refuses
+	// exactly when a deployed one would.
+	if len(u.reqs) >= signals.MaxRequests {
 		return false
 	}
 	u.arrivals++
@@ -449,9 +452,6 @@ func (u *rsu) apply(T float64, epoch time.Time, c *wire.Command) bool {
 	return true
 }
 
-// maxUnitRequests bounds the requests a unit keeps, as signals.MaxRequests does.
-const maxUnitRequests = 64
-
 // approachFor finds the approach a preempt is for: the one it names, or
 // else the first with its phase; -1 when neither is at this intersection.
 func (u *rsu) approachFor(c *wire.Command) int {
@@ -460,7 +460,7 @@ func (u *rsu) approachFor(c *wire.Command) int {
 			return k
 		}
 	}
-	if c.Phase >= wire.MinPhase && c.Phase <= wire.MaxPhase && len(u.phaseApproaches[c.Phase]) > 0 {
+	if wire.ValidPhase(c.Phase) && len(u.phaseApproaches[c.Phase]) > 0 {
 		return u.phaseApproaches[c.Phase][0]
 	}
 	return -1
@@ -582,7 +582,7 @@ func (u *rsu) boundary(T float64, epoch time.Time, act tlsActions) error {
 		for i := 0; i < len(u.reqs); {
 			if u.reqs[i].served {
 				u.capped = append(u.capped, u.reqs[i].id)
-				if len(u.capped) > maxUnitRequests {
+				if len(u.capped) > signals.MaxRequests {
 					u.capped = u.capped[1:]
 				}
 				u.remove(T, u.reqs[i].id, "max_preempt")

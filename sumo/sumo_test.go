@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestLinksMatchSUMO(t *testing.T) {
 						}
 					}
 					for _, li := range a.ThroughLinks {
-						if !containsInt(a.Links, li) {
+						if !slices.Contains(a.Links, li) {
 							t.Errorf("%s approach %s: through link %d not among its links %v", in.TLS, a.Edge, li, a.Links)
 						}
 					}
